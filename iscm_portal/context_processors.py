@@ -1,0 +1,9 @@
+from django.utils.functional import SimpleLazyObject
+
+from submissions.roles import roles_of
+
+
+def portal(request):
+    """What the base layout needs on every page: the person's roles for the navigation
+    (evaluated only when a template reads them)."""
+    return {"portal_roles": SimpleLazyObject(lambda: roles_of(request.user))}

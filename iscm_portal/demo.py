@@ -1,0 +1,104 @@
+"""The demo data set: accounts for every role and an open review round, so `make run`
+shows real pages. Never for production: it creates accounts with a published password.
+"""
+
+import datetime
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from submissions.models import (
+    ISCM,
+    Membership,
+    Region,
+    RegionalReview,
+    ReviewCycle,
+    ReviewerAssignment,
+)
+from submissions.roles import sync_role_groups
+
+from .models import User
+
+DEMO_FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "demo.json"
+
+
+class DemoRefused(Exception):
+    pass
+
+
+@dataclass
+class DemoAccount:
+    email: str
+    password: str
+    role: str
+    created: bool
+
+
+def load_demo_data(today: datetime.date, path: Path = DEMO_FIXTURE) -> list[DemoAccount]:
+    """Create the demo accounts and open the demo review round; idempotent.
+
+    Side effects, in one transaction: creates missing demo users (an existing one keeps
+    its password and name), their memberships and region assignments, and syncs their
+    role groups; makes the demo cycle the current one; gives the cycle's regional reviews
+    dates relative to `today` where they have none (dates set by hand are kept).
+    Needs the reference data. Refuses to run with DEBUG off.
+    """
+    if not settings.DEBUG:
+        raise DemoRefused(
+            "The demo data set is for development only: it creates accounts with a "
+            "published password. Refusing to load it with DEBUG off."
+        )
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    with transaction.atomic():
+        accounts = [_account(entry, data["password"]) for entry in data["accounts"]]
+        _open_cycle(data["open_cycle"], today)
+    return accounts
+
+
+def _account(entry: dict, password: str) -> DemoAccount:
+    administrator = entry.get("administrator", False)
+    user, created = User.objects.get_or_create(
+        email=entry["email"],
+        defaults={
+            "full_name": entry["full_name"],
+            "is_staff": administrator,
+            "is_superuser": administrator,
+        },
+    )
+    if created:
+        user.set_password(password)
+        user.save(update_fields=["password"])
+    for slug in entry.get("memberships", []):
+        Membership.objects.get_or_create(user=user, iscm=ISCM.objects.get(slug=slug))
+    for code, role in entry.get("assignments", []):
+        ReviewerAssignment.objects.get_or_create(
+            user=user, region=Region.objects.get(code=code), role=role
+        )
+    sync_role_groups(user)
+    return DemoAccount(email=user.email, password=password, role=entry["role"], created=created)
+
+
+def _open_cycle(spec: dict, today: datetime.date) -> None:
+    cycle = ReviewCycle.objects.get(slug=spec["cycle"])
+    if not cycle.active:
+        # Only one cycle may be current (a database constraint): clear the others first.
+        ReviewCycle.objects.filter(active=True).update(active=False)
+        cycle.active = True
+        cycle.save(update_fields=["active"])
+    opens = today - datetime.timedelta(days=spec["opens_days_ago"])
+    for code, days in spec["deadline_in_days"].items():
+        review, _ = RegionalReview.objects.get_or_create(
+            cycle=cycle, region=Region.objects.get(code=code)
+        )
+        if review.deadline is not None:
+            continue
+        review.submission_opens = opens
+        review.deadline = today + datetime.timedelta(days=days)
+        review.meeting_date = review.deadline + datetime.timedelta(
+            days=spec["meeting_days_after_deadline"]
+        )
+        review.note = spec["note"]
+        review.save()

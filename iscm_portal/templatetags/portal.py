@@ -1,0 +1,22 @@
+from django import template
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def nav_link(context, url_name, label):
+    """A navigation item, marked current (visually and for screen readers) on the page it
+    names and on the pages below it."""
+    url = reverse(url_name)
+    path = context["request"].path
+    current = path == url or (url != "/" and path.startswith(url))
+    return format_html(
+        '<li class="nav-item"><a class="nav-link{}" href="{}"{}>{}</a></li>',
+        " active" if current else "",
+        url,
+        mark_safe(' aria-current="page"') if current else "",  # a constant, no user data
+        label,
+    )

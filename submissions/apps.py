@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SubmissionsConfig(AppConfig):
+    """Reference data, written inputs and their lifecycle, public browsing."""
+
+    name = "submissions"
+    verbose_name = _("Reference data and inputs")

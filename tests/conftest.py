@@ -1,0 +1,82 @@
+"""Shared fixtures: settings for tests, the reference data, and the personas.
+
+Personas follow the roles of the portal (see `submissions.roles`); later issues add
+the ones that need written inputs.
+"""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from submissions.reference_data import load_reference_data
+from submissions.roles import sync_role_groups
+
+from . import factories
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings, tmp_path):
+    # Tasks run inline in tests; static files without the collectstatic manifest;
+    # uploads into a folder that disappears with the test.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def reference_data(db):
+    """The real reference data from fixtures/reference.json."""
+    load_reference_data()
+
+
+@pytest.fixture
+def count_queries():
+    """Number of queries a GET of `url` makes (the response must be 200)."""
+
+    def count(client, url):
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.status_code == 200, url
+        return len(queries)
+
+    return count
+
+
+@pytest.fixture
+def secretariat_user(db):
+    membership = factories.MembershipFactory(user=factories.UserFactory(full_name="Sec Retariat"))
+    sync_role_groups(membership.user)
+    return membership.user
+
+
+@pytest.fixture
+def reviewer_user(db):
+    assignment = factories.ReviewerAssignmentFactory(
+        user=factories.UserFactory(full_name="Re Viewer")
+    )
+    sync_role_groups(assignment.user)
+    return assignment.user
+
+
+@pytest.fixture
+def compiler_user(db):
+    assignment = factories.ReviewerAssignmentFactory(
+        user=factories.UserFactory(full_name="Com Piler"), role="compiler"
+    )
+    sync_role_groups(assignment.user)
+    return assignment.user
+
+
+@pytest.fixture
+def admin_user_(db):
+    return factories.UserFactory(full_name="Ad Min", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def plain_user(db):
+    """Signed in, but with no membership or assignment."""
+    return factories.UserFactory(full_name="No Role")

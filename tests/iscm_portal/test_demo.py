@@ -1,0 +1,95 @@
+import datetime
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.management import CommandError, call_command
+
+from iscm_portal.demo import load_demo_data
+from iscm_portal.models import User
+from submissions.models import Membership, RegionalReview, ReviewCycle, ReviewerAssignment
+
+TODAY = datetime.date(2026, 11, 23)
+DEMO_EMAILS = {
+    "secretariat@example.org",
+    "partner@example.org",
+    "arcp@example.org",
+    "reviewer@example.org",
+    "reviewer.africa@example.org",
+    "compiler@example.org",
+    "admin@example.org",
+}
+
+
+def test_demo_loader_refuses_with_debug_off(reference_data, settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="Refusing to load it with DEBUG off"):
+        call_command("load_demo_data")
+    assert not User.objects.exists()
+
+
+@pytest.fixture
+def demo(reference_data, settings):
+    settings.DEBUG = True
+    return load_demo_data(today=TODAY)
+
+
+def test_demo_accounts_sign_in_with_the_demo_password(demo, client):
+    assert {a.email for a in demo} == DEMO_EMAILS
+    for email in DEMO_EMAILS:
+        assert client.login(username=email, password="demo-password"), email
+
+
+def test_demo_accounts_have_their_roles(demo):
+    def groups(email):
+        return set(Group.objects.filter(user__email=email).values_list("name", flat=True))
+
+    assert groups("secretariat@example.org") == {"secretariat"}
+    assert Membership.objects.get(user__email="partner@example.org").iscm.acronym == "CMC"
+    assert Membership.objects.get(user__email="arcp@example.org").iscm.acronym == "ARCP"
+    assert groups("compiler@example.org") == {"compiler", "reviewer"}
+    assert set(
+        ReviewerAssignment.objects.filter(user__email="reviewer.africa@example.org").values_list(
+            "region__code", flat=True
+        )
+    ) == {"ECA", "ESCWA"}
+    admin = User.objects.get(email="admin@example.org")
+    assert admin.is_staff and admin.is_superuser
+
+
+def test_demo_opens_the_third_cycle_with_future_deadlines(demo):
+    cycle = ReviewCycle.objects.current()
+    assert cycle.slug == "2028-2029"
+    reviews = RegionalReview.objects.filter(cycle=cycle)
+    assert reviews.count() == 5
+    assert all(r.status_on(TODAY) == "open" and r.deadline > TODAY for r in reviews)
+
+
+def test_demo_loader_is_idempotent_and_keeps_what_was_entered(demo, settings):
+    user = User.objects.get(email="secretariat@example.org")
+    user.set_password("changed-Long-passw0rd")
+    user.save()
+    eclac = RegionalReview.objects.get(cycle__slug="2028-2029", region__code="ECLAC")
+    eclac.deadline = TODAY + datetime.timedelta(days=3)
+    eclac.save()
+    counts = (User.objects.count(), Membership.objects.count(), ReviewerAssignment.objects.count())
+
+    accounts = load_demo_data(today=TODAY + datetime.timedelta(days=30))
+
+    assert not any(a.created for a in accounts)
+    assert counts == (
+        User.objects.count(),
+        Membership.objects.count(),
+        ReviewerAssignment.objects.count(),
+    )
+    assert User.objects.get(pk=user.pk).check_password("changed-Long-passw0rd")
+    eclac.refresh_from_db()
+    assert eclac.deadline == TODAY + datetime.timedelta(days=3)
+
+
+def test_demo_command_prints_the_accounts(reference_data, settings, capsys):
+    settings.DEBUG = True
+    call_command("load_demo_data")
+    out = capsys.readouterr().out
+    for email in DEMO_EMAILS:
+        assert email in out
+    assert "demo-password" in out

@@ -1,0 +1,81 @@
+"""The settings module refuses bad environments loudly. Each case starts a fresh
+interpreter, because settings are read once per process."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+
+from iscm_portal.settings import database_from_url, env_bool, env_int
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+
+
+def _load_settings(**env):
+    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
+    clean.update(env)
+    clean["DJANGO_SETTINGS_MODULE"] = "iscm_portal.settings"
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); print('started')"],
+        cwd=BASE_DIR,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_settings_refuse_to_start_with_debug_off_and_no_secret_key():
+    result = _load_settings(DEBUG="0")
+    assert result.returncode != 0
+    assert "SECRET_KEY is required when DEBUG is off" in result.stderr
+
+
+def test_settings_start_with_debug_off_and_a_secret_key():
+    result = _load_settings(DEBUG="0", SECRET_KEY="x" * 50)
+    assert result.returncode == 0, result.stderr
+    assert "started" in result.stdout
+
+
+def test_settings_refuse_a_debug_value_that_is_not_a_boolean():
+    result = _load_settings(DEBUG="maybe", SECRET_KEY="x" * 50)
+    assert result.returncode != 0
+    assert "DEBUG='maybe' is not a boolean" in result.stderr
+
+
+def test_settings_refuse_an_unsupported_database_url():
+    result = _load_settings(SECRET_KEY="x" * 50, DATABASE_URL="mysql://db/portal")
+    assert result.returncode != 0
+    assert "scheme 'mysql' is not supported" in result.stderr
+
+
+def test_env_helpers_read_and_refuse(monkeypatch):
+    monkeypatch.setenv("SOME_FLAG", "yes")
+    monkeypatch.setenv("SOME_NUMBER", "12")
+    assert env_bool("SOME_FLAG") is True
+    assert env_int("SOME_NUMBER", 3) == 12
+    assert env_int("NOT_SET_AT_ALL", 3) == 3
+    monkeypatch.setenv("SOME_NUMBER", "twelve")
+    with pytest.raises(ImproperlyConfigured, match="not a whole number"):
+        env_int("SOME_NUMBER", 3)
+
+
+def test_database_url_postgres_and_sqlite(tmp_path):
+    pg = database_from_url("postgres://portal:s%40cret@db.internal:5433/iscm?sslmode=require")
+    assert pg["ENGINE"] == "django.db.backends.postgresql"
+    assert (pg["NAME"], pg["USER"], pg["PASSWORD"], pg["HOST"], pg["PORT"]) == (
+        "iscm",
+        "portal",
+        "s@cret",
+        "db.internal",
+        "5433",
+    )
+    assert pg["OPTIONS"] == {"sslmode": "require"}
+    lite = database_from_url(f"sqlite:///{tmp_path}/new-folder/db.sqlite3")
+    assert lite["NAME"] == f"{tmp_path}/new-folder/db.sqlite3"
+    assert (tmp_path / "new-folder").is_dir()
+    with pytest.raises(ImproperlyConfigured, match="names no database"):
+        database_from_url("postgres://localhost/")

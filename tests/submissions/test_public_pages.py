@@ -1,0 +1,130 @@
+import pytest
+from django.urls import reverse
+
+from submissions.models import ISCM, GCMObjective
+
+from ..factories import GCMObjectiveFactory, ISCMFactory, RegionFactory
+
+pytestmark = pytest.mark.django_db
+
+# Budget for the public directory and objective pages, whatever the data size:
+# ISCM list: count of all ISCMs, the filtered ISCMs, their regions (prefetch), and the
+# region choices of the filter form. Objective pages: one or two queries.
+ISCM_LIST_QUERIES = 4
+ISCM_DETAIL_QUERIES = 2
+OBJECTIVE_LIST_QUERIES = 1
+OBJECTIVE_DETAIL_QUERIES = 2
+
+
+def test_iscm_list_shows_all_thirty_iscms(client, reference_data):
+    response = client.get(reverse("submissions:iscm-list"))
+    assert response.status_code == 200
+    assert len(response.context["iscms"]) == 30
+    assert "30 ISCMs of 30" in response.content.decode()
+    assert "Colombo Process" in response.content.decode()
+
+
+def test_iscm_list_filters_by_kind_and_region(client, reference_data):
+    url = reverse("submissions:iscm-list")
+
+    global_processes = client.get(url, {"kind": "GLOBAL"}).context["iscms"]
+    assert {i.acronym for i in global_processes} == {"GFMD", "IDM"}
+
+    eclac = client.get(url, {"region": "ECLAC"}).context["iscms"]
+    assert {"RCM", "SACM", "CMC", "GFMD"} <= {i.acronym for i in eclac}
+    assert "Colombo Process" not in {i.acronym for i in eclac}
+
+    both = client.get(url, {"region": "ECLAC", "kind": "IRF"}).context["iscms"]
+    assert {i.acronym for i in both} == {"FIBEMYD", "EU-CELAC", "ACP-EU"}
+
+
+def test_iscm_list_unknown_filter_value_explains_instead_of_failing(client, reference_data):
+    response = client.get(reverse("submissions:iscm-list"), {"region": "ATLANTIS"})
+    assert response.status_code == 200
+    assert "Some filters could not be applied" in response.content.decode()
+
+
+def test_iscm_list_query_count_does_not_grow_with_iscms(
+    client, count_queries, django_assert_max_num_queries
+):
+    url = reverse("submissions:iscm-list")
+    regions = [RegionFactory(), RegionFactory()]
+    ISCMFactory.create_batch(3, regions=regions)
+    with_three = count_queries(client, url)
+    ISCMFactory.create_batch(27, regions=regions)
+    assert ISCM.objects.count() == 30
+    with django_assert_max_num_queries(ISCM_LIST_QUERIES):
+        client.get(url)
+    assert count_queries(client, url) == with_three
+
+
+def test_iscm_detail_shows_profile_and_regions(client, reference_data):
+    response = client.get(reverse("submissions:iscm-detail", args=["rcm"]))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "Regional Conference on Migration (Puebla Process)" in body
+    assert "Regional consultative process" in body
+    assert "ECLAC" in body
+    assert "ECE" in body
+    assert "1996" in body
+
+
+def test_iscm_detail_unknown_slug_is_404(client, db):
+    assert client.get(reverse("submissions:iscm-detail", args=["nope"])).status_code == 404
+
+
+def test_iscm_detail_query_count_does_not_grow_with_regions(client, django_assert_max_num_queries):
+    iscm = ISCMFactory(regions=[RegionFactory() for _ in range(5)])
+    with django_assert_max_num_queries(ISCM_DETAIL_QUERIES):
+        response = client.get(iscm.get_absolute_url())
+    assert response.status_code == 200
+
+
+def test_objective_list_groups_23_objectives_by_four_round_tables(client, reference_data):
+    response = client.get(reverse("submissions:objective-list"))
+    groups = response.context["round_tables"]
+    assert [table.value for table, _ in groups] == [1, 2, 3, 4]
+    assert sum(len(objectives) for _, objectives in groups) == 23
+    assert all(o.round_table == table.value for table, objectives in groups for o in objectives)
+    assert "Round table 2" in response.content.decode()
+
+
+def test_objective_pages_query_count_does_not_grow_with_objectives(
+    client, count_queries, django_assert_max_num_queries
+):
+    GCMObjectiveFactory(number=1)
+    one = count_queries(client, reverse("submissions:objective-list"))
+    for number in range(2, 24):
+        GCMObjectiveFactory(number=number)
+    assert GCMObjective.objects.count() == 23
+    with django_assert_max_num_queries(OBJECTIVE_LIST_QUERIES):
+        client.get(reverse("submissions:objective-list"))
+    assert count_queries(client, reverse("submissions:objective-list")) == one
+    with django_assert_max_num_queries(OBJECTIVE_DETAIL_QUERIES):
+        client.get(reverse("submissions:objective-detail", args=[12]))
+
+
+def test_objective_detail_shows_title_round_table_and_neighbours(client, reference_data):
+    response = client.get(reverse("submissions:objective-detail", args=[10]))
+    body = response.content.decode()
+    assert "Prevent, combat and eradicate trafficking in persons" in body
+    assert "Round table 2" in body
+    assert response.context["previous"].number == 9
+    assert response.context["next"].number == 11
+
+
+def test_objective_detail_first_and_last_have_one_neighbour(client, reference_data):
+    assert client.get("/objectives/1/").context["previous"] is None
+    assert client.get("/objectives/23/").context["next"] is None
+
+
+def test_objective_detail_unknown_number_is_404(client, reference_data):
+    assert client.get("/objectives/24/").status_code == 404
+    assert client.get("/objectives/0/").status_code == 404
+
+
+def test_public_pages_are_readable_urls(reference_data):
+    assert reverse("submissions:iscm-detail", args=["colombo-process"]) == (
+        "/iscms/colombo-process/"
+    )
+    assert GCMObjective.objects.get(number=7).get_absolute_url() == "/objectives/7/"
