@@ -219,6 +219,11 @@ STORAGES = {
     },
 }
 
+# Attachments of written inputs: how many per input and how large each may be.
+ATTACHMENT_MAX_COUNT = env_int("ATTACHMENT_MAX_COUNT", 10)
+ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads spool to a temporary file
+
 # --- E-mail -------------------------------------------------------------------------
 
 EMAIL_BACKEND = env_str(
