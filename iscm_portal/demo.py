@@ -10,13 +10,20 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
+from submissions import editing, workflow
 from submissions.models import (
     ISCM,
+    Challenge,
+    ContributionFormat,
+    GCMObjective,
+    GuidingPrinciple,
     Membership,
+    Priority,
     Region,
     RegionalReview,
     ReviewCycle,
     ReviewerAssignment,
+    WrittenInput,
 )
 from submissions.roles import sync_role_groups
 
@@ -43,7 +50,9 @@ def load_demo_data(today: datetime.date, path: Path = DEMO_FIXTURE) -> list[Demo
     Side effects, in one transaction: creates missing demo users (an existing one keeps
     its password and name), their memberships and region assignments, and syncs their
     role groups; makes the demo cycle the current one; gives the cycle's regional reviews
-    dates relative to `today` where they have none (dates set by hand are kept).
+    dates relative to `today` where they have none (dates set by hand are kept); creates
+    the demo inputs that are missing (by slug) through the same domain functions the
+    pages use, submitting those marked so (which sends the submission e-mails).
     Needs the reference data. Refuses to run with DEBUG off.
     """
     if not settings.DEBUG:
@@ -54,7 +63,9 @@ def load_demo_data(today: datetime.date, path: Path = DEMO_FIXTURE) -> list[Demo
     data = json.loads(Path(path).read_text(encoding="utf-8"))
     with transaction.atomic():
         accounts = [_account(entry, data["password"]) for entry in data["accounts"]]
-        _open_cycle(data["open_cycle"], today)
+        cycle = _open_cycle(data["open_cycle"], today)
+        for entry in data.get("inputs", []):
+            _input(entry, cycle, today)
     return accounts
 
 
@@ -81,7 +92,7 @@ def _account(entry: dict, password: str) -> DemoAccount:
     return DemoAccount(email=user.email, password=password, role=entry["role"], created=created)
 
 
-def _open_cycle(spec: dict, today: datetime.date) -> None:
+def _open_cycle(spec: dict, today: datetime.date) -> ReviewCycle:
     cycle = ReviewCycle.objects.get(slug=spec["cycle"])
     if not cycle.active:
         # Only one cycle may be current (a database constraint): clear the others first.
@@ -102,3 +113,38 @@ def _open_cycle(spec: dict, today: datetime.date) -> None:
         )
         review.note = spec["note"]
         review.save()
+    return cycle
+
+
+def _input(entry: dict, cycle: ReviewCycle, today: datetime.date) -> None:
+    if WrittenInput.objects.filter(slug=entry["slug"]).exists():
+        return
+    author = User.objects.get(email=entry["created_by"])
+    written_input = editing.create_input(
+        by=author,
+        cycle=cycle,
+        lead_iscm=ISCM.objects.get(slug=entry["lead"]),
+        partners=ISCM.objects.filter(slug__in=entry["partners"]),
+        targets=RegionalReview.objects.filter(cycle=cycle, region__code__in=entry["targets"]),
+        title=entry["title"],
+        language=entry["language"],
+        basis=entry["basis"],
+    )
+    WrittenInput.objects.filter(pk=written_input.pk).update(slug=entry["slug"])
+    sections = {s.number: s for s in cycle.outline.sections.all()}
+    objectives = {o.number: o for o in GCMObjective.objects.all()}
+    editing.save_content(
+        written_input,
+        editing.ContentChanges(
+            sections={sections[int(n)].pk: body for n, body in entry["sections"].items()},
+            objectives={objectives[int(n)].pk: texts for n, texts in entry["objectives"].items()},
+            principles=list(GuidingPrinciple.objects.filter(letter__in=entry["principles"])),
+            formats=list(ContributionFormat.objects.filter(slug__in=entry["formats"])),
+            priorities=list(Priority.objects.filter(slug__in=entry["priorities"])),
+            challenges=list(Challenge.objects.filter(slug__in=entry["challenges"])),
+        ),
+        by=author,
+        expected_version=written_input.version,
+    )
+    if entry["submit"]:
+        workflow.submit_input(written_input, by=author, today=today)

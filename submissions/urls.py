@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import public
+from .views import public, secretariat
 
 app_name = "submissions"
 
@@ -9,4 +9,29 @@ urlpatterns = [
     path("iscms/<slug:slug>/", public.iscm_detail, name="iscm-detail"),
     path("objectives/", public.objective_list, name="objective-list"),
     path("objectives/<int:number>/", public.objective_detail, name="objective-detail"),
+    # Secretariats
+    path("my/", secretariat.dashboard, name="dashboard"),
+    path("my/inputs/new/", secretariat.input_create, name="input-create"),
+    path("my/inputs/<int:pk>/", secretariat.input_detail, name="input-detail"),
+    path("my/inputs/<int:pk>/edit/", secretariat.input_edit, name="input-edit"),
+    path("my/inputs/<int:pk>/details/", secretariat.input_details, name="input-details"),
+    path("my/inputs/<int:pk>/preview/", secretariat.input_preview, name="input-preview"),
+    path("my/inputs/<int:pk>/submit/", secretariat.input_submit, name="input-submit"),
+    path("my/inputs/<int:pk>/withdraw/", secretariat.input_withdraw, name="input-withdraw"),
+    path("my/inputs/<int:pk>/consent/", secretariat.input_consent, name="input-consent"),
+    path(
+        "my/inputs/<int:pk>/attachments/",
+        secretariat.attachment_upload,
+        name="attachment-upload",
+    ),
+    path(
+        "my/inputs/<int:pk>/attachments/<int:attachment_pk>/delete/",
+        secretariat.attachment_delete,
+        name="attachment-delete",
+    ),
+    path(
+        "attachments/<int:attachment_pk>/",
+        secretariat.attachment_download,
+        name="attachment-download",
+    ),
 ]

@@ -110,3 +110,16 @@ class ReviewerAssignmentFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     region = factory.SubFactory(RegionFactory)
     role = models.ReviewerAssignment.Role.REVIEWER
+
+
+class OutlineSectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = models.OutlineSection
+
+    outline = factory.SubFactory(OutlineFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    title = factory.LazyAttribute(lambda o: f"Section {o.number}")
+    guidance = "What to write here."
+    kind = models.OutlineSection.Kind.NARRATIVE
+    required = True
+    word_limit = 50

@@ -20,3 +20,9 @@ def nav_link(context, url_name, label):
         mark_safe(' aria-current="page"') if current else "",  # a constant, no user data
         label,
     )
+
+
+@register.filter
+def get_field(form, name):
+    """`form|get_field:name` — the bound field called `name` (for generated forms)."""
+    return form[name]

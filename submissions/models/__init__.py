@@ -1,3 +1,14 @@
+from .inputs import (
+    EDITABLE_STATES,
+    Attachment,
+    ContentLanguage,
+    InputVersion,
+    ObjectiveResponse,
+    ReviewEvent,
+    SectionResponse,
+    Status,
+    WrittenInput,
+)
 from .people import Membership, ReviewerAssignment
 from .reference import (
     ISCM,
@@ -15,18 +26,27 @@ from .reference import (
 )
 
 __all__ = [
+    "EDITABLE_STATES",
     "ISCM",
+    "Attachment",
     "Challenge",
+    "ContentLanguage",
     "ContributionFormat",
     "GCMObjective",
     "GuidingPrinciple",
+    "InputVersion",
     "Membership",
+    "ObjectiveResponse",
     "Outline",
     "OutlineSection",
     "Priority",
     "Region",
     "RegionalReview",
     "ReviewCycle",
+    "ReviewEvent",
     "ReviewerAssignment",
     "RoundTable",
+    "SectionResponse",
+    "Status",
+    "WrittenInput",
 ]

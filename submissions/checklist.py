@@ -1,0 +1,160 @@
+"""What stops an input from being submitted: the checklist the secretariat sees and
+the rule `workflow.submit_input` enforces. One function, so the page and the rule
+cannot disagree."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from .markup import count_words
+from .models import ObjectiveResponse, OutlineSection, WrittenInput
+
+
+@dataclass(frozen=True)
+class Problem:
+    message: str
+    page: str  # "content" or "details": the edit page that fixes it
+    anchor: str  # the element on that page, e.g. "section-3"
+
+
+def objective_words(response: ObjectiveResponse) -> int:
+    return sum(count_words(getattr(response, field)) for field in ObjectiveResponse.TEXT_FIELDS)
+
+
+def submission_problems(written_input: WrittenInput, today: datetime.date) -> list[Problem]:
+    """Everything missing or wrong for a submission on `today`, in page order. Load the
+    input through `snapshots.content_queryset()` (no further queries)."""
+    problems = []
+    bodies = {r.section_id: r.body for r in written_input.section_responses.all()}
+    for section in written_input.cycle.outline.sections.all():
+        anchor = f"section-{section.number}"
+        if section.kind == OutlineSection.Kind.OBJECTIVES:
+            problems += _objective_problems(written_input, section)
+            continue
+        body = bodies.get(section.pk, "")
+        filled = bool(body.strip())
+        if section.kind == OutlineSection.Kind.PRINCIPLES:
+            filled = filled or bool(written_input.principles.all())
+        if section.required and not filled:
+            problems.append(
+                Problem(
+                    _("Section %(number)s “%(title)s” is required and still empty.")
+                    % {"number": section.number, "title": section.title},
+                    "content",
+                    anchor,
+                )
+            )
+        words = count_words(body)
+        if section.word_limit and words > section.word_limit:
+            problems.append(
+                Problem(
+                    _(
+                        "Section %(number)s “%(title)s” has %(words)s words; "
+                        "the limit is %(limit)s."
+                    )
+                    % {
+                        "number": section.number,
+                        "title": section.title,
+                        "words": words,
+                        "limit": section.word_limit,
+                    },
+                    "content",
+                    anchor,
+                )
+            )
+    problems += _target_problems(written_input, today)
+    return problems
+
+
+def _objective_problems(written_input, section) -> list[Problem]:
+    problems = []
+    responses = list(written_input.objective_responses.all())
+    if section.required and not any(r.progress.strip() for r in responses):
+        problems.append(
+            Problem(
+                _("Report the progress on at least one GCM objective (section %(number)s).")
+                % {"number": section.number},
+                "content",
+                f"section-{section.number}",
+            )
+        )
+    for response in responses:
+        words = objective_words(response)
+        if section.word_limit and words > section.word_limit:
+            problems.append(
+                Problem(
+                    _(
+                        "Objective %(number)s has %(words)s words; the limit is %(limit)s "
+                        "per objective."
+                    )
+                    % {
+                        "number": response.objective.number,
+                        "words": words,
+                        "limit": section.word_limit,
+                    },
+                    "content",
+                    f"objective-{response.objective.number}",
+                )
+            )
+    return problems
+
+
+def _target_problems(written_input, today) -> list[Problem]:
+    reviews = sorted(written_input.target_reviews.all(), key=lambda r: r.region.code)
+    if not reviews:
+        return [Problem(_("Choose at least one regional review."), "details", "targets")]
+    covered = {
+        region.pk for iscm in written_input.participating_iscms() for region in iscm.regions.all()
+    }
+    problems = []
+    for review in reviews:
+        code = review.region.code
+        deadline = written_input.deadline_extension or review.deadline
+        if review.submission_opens is None or deadline is None:
+            problems.append(
+                Problem(
+                    _("The %(region)s review is not scheduled yet: it takes no inputs.")
+                    % {"region": code},
+                    "details",
+                    "targets",
+                )
+            )
+        elif today < review.submission_opens:
+            problems.append(
+                Problem(
+                    _("The %(region)s review opens for inputs on %(date)s.")
+                    % {"region": code, "date": date_format(review.submission_opens)},
+                    "details",
+                    "targets",
+                )
+            )
+        elif today > deadline:
+            problems.append(
+                Problem(
+                    _(
+                        "The deadline of the %(region)s review passed on %(date)s. Ask IOM "
+                        "for an extension, or remove this review."
+                    )
+                    % {"region": code, "date": date_format(deadline)},
+                    "details",
+                    "targets",
+                )
+            )
+        if review.region_id not in covered:
+            problems.append(
+                Problem(
+                    _(
+                        "%(region)s is not covered by %(iscms)s: add a partner ISCM whose "
+                        "member States are in %(region)s, or remove this review."
+                    )
+                    % {
+                        "region": code,
+                        "iscms": ", ".join(i.acronym for i in written_input.participating_iscms()),
+                    },
+                    "details",
+                    "targets",
+                )
+            )
+    return problems

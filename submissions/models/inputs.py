@@ -1,0 +1,379 @@
+"""Written inputs of ISCMs to the regional reviews, their content, attachments,
+versions and history.
+
+Who may see or change an input is decided in one place: the query set methods of
+`WrittenInput.objects` (`visible_to`, `editable_by`, `led_by`). Views go through them
+and answer 404 for anything outside.
+"""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+
+from .people import Membership, ReviewerAssignment
+from .reference import (
+    ISCM,
+    Challenge,
+    ContributionFormat,
+    GCMObjective,
+    GuidingPrinciple,
+    OutlineSection,
+    Priority,
+    RegionalReview,
+    ReviewCycle,
+)
+
+
+class ContentLanguage(models.TextChoices):
+    """Languages an input may be written in (the UN's six and Portuguese)."""
+
+    ENGLISH = "en", _("English")
+    FRENCH = "fr", _("French")
+    SPANISH = "es", _("Spanish")
+    ARABIC = "ar", _("Arabic")
+    RUSSIAN = "ru", _("Russian")
+    CHINESE = "zh", _("Chinese")
+    PORTUGUESE = "pt", _("Portuguese")
+
+
+RIGHT_TO_LEFT = {ContentLanguage.ARABIC}
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    PUBLISHED = "published", _("Published")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+# Named groups of states (see submissions/workflow.py for the transitions).
+EDITABLE_STATES = frozenset({Status.DRAFT, Status.CHANGES_REQUESTED})
+
+
+class WrittenInputQuerySet(models.QuerySet):
+    def _of_iscms(self, iscm_ids):
+        partner_links = WrittenInput.partner_iscms.through.objects.filter(iscm__in=iscm_ids)
+        return Q(lead_iscm__in=iscm_ids) | Q(pk__in=partner_links.values("writteninput"))
+
+    def for_secretariat(self, user):
+        """Inputs of the ISCMs `user` is on the secretariat of, as lead or partner."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(self._of_iscms(Membership.objects.filter(user=user).values("iscm")))
+
+    def visible_to(self, user):
+        """Every input `user` may see: the single rule.
+
+        - secretariat members: the inputs of their ISCMs, as lead or partner, any state;
+        - reviewers and compilers: inputs that target a review of their regions, once
+          submitted (never a draft nobody has sent yet);
+        - administrators (staff): everything.
+        Anonymous visitors see nothing here; public pages use `published()`.
+        """
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_staff:
+            return self.all()
+        my_iscms = Membership.objects.filter(user=user).values("iscm")
+        my_regions = ReviewerAssignment.objects.filter(user=user).values("region")
+        targeting_my_regions = WrittenInput.target_reviews.through.objects.filter(
+            regionalreview__region__in=my_regions
+        ).values("writteninput")
+        return self.filter(
+            self._of_iscms(my_iscms) | (Q(pk__in=targeting_my_regions) & ~Q(status=Status.DRAFT))
+        )
+
+    def editable_by(self, user):
+        """Inputs `user` may change now: their ISCMs' inputs in an editable state."""
+        return self.for_secretariat(user).filter(status__in=EDITABLE_STATES)
+
+    def led_by(self, user):
+        """Inputs whose lead ISCM has `user` on its secretariat (submit, withdraw,
+        consent are theirs alone)."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(lead_iscm__in=Membership.objects.filter(user=user).values("iscm"))
+
+    def published(self):
+        return self.filter(status=Status.PUBLISHED)
+
+
+class WrittenInput(models.Model):
+    """One ISCM input (direct, or joint with partner ISCMs) to one or more regional
+    reviews of a cycle."""
+
+    class Basis(models.TextChoices):
+        WRITTEN_INPUT = "written_input", _("Written input following the indicative outline")
+        MEETING_OUTCOME = (
+            "meeting_outcome",
+            _("Outcome of a dedicated ISCM meeting that reviewed GCM objectives or principles"),
+        )
+
+    Status = Status
+
+    cycle = models.ForeignKey(
+        ReviewCycle, on_delete=models.PROTECT, related_name="inputs", verbose_name=_("cycle")
+    )
+    lead_iscm = models.ForeignKey(
+        ISCM, on_delete=models.PROTECT, related_name="led_inputs", verbose_name=_("lead ISCM")
+    )
+    partner_iscms = models.ManyToManyField(
+        ISCM, blank=True, related_name="partner_inputs", verbose_name=_("partner ISCMs")
+    )
+    target_reviews = models.ManyToManyField(
+        RegionalReview, related_name="inputs", verbose_name=_("target regional reviews")
+    )
+    title = models.CharField(_("title"), max_length=255)
+    language = models.CharField(
+        _("language of the content"),
+        max_length=5,
+        choices=ContentLanguage.choices,
+        default=ContentLanguage.ENGLISH,
+    )
+    basis = models.CharField(
+        _("basis"), max_length=20, choices=Basis.choices, default=Basis.WRITTEN_INPUT
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
+    )
+    publication_consent = models.BooleanField(_("consent to publication"), default=False)
+    deadline_extension = models.DateField(
+        _("deadline extension"),
+        null=True,
+        blank=True,
+        help_text=_("Set by IOM staff: replaces the regional reviews' deadlines for this input."),
+    )
+    # Optimistic locking: every saved change increments it; a save that started from
+    # an older number is refused instead of overwriting someone else's work.
+    version = models.PositiveIntegerField(_("edit version"), default=1)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    principles = models.ManyToManyField(
+        GuidingPrinciple, blank=True, related_name="inputs", verbose_name=_("guiding principles")
+    )
+    formats = models.ManyToManyField(
+        ContributionFormat,
+        blank=True,
+        related_name="inputs",
+        verbose_name=_("contribution formats"),
+    )
+    priorities = models.ManyToManyField(
+        Priority, blank=True, related_name="inputs", verbose_name=_("priorities")
+    )
+    challenges = models.ManyToManyField(
+        Challenge, blank=True, related_name="inputs", verbose_name=_("challenges")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("last changed by"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+
+    objects = WrittenInputQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("written input")
+        verbose_name_plural = _("written inputs")
+        ordering = ["-updated_at"]
+        indexes = [models.Index(fields=["status", "cycle"])]
+
+    def __str__(self):
+        return self.title
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = self._new_slug()
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("submissions:input-detail", args=[self.pk])
+
+    def _new_slug(self):
+        # Readable and stable for public URLs; a short random tail keeps it unique
+        # without a query loop and without revealing how many inputs exist.
+        base = slugify(f"{self.lead_iscm.slug} {self.cycle.slug} {self.title}")[:80].strip("-")
+        return f"{base or 'input'}-{secrets.token_hex(3)}"
+
+    @property
+    def is_joint(self) -> bool:
+        return bool(self.partner_iscms.all())
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in EDITABLE_STATES
+
+    @property
+    def direction(self) -> str:
+        return "rtl" if self.language in RIGHT_TO_LEFT else "ltr"
+
+    def participating_iscms(self) -> list[ISCM]:
+        return [self.lead_iscm, *self.partner_iscms.all()]
+
+
+class SectionResponse(models.Model):
+    """The text of one outline section (narrative, or the free text of the principles
+    section) in one input. Markdown subset, rendered through the sanitiser."""
+
+    input = models.ForeignKey(
+        WrittenInput, on_delete=models.CASCADE, related_name="section_responses"
+    )
+    section = models.ForeignKey(OutlineSection, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField(_("text"), blank=True)
+
+    class Meta:
+        verbose_name = _("section response")
+        verbose_name_plural = _("section responses")
+        ordering = ["section__number"]
+        constraints = [
+            models.UniqueConstraint(fields=["input", "section"], name="one_response_per_section"),
+        ]
+
+    def __str__(self):
+        return f"{self.input} — {self.section}"
+
+
+class ObjectiveResponse(models.Model):
+    """What an input reports on one GCM objective."""
+
+    input = models.ForeignKey(
+        WrittenInput, on_delete=models.CASCADE, related_name="objective_responses"
+    )
+    objective = models.ForeignKey(GCMObjective, on_delete=models.PROTECT, related_name="responses")
+    progress = models.TextField(_("progress"), blank=True)
+    practices = models.TextField(_("practices worth sharing"), blank=True)
+    challenges = models.TextField(_("challenges"), blank=True)
+
+    TEXT_FIELDS = ("progress", "practices", "challenges")
+
+    class Meta:
+        verbose_name = _("objective response")
+        verbose_name_plural = _("objective responses")
+        ordering = ["objective__number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["input", "objective"], name="one_response_per_objective"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.input} — {self.objective}"
+
+
+class Attachment(models.Model):
+    """A file attached to an input. The type is decided from the bytes (see
+    `submissions.uploads`); the stored name is random, never the uploaded one; the
+    file is served only through a view that checks access."""
+
+    input = models.ForeignKey(WrittenInput, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(_("file"), max_length=255)
+    title = models.CharField(_("title"), max_length=255)
+    display_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("type"), max_length=120)
+    size = models.PositiveBigIntegerField(_("size in bytes"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("submissions:attachment-download", args=[self.pk])
+
+
+class InputVersion(models.Model):
+    """An immutable snapshot (JSON) of an input, taken at every submission and numbered
+    1, 2, … per input. Reviewers read versions, never the live draft; packages
+    include the accepted version."""
+
+    input = models.ForeignKey(WrittenInput, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField(_("version"))
+    snapshot = models.JSONField(_("snapshot"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("taken"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("input version")
+        verbose_name_plural = _("input versions")
+        ordering = ["input", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["input", "number"], name="one_version_number"),
+        ]
+
+    def __str__(self):
+        return f"{self.input} — version {self.number}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("An input version is immutable once taken.")
+        super().save(*args, **kwargs)
+
+
+class ReviewEvent(models.Model):
+    """One line of an input's history: a state change, a consent change or a comment.
+    Append-only."""
+
+    class Visibility(models.TextChoices):
+        SECRETARIAT = "secretariat", _("Visible to the secretariat")
+        INTERNAL = "internal", _("Internal note (IOM staff only)")
+
+    class Kind(models.TextChoices):
+        TRANSITION = "transition", _("Status change")
+        CONSENT_GIVEN = "consent_given", _("Consent to publication given")
+        CONSENT_WITHDRAWN = "consent_withdrawn", _("Consent to publication withdrawn")
+        COMMENT = "comment", _("Comment")
+
+    input = models.ForeignKey(WrittenInput, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    from_status = models.CharField(_("from"), max_length=20, choices=Status.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, choices=Status.choices, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    visibility = models.CharField(
+        _("visibility"),
+        max_length=12,
+        choices=Visibility.choices,
+        default=Visibility.SECRETARIAT,
+    )
+    version_number = models.PositiveIntegerField(_("input version"), null=True, blank=True)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("review event")
+        verbose_name_plural = _("review events")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.input}: {self.get_kind_display()} {self.to_status}".strip()
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("The history is append-only: events are never changed.")
+        super().save(*args, **kwargs)

@@ -1,0 +1,113 @@
+"""What an input says, as plain JSON: the shape `InputVersion.snapshot` stores and the
+one shape every rendering reads (preview, review page, PDF). Rendering the live draft
+goes through the same snapshot, so the preview is exactly what reviewers will see.
+
+A snapshot records titles as they were (section, objective, ISCM names), so an old
+version still reads the same after reference data is edited.
+"""
+
+from itertools import groupby
+
+from .models import RoundTable, WrittenInput
+
+SCHEMA = 1
+
+
+def content_queryset():
+    """Inputs with everything a snapshot reads, in a fixed number of queries."""
+    return WrittenInput.objects.select_related("cycle__outline", "lead_iscm").prefetch_related(
+        "partner_iscms__regions",
+        "lead_iscm__regions",
+        "target_reviews__region",
+        "target_reviews__cycle",
+        "section_responses",
+        "objective_responses__objective",
+        "principles",
+        "formats",
+        "priorities",
+        "challenges",
+        "attachments",
+        "cycle__outline__sections",
+    )
+
+
+def _iscm(iscm):
+    return {"slug": iscm.slug, "acronym": iscm.acronym, "name": iscm.name, "kind": iscm.kind}
+
+
+def take_snapshot(written_input: WrittenInput) -> dict:
+    """Everything the input says now. Load the input through `content_queryset()`."""
+    bodies = {r.section_id: r.body for r in written_input.section_responses.all()}
+    return {
+        "schema": SCHEMA,
+        "title": written_input.title,
+        "language": written_input.language,
+        "direction": written_input.direction,
+        "basis": written_input.basis,
+        "cycle": {
+            "slug": written_input.cycle.slug,
+            "name": written_input.cycle.name,
+            "years": written_input.cycle.years,
+        },
+        "lead": _iscm(written_input.lead_iscm),
+        "partners": [_iscm(i) for i in written_input.partner_iscms.all()],
+        "targets": [
+            {
+                "region": review.region.code,
+                "region_name": review.region.name,
+                "commission": review.region.commission,
+                "deadline": review.deadline.isoformat() if review.deadline else None,
+            }
+            for review in sorted(written_input.target_reviews.all(), key=lambda r: r.region.code)
+        ],
+        "sections": [
+            {
+                "number": section.number,
+                "title": section.title,
+                "kind": section.kind,
+                "required": section.required,
+                "word_limit": section.word_limit,
+                "body": bodies.get(section.pk, ""),
+            }
+            for section in written_input.cycle.outline.sections.all()
+        ],
+        "objectives": [
+            {
+                "number": r.objective.number,
+                "short_title": r.objective.short_title,
+                "title": r.objective.title,
+                "round_table": r.objective.round_table,
+                "progress": r.progress,
+                "practices": r.practices,
+                "challenges": r.challenges,
+            }
+            for r in sorted(
+                written_input.objective_responses.all(), key=lambda r: r.objective.number
+            )
+        ],
+        "principles": [
+            {"letter": p.letter, "title": p.title} for p in written_input.principles.all()
+        ],
+        "formats": [f.name for f in written_input.formats.all()],
+        "priorities": [p.name for p in written_input.priorities.all()],
+        "challenges": [c.name for c in written_input.challenges.all()],
+        "attachments": [
+            {
+                "title": a.title,
+                "display_name": a.display_name,
+                "content_type": a.content_type,
+                "size": a.size,
+                "sha256": a.sha256,
+            }
+            for a in written_input.attachments.all()
+        ],
+    }
+
+
+def objectives_by_round_table(objectives: list[dict]) -> list[tuple[RoundTable, list[dict]]]:
+    """The objectives of a snapshot grouped under the four round tables, in order."""
+    ordered = sorted(objectives, key=lambda o: (o["round_table"], o["number"]))
+    return [
+        (RoundTable(table), list(items))
+        for table, items in groupby(ordered, key=lambda o: o["round_table"])
+    ]

@@ -1,0 +1,396 @@
+"""Pages of ISCM secretariats: dashboard, create, edit, attachments, preview, submit,
+withdraw, consent. Access goes through the query set methods of WrittenInput: an
+input outside them is a 404, whoever asks."""
+
+from itertools import groupby
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from .. import editing, workflow
+from ..checklist import submission_problems
+from ..forms import (
+    AttachmentForm,
+    ContentForm,
+    InputDetailsForm,
+    WithdrawForm,
+    conflicts,
+    content_initial,
+    objectives_for_form,
+)
+from ..models import (
+    Attachment,
+    Membership,
+    RegionalReview,
+    ReviewCycle,
+    ReviewEvent,
+    Status,
+    WrittenInput,
+)
+from ..snapshots import content_queryset, objectives_by_round_table, take_snapshot
+
+
+def _secretariat_input(request, pk, queryset=None):
+    """The input if the person is on the secretariat of its lead or a partner; 404
+    otherwise (no existence leak)."""
+    queryset = queryset if queryset is not None else WrittenInput.objects.all()
+    return get_object_or_404(queryset.for_secretariat(request.user), pk=pk)
+
+
+@login_required
+def dashboard(request):
+    today = timezone.localdate()
+    memberships = list(Membership.objects.filter(user=request.user).select_related("iscm"))
+    inputs = list(
+        WrittenInput.objects.for_secretariat(request.user)
+        .select_related("cycle", "lead_iscm")
+        .prefetch_related("partner_iscms", "target_reviews__region")
+        .order_by("-cycle__start_year", "-updated_at")
+    )
+    for written_input in inputs:
+        # (review, effective deadline, days left) — a staff extension replaces deadlines.
+        written_input.targets = []
+        for review in written_input.target_reviews.all():
+            deadline = written_input.deadline_extension or review.deadline
+            days_left = (deadline - today).days if deadline else None
+            written_input.targets.append((review, deadline, days_left))
+    by_cycle = [(cycle, list(items)) for cycle, items in groupby(inputs, key=lambda i: i.cycle)]
+
+    cycle = ReviewCycle.objects.current()
+    open_reviews = []
+    if cycle is not None and memberships:
+        covered_inputs = {}
+        for written_input in inputs:
+            if written_input.cycle_id == cycle.pk and written_input.status != Status.WITHDRAWN:
+                for review in written_input.target_reviews.all():
+                    covered_inputs.setdefault(review.pk, []).append(written_input)
+        reviews = (
+            RegionalReview.objects.filter(
+                cycle=cycle, region__iscms__memberships__user=request.user
+            )
+            .open_on(today)
+            .select_related("region")
+            .distinct()
+            .order_by("deadline", "region__code")
+        )
+        open_reviews = [
+            (review, review.days_left_on(today), covered_inputs.get(review.pk, []))
+            for review in reviews
+        ]
+    return render(
+        request,
+        "submissions/dashboard.html",
+        {
+            "memberships": memberships,
+            "by_cycle": by_cycle,
+            "cycle": cycle,
+            "open_reviews": open_reviews,
+            "today": today,
+        },
+    )
+
+
+@login_required
+def input_create(request):
+    cycle = ReviewCycle.objects.current()
+    if not Membership.objects.filter(user=request.user).exists():
+        raise Http404("Not on a secretariat")
+    if cycle is None:
+        messages.error(request, _("No review round is open: inputs cannot be created now."))
+        return redirect("submissions:dashboard")
+    today = timezone.localdate()
+    form = InputDetailsForm(request.POST or None, user=request.user, cycle=cycle, today=today)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            written_input = editing.create_input(
+                by=request.user,
+                cycle=cycle,
+                lead_iscm=data["lead_iscm"],
+                partners=data["partner_iscms"],
+                targets=data["target_reviews"],
+                title=data["title"],
+                language=data["language"],
+                basis=data["basis"],
+            )
+        except editing.EditRefused as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            messages.success(request, _("Draft created. Fill in the sections below."))
+            return redirect("submissions:input-edit", pk=written_input.pk)
+    return render(request, "submissions/input_create.html", {"form": form, "cycle": cycle})
+
+
+def _detail_context(request, written_input, attachment_form=None):
+    is_lead = WrittenInput.objects.led_by(request.user).filter(pk=written_input.pk).exists()
+    return {
+        "input": written_input,
+        "is_lead": is_lead,
+        "can_withdraw": is_lead
+        and written_input.status in workflow.TRANSITIONS["withdraw"].sources,
+        "problems": submission_problems(written_input, timezone.localdate())
+        if written_input.status == Status.DRAFT
+        else [],
+        "events": written_input.events.exclude(visibility=ReviewEvent.Visibility.INTERNAL)
+        .select_related("actor")
+        .order_by("-created_at", "-pk"),
+        "versions": written_input.versions.order_by("-number").select_related("created_by"),
+        "attachment_form": attachment_form or AttachmentForm(),
+    }
+
+
+@login_required
+def input_detail(request, pk):
+    written_input = _secretariat_input(request, pk, content_queryset())
+    return render(
+        request, "submissions/input_detail.html", _detail_context(request, written_input)
+    )
+
+
+@login_required
+def input_edit(request, pk):
+    written_input = _secretariat_input(request, pk, content_queryset())
+    if not written_input.is_editable:
+        messages.info(request, _("This input is read-only while it is with the reviewers."))
+        return redirect("submissions:input-detail", pk=pk)
+    sections = list(written_input.cycle.outline.sections.all())
+    objectives = list(objectives_for_form())
+    form_kwargs = {"written_input": written_input, "sections": sections, "objectives": objectives}
+    other_changes = {}
+    stale = None
+    if request.method == "POST":
+        form = ContentForm(request.POST, **form_kwargs)
+        if form.is_valid():
+            try:
+                editing.save_content(
+                    written_input,
+                    form.changes(),
+                    by=request.user,
+                    expected_version=form.cleaned_data["version"],
+                )
+            except editing.StaleEdit as error:
+                stale = error.current
+                current = content_queryset().get(pk=pk)
+                other_changes = conflicts(form, content_initial(current, sections))
+                # Keep every character the person typed; only the version moves on, so
+                # saving again (after reading the other changes) is a deliberate choice.
+                data = request.POST.copy()
+                data["version"] = str(current.version)
+                form = ContentForm(data, **form_kwargs)
+                form.is_valid()
+            except editing.EditRefused as refusal:
+                messages.error(request, refusal.message)
+                return redirect("submissions:input-detail", pk=pk)
+            else:
+                messages.success(request, _("Draft saved."))
+                return redirect("submissions:input-edit", pk=pk)
+    else:
+        form = ContentForm(initial=content_initial(written_input, sections), **form_kwargs)
+    for name, value in other_changes.items():
+        form.fields[name].other_change = value
+    return render(
+        request,
+        "submissions/input_edit.html",
+        {"input": written_input, "form": form, "stale": stale, "other_changes": other_changes},
+        status=409 if stale else 200,
+    )
+
+
+@login_required
+def input_details(request, pk):
+    written_input = _secretariat_input(request, pk, content_queryset())
+    if not written_input.is_editable:
+        messages.info(request, _("This input is read-only while it is with the reviewers."))
+        return redirect("submissions:input-detail", pk=pk)
+    initial = {
+        "lead_iscm": written_input.lead_iscm_id,
+        "partner_iscms": [i.pk for i in written_input.partner_iscms.all()],
+        "target_reviews": [r.pk for r in written_input.target_reviews.all()],
+        "title": written_input.title,
+        "language": written_input.language,
+        "basis": written_input.basis,
+        "version": written_input.version,
+    }
+    form = InputDetailsForm(
+        request.POST or None,
+        initial=initial,
+        user=request.user,
+        cycle=written_input.cycle,
+        today=timezone.localdate(),
+        instance=written_input,
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            editing.update_details(
+                written_input,
+                by=request.user,
+                expected_version=data["version"] or 0,
+                partners=data["partner_iscms"],
+                targets=data["target_reviews"],
+                title=data["title"],
+                language=data["language"],
+                basis=data["basis"],
+            )
+        except editing.StaleEdit as error:
+            form.add_error(
+                None,
+                _(
+                    "%(who)s changed this input while you were editing. Your choices are "
+                    "kept below; check them against the input and save again."
+                )
+                % {"who": error.current.updated_by.get_full_name()},
+            )
+            form.data = form.data.copy()
+            form.data["version"] = str(error.current.version)
+        except editing.EditRefused as refusal:
+            messages.error(request, refusal.message)
+            return redirect("submissions:input-detail", pk=pk)
+        else:
+            messages.success(request, _("Details saved."))
+            return redirect("submissions:input-detail", pk=pk)
+    return render(
+        request, "submissions/input_details.html", {"input": written_input, "form": form}
+    )
+
+
+@login_required
+def input_preview(request, pk):
+    written_input = _secretariat_input(request, pk, content_queryset())
+    document = take_snapshot(written_input)
+    return render(
+        request,
+        "submissions/input_preview.html",
+        {
+            "input": written_input,
+            "doc": document,
+            "objective_groups": objectives_by_round_table(document["objectives"]),
+        },
+    )
+
+
+@require_POST
+@login_required
+def input_submit(request, pk):
+    written_input = _secretariat_input(request, pk)
+    try:
+        workflow.submit_input(written_input, by=request.user, today=timezone.localdate())
+    except workflow.TransitionRefused as refusal:
+        messages.error(request, refusal.message)
+        for problem in refusal.problems:
+            messages.error(request, problem.message)
+    else:
+        messages.success(
+            request,
+            _("Submitted. The secretariats of the ISCMs involved have been notified."),
+        )
+    return redirect("submissions:input-detail", pk=pk)
+
+
+@login_required
+def input_withdraw(request, pk):
+    written_input = _secretariat_input(request, pk)
+    form = WithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            workflow.withdraw_input(
+                written_input, by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except workflow.TransitionRefused as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            messages.success(request, _("The input has been withdrawn."))
+            return redirect("submissions:input-detail", pk=pk)
+    return render(
+        request, "submissions/input_withdraw.html", {"input": written_input, "form": form}
+    )
+
+
+@require_POST
+@login_required
+def input_consent(request, pk):
+    written_input = _secretariat_input(request, pk)
+    consent = request.POST.get("consent") == "yes"
+    try:
+        workflow.set_publication_consent(written_input, by=request.user, consent=consent)
+    except workflow.TransitionRefused as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(
+            request,
+            _("Consent to publication given.")
+            if consent
+            else _("Consent to publication withdrawn."),
+        )
+    return redirect("submissions:input-detail", pk=pk)
+
+
+@require_POST
+@login_required
+def attachment_upload(request, pk):
+    written_input = _secretariat_input(request, pk, content_queryset())
+    form = AttachmentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            editing.add_attachment(
+                written_input,
+                form.cleaned_data["file"],
+                title=form.cleaned_data["title"],
+                by=request.user,
+            )
+        except ValidationError as refusal:
+            form.add_error("file", refusal)
+        except editing.EditRefused as refusal:
+            if not written_input.is_editable:
+                # The input is read-only: the upload form is no longer on the page.
+                messages.error(request, refusal.message)
+                return redirect("submissions:input-detail", pk=pk)
+            form.add_error("file", refusal.message)
+        else:
+            messages.success(request, _("Attachment added."))
+            return redirect("submissions:input-detail", pk=pk)
+    # Show the page again with the reason next to the file field.
+    return render(
+        request,
+        "submissions/input_detail.html",
+        _detail_context(request, written_input, attachment_form=form),
+        status=400,
+    )
+
+
+@require_POST
+@login_required
+def attachment_delete(request, pk, attachment_pk):
+    written_input = _secretariat_input(request, pk)
+    attachment = get_object_or_404(Attachment, pk=attachment_pk, input=written_input)
+    try:
+        editing.remove_attachment(attachment, by=request.user)
+    except editing.EditRefused as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, _("Attachment removed."))
+    return redirect("submissions:input-detail", pk=pk)
+
+
+@login_required
+def attachment_download(request, attachment_pk):
+    """Serve an attachment to someone who may see its input. Always as a download, with
+    nosniff, so a browser never renders an uploaded file as a page."""
+    attachment = get_object_or_404(
+        Attachment.objects.filter(input__in=WrittenInput.objects.visible_to(request.user)),
+        pk=attachment_pk,
+    )
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.display_name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -1,0 +1,208 @@
+"""Every state change of a written input, and nothing else.
+
+One function per transition, on top of one core (`_transition`) that, inside a
+transaction: locks the input's row, checks the actor's right and the current state
+against the table below, changes the state, takes a version when the transition
+says so, appends a `ReviewEvent`, and queues the e-mails for after the commit.
+
+Views of both apps call these functions; `reviews` imports this module, this module
+never imports `reviews`.
+"""
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from . import emails
+from .checklist import Problem, submission_problems
+from .models import InputVersion, ReviewEvent, Status, WrittenInput
+from .snapshots import content_queryset, take_snapshot
+
+LEAD_SECRETARIAT = "lead_secretariat"
+
+
+class TransitionRefused(Exception):
+    """A transition that may not happen now; the message says why, for the person."""
+
+    def __init__(self, message: str, problems: list[Problem] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.problems = problems or []
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    sources: frozenset[str]
+    target: str
+    actor: str
+    takes_version: bool = False
+    needs_message: bool = False
+    email: str | None = None  # e-mail template sent to the secretariats after commit
+
+
+TRANSITIONS = {
+    t.name: t
+    for t in (
+        Transition(
+            "submit",
+            frozenset({Status.DRAFT}),
+            Status.SUBMITTED,
+            LEAD_SECRETARIAT,
+            takes_version=True,
+            email="input_submitted",
+        ),
+        Transition(
+            "withdraw",
+            frozenset({Status.DRAFT, Status.SUBMITTED, Status.CHANGES_REQUESTED}),
+            Status.WITHDRAWN,
+            LEAD_SECRETARIAT,
+            needs_message=True,
+            email="input_withdrawn",
+        ),
+    )
+}
+
+
+def _may_act(actor_kind: str, user, written_input: WrittenInput) -> bool:
+    if actor_kind == LEAD_SECRETARIAT:
+        return WrittenInput.objects.led_by(user).filter(pk=written_input.pk).exists()
+    raise ValueError(f"Unknown actor kind {actor_kind!r}")
+
+
+def _state_changed_message(written_input: WrittenInput) -> str:
+    """Names who moved the input to its current state, and when."""
+    last = (
+        written_input.events.filter(kind=ReviewEvent.Kind.TRANSITION)
+        .select_related("actor")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    status = written_input.get_status_display()
+    if last is None or last.actor is None:
+        return _("This input is “%(status)s” now; the action no longer applies.") % {
+            "status": status
+        }
+    return _(
+        "This input is “%(status)s” now (%(who)s, %(when)s); the action no longer applies."
+    ) % {
+        "status": status,
+        "who": last.actor.get_full_name(),
+        "when": date_format(timezone.localtime(last.created_at), "DATETIME_FORMAT"),
+    }
+
+
+def _transition(
+    written_input: WrittenInput,
+    name: str,
+    *,
+    by,
+    message: str = "",
+    check: Callable[[WrittenInput], None] | None = None,
+) -> WrittenInput:
+    transition = TRANSITIONS[name]
+    with transaction.atomic():
+        # The row lock makes two people acting at once take turns: the second sees the
+        # state the first left and is refused with a message, never a double change.
+        locked = WrittenInput.objects.select_for_update().get(pk=written_input.pk)
+        if not _may_act(transition.actor, by, locked):
+            raise TransitionRefused(_("You may not do this on this input."))
+        if locked.status not in transition.sources:
+            raise TransitionRefused(_state_changed_message(locked))
+        if transition.needs_message and not message.strip():
+            raise TransitionRefused(_("Please give a reason."))
+        if check is not None:
+            check(locked)
+
+        from_status = locked.status
+        locked.status = transition.target
+        locked.version += 1  # an edit form opened before this is now stale
+        locked.updated_by = by
+        locked.save(update_fields=["status", "version", "updated_by", "updated_at"])
+
+        version_number = None
+        if transition.takes_version:
+            version_number = locked.versions.count() + 1
+            InputVersion.objects.create(
+                input=locked,
+                number=version_number,
+                snapshot=take_snapshot(content_queryset().get(pk=locked.pk)),
+                created_by=by,
+            )
+        else:
+            version_number = (
+                locked.versions.order_by("-number").values_list("number", flat=True).first()
+            )
+        event = ReviewEvent.objects.create(
+            input=locked,
+            kind=ReviewEvent.Kind.TRANSITION,
+            actor=by,
+            from_status=from_status,
+            to_status=transition.target,
+            message=message.strip(),
+            version_number=version_number,
+        )
+        if transition.email:
+            transaction.on_commit(partial(emails.notify_secretariats, transition.email, event.pk))
+    return locked
+
+
+def submit_input(written_input: WrittenInput, *, by, today: datetime.date) -> WrittenInput:
+    """Submit a draft to the reviewers of its regional reviews.
+
+    Side effects: checks `by` is on the lead ISCM's secretariat and that the checklist
+    (`checklist.submission_problems`) is empty on `today`; sets the status to
+    submitted; increments `version`; takes `InputVersion` n+1; appends a transition
+    event; after commit, e-mails the secretariats of the lead and partner ISCMs.
+    Raises TransitionRefused (with `problems` when the checklist is not met).
+    """
+
+    def checklist_met(locked):
+        problems = submission_problems(content_queryset().get(pk=locked.pk), today)
+        if problems:
+            raise TransitionRefused(_("The input is not ready to submit."), problems)
+
+    return _transition(written_input, "submit", by=by, check=checklist_met)
+
+
+def withdraw_input(written_input: WrittenInput, *, by, reason: str) -> WrittenInput:
+    """Withdraw an input that is not accepted yet.
+
+    Side effects: checks `by` is on the lead ISCM's secretariat and a reason is given;
+    sets the status to withdrawn; increments `version`; appends a transition event with
+    the reason; after commit, e-mails the secretariats of the lead and partner ISCMs.
+    """
+    return _transition(written_input, "withdraw", by=by, message=reason)
+
+
+def set_publication_consent(written_input: WrittenInput, *, by, consent: bool) -> WrittenInput:
+    """Give or take back the lead ISCM's consent to publish the input.
+
+    Side effects: checks `by` is on the lead's secretariat and the input is not
+    published yet; stores the choice; appends a consent event. No e-mail.
+    """
+    with transaction.atomic():
+        locked = WrittenInput.objects.select_for_update().get(pk=written_input.pk)
+        if not _may_act(LEAD_SECRETARIAT, by, locked):
+            raise TransitionRefused(_("Only the lead ISCM's secretariat decides on publication."))
+        if locked.status == Status.PUBLISHED:
+            raise TransitionRefused(
+                _("The input is published; consent can no longer be changed here.")
+            )
+        if locked.publication_consent == consent:
+            return locked
+        locked.publication_consent = consent
+        locked.updated_by = by
+        locked.save(update_fields=["publication_consent", "updated_by", "updated_at"])
+        ReviewEvent.objects.create(
+            input=locked,
+            kind=ReviewEvent.Kind.CONSENT_GIVEN if consent else ReviewEvent.Kind.CONSENT_WITHDRAWN,
+            actor=by,
+        )
+    return locked

@@ -1,0 +1,148 @@
+"""A small world for the written-input tests: one open round with three regional
+reviews, a lead ISCM (region AMR), a partner (EUR), an unrelated ISCM (AFR), and the
+personas around them."""
+
+from types import SimpleNamespace
+
+import pytest
+
+from submissions import editing
+from submissions.models import (
+    Challenge,
+    ContributionFormat,
+    GuidingPrinciple,
+    OutlineSection,
+    Priority,
+)
+from submissions.roles import sync_role_groups
+
+from ..factories import (
+    GCMObjectiveFactory,
+    ISCMFactory,
+    MembershipFactory,
+    OutlineFactory,
+    OutlineSectionFactory,
+    RegionalReviewFactory,
+    RegionFactory,
+    ReviewCycleFactory,
+    ReviewerAssignmentFactory,
+    UserFactory,
+)
+
+
+@pytest.fixture
+def world(db):
+    outline = OutlineFactory()
+    intro = OutlineSectionFactory(outline=outline, number=1, title="Introduction", word_limit=50)
+    objectives_section = OutlineSectionFactory(
+        outline=outline,
+        number=2,
+        title="Progress on objectives",
+        kind=OutlineSection.Kind.OBJECTIVES,
+        word_limit=30,
+    )
+    principles_section = OutlineSectionFactory(
+        outline=outline,
+        number=3,
+        title="Principles",
+        kind=OutlineSection.Kind.PRINCIPLES,
+        required=False,
+        word_limit=40,
+    )
+    recommendations = OutlineSectionFactory(
+        outline=outline, number=4, title="Recommendations", required=False, word_limit=None
+    )
+    objectives = [GCMObjectiveFactory(number=n) for n in (1, 2, 3)]
+    principles = [
+        GuidingPrinciple.objects.create(letter="a", title="People-centred"),
+        GuidingPrinciple.objects.create(letter="f", title="Human rights"),
+    ]
+    ContributionFormat.objects.create(name="Dedicated events", slug="events", position=1)
+    Priority.objects.create(name="Protection", slug="protection", position=1)
+    Challenge.objects.create(name="Insufficient resources", slug="resources", position=1)
+    cycle = ReviewCycleFactory(outline=outline, active=True)
+    amr, eur, afr = RegionFactory(code="AMR"), RegionFactory(code="EUR"), RegionFactory(code="AFR")
+    reviews = SimpleNamespace(
+        amr=RegionalReviewFactory(cycle=cycle, region=amr),
+        eur=RegionalReviewFactory(cycle=cycle, region=eur),
+        afr=RegionalReviewFactory(cycle=cycle, region=afr),
+    )
+    lead = ISCMFactory(acronym="LEAD", regions=[amr])
+    partner = ISCMFactory(acronym="PART", regions=[eur])
+    other = ISCMFactory(acronym="OTHER", regions=[afr])
+
+    def member(iscm, name):
+        user = MembershipFactory(iscm=iscm, user=UserFactory(full_name=name)).user
+        sync_role_groups(user)
+        return user
+
+    def reviewer(region, name):
+        user = ReviewerAssignmentFactory(region=region, user=UserFactory(full_name=name)).user
+        sync_role_groups(user)
+        return user
+
+    return SimpleNamespace(
+        outline=outline,
+        sections=SimpleNamespace(
+            intro=intro,
+            objectives=objectives_section,
+            principles=principles_section,
+            recommendations=recommendations,
+        ),
+        objectives=objectives,
+        principles=principles,
+        cycle=cycle,
+        regions=SimpleNamespace(amr=amr, eur=eur, afr=afr),
+        reviews=reviews,
+        lead=lead,
+        partner=partner,
+        other=other,
+        lead_user=member(lead, "Lea Lead"),
+        partner_user=member(partner, "Pat Partner"),
+        other_user=member(other, "Otto Other"),
+        reviewer=reviewer(amr, "Rita Reviewer"),
+        other_reviewer=reviewer(afr, "Rob Elsewhere"),
+        admin=UserFactory(full_name="Ada Admin", is_staff=True, is_superuser=True),
+    )
+
+
+@pytest.fixture
+def joint_input(world):
+    """A joint draft: LEAD with PART, to the AMR and EUR reviews; empty content."""
+    return editing.create_input(
+        by=world.lead_user,
+        cycle=world.cycle,
+        lead_iscm=world.lead,
+        partners=[world.partner],
+        targets=[world.reviews.amr, world.reviews.eur],
+        title="Joint input",
+        language="en",
+        basis="written_input",
+    )
+
+
+def fill(written_input, world, *, intro="We met twice and agreed on this text.", by=None):
+    """Give the input what the checklist asks: the required section and one objective."""
+    written_input.refresh_from_db()
+    return editing.save_content(
+        written_input,
+        editing.ContentChanges(
+            sections={world.sections.intro.pk: intro},
+            objectives={
+                world.objectives[0].pk: {
+                    "progress": "Progress made.",
+                    "practices": "",
+                    "challenges": "",
+                }
+            },
+        ),
+        by=by or world.lead_user,
+        expected_version=written_input.version,
+    )
+
+
+@pytest.fixture
+def ready_input(world, joint_input):
+    fill(joint_input, world)
+    joint_input.refresh_from_db()
+    return joint_input

@@ -1,0 +1,186 @@
+"""Attachments through the pages: stored under random names by content, refused with
+the reason next to the field and nothing stored, served only as downloads to people
+who may see the input."""
+
+import pytest
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from submissions import editing, workflow
+from submissions.models import Attachment
+
+from ..sample_files import make_pdf
+
+pytestmark = pytest.mark.django_db
+
+
+def _upload(client, written_input, name, content, title=""):
+    return client.post(
+        reverse("submissions:attachment-upload", args=[written_input.pk]),
+        {
+            "file": SimpleUploadedFile(name, content, content_type="application/pdf"),
+            "title": title,
+        },
+    )
+
+
+def _stored_files(settings):
+    root = settings.MEDIA_ROOT
+    return [p for p in root.rglob("*") if p.is_file()] if root.exists() else []
+
+
+def test_upload_a_pdf_stores_it_under_a_random_name(client, world, joint_input, settings):
+    client.force_login(world.partner_user)
+    pdf = make_pdf()
+    response = _upload(client, joint_input, "Rapport final.pdf", pdf, title="Final report")
+    assert response.status_code == 302
+    attachment = Attachment.objects.get()
+    assert (attachment.title, attachment.display_name, attachment.content_type) == (
+        "Final report",
+        "Rapport final.pdf",
+        "application/pdf",
+    )
+    assert attachment.size == len(pdf)
+    assert len(attachment.sha256) == 64
+    assert "Rapport" not in attachment.file.name
+    assert attachment.file.name.startswith("attachments/")
+    with default_storage.open(attachment.file.name) as stored:
+        assert stored.read() == pdf
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("setup.pdf", b"\x7fELF\x02\x01\x01" + b"\x00" * 200, "looks like a program"),
+        ("page.pdf", b"<!doctype html><html><script>alert(1)</script></html>", "web page"),
+        ("cut.pdf", make_pdf()[:300], "damaged or incomplete"),
+    ],
+)
+def test_upload_refused_by_content_with_reason_on_the_form(
+    client, world, joint_input, settings, name, content, reason
+):
+    client.force_login(world.lead_user)
+    response = _upload(client, joint_input, name, content)
+    assert response.status_code == 400
+    assert reason in response.context["attachment_form"].errors["file"][0]
+    assert reason in response.content.decode()
+    assert not Attachment.objects.exists()
+    assert _stored_files(settings) == []
+
+
+def test_upload_refused_when_oversize(client, world, joint_input, settings):
+    settings.ATTACHMENT_MAX_BYTES = 1000
+    client.force_login(world.lead_user)
+    response = _upload(client, joint_input, "big.pdf", make_pdf(pages=5) + b" " * 2000)
+    assert "larger than the" in response.content.decode()
+    assert not Attachment.objects.exists()
+    assert _stored_files(settings) == []
+
+
+def test_upload_refused_past_the_count_limit(client, world, joint_input, settings):
+    settings.ATTACHMENT_MAX_COUNT = 2
+    client.force_login(world.lead_user)
+    for n in range(2):
+        assert _upload(client, joint_input, f"a{n}.pdf", make_pdf()).status_code == 302
+    response = _upload(client, joint_input, "a3.pdf", make_pdf())
+    assert "at most 2 attachments" in response.content.decode()
+    assert Attachment.objects.count() == 2
+    assert len(_stored_files(settings)) == 2
+
+
+def test_upload_refused_after_submission(client, world, ready_input):
+    workflow.submit_input(ready_input, by=world.lead_user, today=timezone.localdate())
+    client.force_login(world.lead_user)
+    response = _upload(client, ready_input, "late.pdf", make_pdf())
+    assert response.status_code == 302
+    page = client.get(response["Location"])
+    assert "only be added while the input is editable" in page.content.decode()
+    assert not Attachment.objects.exists()
+
+
+def _attach(world, written_input):
+    return editing.add_attachment(
+        written_input,
+        SimpleUploadedFile("annex.pdf", make_pdf()),
+        title="Annex",
+        by=world.lead_user,
+    )
+
+
+def test_download_is_an_attachment_with_nosniff(client, world, joint_input):
+    attachment = _attach(world, joint_input)
+    client.force_login(world.partner_user)
+    response = client.get(attachment.get_absolute_url())
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert 'filename="annex.pdf"' in response["Content-Disposition"]
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Type"] == "application/pdf"
+    assert b"".join(response.streaming_content).startswith(b"%PDF-")
+    response.close()
+
+
+@pytest.mark.parametrize(
+    ("persona", "draft", "submitted"),
+    [
+        ("lead_user", 200, 200),
+        ("other_user", 404, 404),
+        ("reviewer", 404, 200),
+        ("other_reviewer", 404, 404),
+        ("admin", 200, 200),
+    ],
+)
+def test_download_access_per_persona(client, world, ready_input, persona, draft, submitted):
+    attachment = _attach(world, ready_input)
+    client.force_login(getattr(world, persona))
+
+    def status():
+        response = client.get(attachment.get_absolute_url())
+        response.close()  # a FileResponse holds the file open until closed
+        return response.status_code
+
+    assert status() == draft
+    workflow.submit_input(ready_input, by=world.lead_user, today=timezone.localdate())
+    assert status() == submitted
+
+
+def test_download_needs_sign_in(client, world, joint_input):
+    attachment = _attach(world, joint_input)
+    response = client.get(attachment.get_absolute_url())
+    assert response.status_code == 302
+
+
+def test_remove_attachment_deletes_row_and_file(
+    client, world, joint_input, settings, django_capture_on_commit_callbacks
+):
+    attachment = _attach(world, joint_input)
+    client.force_login(world.partner_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("submissions:attachment-delete", args=[joint_input.pk, attachment.pk])
+        )
+    assert response.status_code == 302
+    assert not Attachment.objects.exists()
+    assert _stored_files(settings) == []
+
+
+def test_remove_attachment_of_another_input_is_404(client, world, joint_input):
+    attachment = _attach(world, joint_input)
+    other = editing.create_input(
+        by=world.other_user,
+        cycle=world.cycle,
+        lead_iscm=world.other,
+        partners=[],
+        targets=[world.reviews.afr],
+        title="Other",
+        language="en",
+        basis="written_input",
+    )
+    client.force_login(world.other_user)
+    response = client.post(
+        reverse("submissions:attachment-delete", args=[other.pk, attachment.pk])
+    )
+    assert response.status_code == 404
+    assert Attachment.objects.exists()

@@ -1,0 +1,132 @@
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from submissions.models import WrittenInput
+
+pytestmark = pytest.mark.django_db
+
+
+def _post(client, world, **overrides):
+    data = {
+        "lead_iscm": world.lead.pk,
+        "partner_iscms": [world.partner.pk],
+        "target_reviews": [world.reviews.amr.pk, world.reviews.eur.pk],
+        "title": "Our joint input",
+        "language": "en",
+        "basis": "written_input",
+    }
+    data.update(overrides)
+    return client.post(reverse("submissions:input-create"), data)
+
+
+def test_create_joint_input_for_two_reviews(client, world):
+    client.force_login(world.lead_user)
+    response = _post(client, world)
+    written_input = WrittenInput.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("submissions:input-edit", args=[written_input.pk])
+    assert written_input.status == "draft"
+    assert written_input.lead_iscm == world.lead
+    assert list(written_input.partner_iscms.all()) == [world.partner]
+    assert set(written_input.target_reviews.all()) == {world.reviews.amr, world.reviews.eur}
+    assert written_input.is_joint
+    assert written_input.created_by == world.lead_user
+    assert written_input.slug.startswith("lead-")
+
+
+def test_create_offers_only_the_users_iscms_as_lead(client, world):
+    client.force_login(world.lead_user)
+    form = client.get(reverse("submissions:input-create")).context["form"]
+    assert list(form.fields["lead_iscm"].queryset) == [world.lead]
+    response = _post(
+        client, world, lead_iscm=world.other.pk, target_reviews=[world.reviews.afr.pk]
+    )
+    assert response.status_code == 200
+    assert "lead_iscm" in response.context["form"].errors
+    assert not WrittenInput.objects.exists()
+
+
+def test_create_refuses_a_region_not_covered_and_explains(client, world):
+    client.force_login(world.lead_user)
+    response = _post(client, world, partner_iscms=[], target_reviews=[world.reviews.eur.pk])
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "The EUR review is not offered for this input" in body
+    assert "not covered by LEAD" in body
+    assert 'value="Our joint input"' in body  # what was typed is kept
+    assert not WrittenInput.objects.exists()
+
+
+def test_create_offers_only_reviews_open_today(client, world):
+    today = timezone.localdate()
+    world.reviews.afr.deadline = today - datetime.timedelta(days=1)
+    world.reviews.afr.submission_opens = today - datetime.timedelta(days=30)
+    world.reviews.afr.save()
+    client.force_login(world.lead_user)
+    form = client.get(reverse("submissions:input-create")).context["form"]
+    offered = set(form.fields["target_reviews"].queryset)
+    assert offered == {world.reviews.amr, world.reviews.eur}
+    assert "take inputs today are offered" in str(form.fields["target_reviews"].help_text)
+
+
+def test_create_refuses_lead_as_its_own_partner(client, world):
+    client.force_login(world.lead_user)
+    response = _post(client, world, partner_iscms=[world.lead.pk, world.partner.pk])
+    assert "cannot also be a partner" in response.content.decode()
+
+
+def test_create_needs_a_title_and_a_review(client, world):
+    client.force_login(world.lead_user)
+    response = _post(client, world, title="", target_reviews=[])
+    errors = response.context["form"].errors
+    assert set(errors) >= {"title", "target_reviews"}
+
+
+def test_create_without_a_current_round_says_so(client, world):
+    world.cycle.active = False
+    world.cycle.save()
+    client.force_login(world.lead_user)
+    response = client.get(reverse("submissions:input-create"), follow=True)
+    assert "No review round is open" in response.content.decode()
+
+
+def test_details_page_changes_partners_and_targets(client, world, joint_input):
+    client.force_login(world.partner_user)
+    response = client.post(
+        reverse("submissions:input-details", args=[joint_input.pk]),
+        {
+            "partner_iscms": [world.partner.pk],
+            "target_reviews": [world.reviews.amr.pk],
+            "title": "Renamed",
+            "language": "fr",
+            "basis": "meeting_outcome",
+            "version": joint_input.version,
+        },
+    )
+    assert response.status_code == 302
+    joint_input.refresh_from_db()
+    assert (joint_input.title, joint_input.language, joint_input.version) == ("Renamed", "fr", 2)
+    assert list(joint_input.target_reviews.all()) == [world.reviews.amr]
+    assert joint_input.lead_iscm == world.lead  # the lead is fixed once created
+
+
+def test_details_page_stale_version_keeps_choices_and_explains(client, world, joint_input):
+    client.force_login(world.partner_user)
+    data = {
+        "partner_iscms": [world.partner.pk],
+        "target_reviews": [world.reviews.amr.pk],
+        "title": "Mine",
+        "language": "en",
+        "basis": "written_input",
+        "version": joint_input.version - 1 + 0,
+    }
+    WrittenInput.objects.filter(pk=joint_input.pk).update(version=5, title="Theirs")
+    response = client.post(reverse("submissions:input-details", args=[joint_input.pk]), data)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "changed this input while you were editing" in body
+    assert 'value="Mine"' in body
+    assert WrittenInput.objects.get(pk=joint_input.pk).title == "Theirs"

@@ -1,0 +1,169 @@
+import pytest
+from django.urls import reverse
+
+from submissions import editing
+from submissions.models import ObjectiveResponse, SectionResponse, WrittenInput
+
+from ..factories import GCMObjectiveFactory
+from .conftest import fill
+
+pytestmark = pytest.mark.django_db
+
+# session, user, roles (2), the input, outline sections, section responses, objective
+# responses, principles/formats/priorities/challenges of the input (4), the objectives,
+# the choices of principles/formats/priorities/challenges (4), partner ISCMs and their
+# regions, target reviews and their regions...: a fixed budget, whatever the data.
+EDIT_PAGE_QUERIES = 30
+
+
+def _edit_url(written_input):
+    return reverse("submissions:input-edit", args=[written_input.pk])
+
+
+def _form_data(written_input, world, **fields):
+    data = {
+        "version": written_input.version,
+        "section_1": "",
+        "section_3": "",
+        "section_4": "",
+        "objective_1": "",
+    }
+    data.update(fields)
+    return {k: v for k, v in data.items() if v != ""}
+
+
+def test_edit_page_is_generated_from_the_outline(client, world, joint_input):
+    client.force_login(world.lead_user)
+    response = client.get(_edit_url(joint_input))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "1. Introduction" in body
+    assert "What to write here." in body  # guidance
+    assert 'data-word-limit="50"' in body
+    assert 'id="section-2"' in body
+    assert "Round table" in body
+    assert 'name="objective_3_practices"' in body
+    assert 'name="principles"' in body
+    assert 'name="formats"' in body
+    assert "js/input-edit.js" in body
+
+
+def test_save_draft_accepts_incomplete_work_and_keeps_everything(client, world, joint_input):
+    client.force_login(world.partner_user)  # a partner co-edits
+    response = client.post(
+        _edit_url(joint_input),
+        _form_data(
+            joint_input,
+            world,
+            section_4="**Recommendations** in progress",
+            objective_2_practices="A practice worth sharing.",
+        ),
+    )
+    assert response.status_code == 302
+    joint_input.refresh_from_db()
+    assert joint_input.version == 2
+    assert joint_input.updated_by == world.partner_user
+    assert SectionResponse.objects.get(
+        input=joint_input, section=world.sections.recommendations
+    ).body == ("**Recommendations** in progress")
+    # Unticked, but with text: the objective is kept, the text never dropped.
+    response = ObjectiveResponse.objects.get(input=joint_input)
+    assert (response.objective.number, response.practices) == (2, "A practice worth sharing.")
+
+
+def test_save_draft_removes_an_unticked_empty_objective(client, world, joint_input):
+    fill(joint_input, world)
+    joint_input.refresh_from_db()
+    client.force_login(world.lead_user)
+    client.post(_edit_url(joint_input), _form_data(joint_input, world, section_1="Intro"))
+    assert not ObjectiveResponse.objects.filter(input=joint_input).exists()
+
+
+def test_save_draft_null_character_is_refused_with_the_text_kept(client, world, joint_input):
+    client.force_login(world.lead_user)
+    response = client.post(
+        _edit_url(joint_input), _form_data(joint_input, world, section_1="Before\x00after")
+    )
+    assert response.status_code == 200
+    assert "Null characters are not allowed" in response.content.decode()
+    assert WrittenInput.objects.get(pk=joint_input.pk).version == 1
+
+
+def test_stale_save_is_refused_text_kept_and_other_changes_shown(client, world, joint_input):
+    # The partner opened the form at version 1; meanwhile the lead saved.
+    fill(joint_input, world, intro="The lead's introduction.")
+    client.force_login(world.partner_user)
+    response = client.post(
+        _edit_url(joint_input),
+        _form_data(joint_input, world, version=1, section_1="The partner's introduction."),
+    )
+    body = response.content.decode()
+    assert response.status_code == 409
+    assert "after you opened it" in body
+    assert "The partner&#x27;s introduction." in body  # their text, still in the form
+    assert "Saved meanwhile by someone else" in body
+    assert "The lead&#x27;s introduction." in body  # the other person's change beside it
+    assert SectionResponse.objects.get(input=joint_input, section=world.sections.intro).body == (
+        "The lead's introduction."
+    )
+    # Saving again from the re-shown form is a deliberate choice and succeeds.
+    form = response.context["form"]
+    assert form.data["version"] == "2"
+    again = client.post(_edit_url(joint_input), form.data)
+    assert again.status_code == 302
+    assert SectionResponse.objects.get(input=joint_input, section=world.sections.intro).body == (
+        "The partner's introduction."
+    )
+
+
+def test_save_content_race_only_one_of_two_saves_from_the_same_version_wins(world, joint_input):
+    changes = editing.ContentChanges(sections={world.sections.intro.pk: "first"}, objectives={})
+    editing.save_content(joint_input, changes, by=world.lead_user, expected_version=1)
+    with pytest.raises(editing.StaleEdit) as stale:
+        editing.save_content(
+            joint_input,
+            editing.ContentChanges(sections={world.sections.intro.pk: "second"}, objectives={}),
+            by=world.partner_user,
+            expected_version=1,
+        )
+    assert stale.value.current.version == 2
+    assert stale.value.current.updated_by == world.lead_user
+
+
+def test_edit_page_query_count_does_not_grow_with_objectives_or_inputs(
+    client, world, joint_input, count_queries, django_assert_max_num_queries
+):
+    client.force_login(world.lead_user)
+    url = _edit_url(joint_input)
+    fill(joint_input, world)
+    small = count_queries(client, url)
+    for number in range(4, 24):
+        GCMObjectiveFactory(number=number)
+    objectives = {
+        o.pk: {"progress": "p", "practices": "q", "challenges": "c"}
+        for o in __import__(
+            "submissions.models", fromlist=["GCMObjective"]
+        ).GCMObjective.objects.all()
+    }
+    joint_input.refresh_from_db()
+    editing.save_content(
+        joint_input,
+        editing.ContentChanges(sections={}, objectives=objectives),
+        by=world.lead_user,
+        expected_version=joint_input.version,
+    )
+    for n in range(19):
+        editing.create_input(
+            by=world.lead_user,
+            cycle=world.cycle,
+            lead_iscm=world.lead,
+            partners=[world.partner],
+            targets=[world.reviews.amr],
+            title=f"Other input {n}",
+            language="en",
+            basis="written_input",
+        )
+    assert ObjectiveResponse.objects.filter(input=joint_input).count() == 23
+    with django_assert_max_num_queries(EDIT_PAGE_QUERIES):
+        large = count_queries(client, url)
+    assert large == small
