@@ -182,10 +182,11 @@ class ContentForm(forms.Form):
             if section.word_limit:
                 attrs["data-word-limit"] = section.word_limit
             name = content_field_name(section)
+            # The section heading and its guidance stand above the field on the page;
+            # the label names the field without repeating the heading.
             self.fields[name] = forms.CharField(
                 required=False,
-                label=f"{section.number}. {section.title}",
-                help_text=section.guidance,
+                label=_("Text of section %(number)s") % {"number": section.number},
                 widget=forms.Textarea(attrs=attrs),
             )
             names.append(name)
