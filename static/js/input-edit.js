@@ -10,16 +10,7 @@
   }
   var label = form.dataset.wordCountLabel || "%(count)s of %(limit)s words";
 
-  // The same rule as submissions.markup.count_words (keep the two in step):
-  // each CJK ideograph is a word; otherwise a word is a run of non-space characters
-  // that holds at least one letter or digit (lone list markers do not count).
-  var CJK = /[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]/g;
-  var WORD = /[^\s]*[\p{L}\p{N}][^\s]*/gu;
-  function countWords(text) {
-    var cjk = (text.match(CJK) || []).length;
-    var rest = text.replace(CJK, " ");
-    return cjk + (rest.match(WORD) || []).length;
-  }
+  var countWords = window.iscmCountWords; // static/js/word-count.js
 
   function addCounter(after, textareas, limit) {
     var output = document.createElement("p");
