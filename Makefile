@@ -46,7 +46,8 @@ run: install var/secret_key
 # The whole suite. pytest's exit code 5 ("no tests collected") is a failure here, so
 # a broken collection can never pass for a green run.
 test: install
-	@export SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')"; \
+	@export SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	  SITE_URL="$${SITE_URL:-http://testserver}"; \
 	$(BIN)/pytest $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "make test: no tests were collected; failing." >&2; exit 1; fi; \
 	exit $$status

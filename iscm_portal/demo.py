@@ -50,7 +50,8 @@ def load_demo_data(today: datetime.date, path: Path = DEMO_FIXTURE) -> list[Demo
     Side effects, in one transaction: creates missing demo users (an existing one keeps
     its password and name), their memberships and region assignments, and syncs their
     role groups; makes the demo cycle the current one; gives the cycle's regional reviews
-    dates relative to `today` where they have none (dates set by hand are kept); creates
+    dates relative to `today` where they have none or where the demo's example dates
+    have passed (dates set by hand are kept); creates
     the demo inputs that are missing (by slug) through the same domain functions the
     pages use, submitting those marked so (which sends the submission e-mails).
     Needs the reference data. Refuses to run with DEBUG off.
@@ -104,7 +105,12 @@ def _open_cycle(spec: dict, today: datetime.date) -> ReviewCycle:
         review, _ = RegionalReview.objects.get_or_create(
             cycle=cycle, region=Region.objects.get(code=code)
         )
-        if review.deadline is not None:
+        # Dates set by hand are kept; the demo's own example dates are renewed once they
+        # have passed, so the demo round never expires on a long-lived database.
+        expired_example = (
+            review.note == spec["note"] and review.deadline and review.deadline < today
+        )
+        if review.deadline is not None and not expired_example:
             continue
         review.submission_opens = opens
         review.deadline = today + datetime.timedelta(days=days)

@@ -69,7 +69,10 @@ def database_from_url(url: str) -> dict:
         return {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": path,
-            "OPTIONS": {"timeout": 20},
+            # IMMEDIATE: a writing transaction takes the write lock when it begins, so
+            # concurrent writers wait their turn (SQLite has no SELECT … FOR UPDATE)
+            # instead of failing half-way with "database is locked".
+            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
         }
     if parts.scheme in {"postgres", "postgresql"}:
         name = unquote(parts.path.lstrip("/"))
@@ -110,7 +113,14 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The address people reach the portal at, for links in e-mails. Required in
+# production: a default would send everyone links to somebody's laptop.
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000" if DEBUG else None)
+if not SITE_URL:
+    raise ImproperlyConfigured(
+        "SITE_URL is required when DEBUG is off (e.g. https://iscm-portal.example.org)."
+    )
+SITE_URL = SITE_URL.rstrip("/")
 
 INSTALLED_APPS = [
     "iscm_portal",

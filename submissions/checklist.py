@@ -11,6 +11,9 @@ from django.utils.translation import gettext as _
 from .markup import count_words
 from .models import ObjectiveResponse, OutlineSection, WrittenInput
 
+# The element that holds the target reviews on the details page (crispy's wrapper id).
+TARGETS_ANCHOR = "div_id_target_reviews"
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -104,21 +107,21 @@ def _objective_problems(written_input, section) -> list[Problem]:
 def _target_problems(written_input, today) -> list[Problem]:
     reviews = sorted(written_input.target_reviews.all(), key=lambda r: r.region.code)
     if not reviews:
-        return [Problem(_("Choose at least one regional review."), "details", "targets")]
+        return [Problem(_("Choose at least one regional review."), "details", TARGETS_ANCHOR)]
     covered = {
         region.pk for iscm in written_input.participating_iscms() for region in iscm.regions.all()
     }
     problems = []
     for review in reviews:
         code = review.region.code
-        deadline = written_input.deadline_extension or review.deadline
+        deadline = written_input.deadline_for(review)
         if review.submission_opens is None or deadline is None:
             problems.append(
                 Problem(
                     _("The %(region)s review is not scheduled yet: it takes no inputs.")
                     % {"region": code},
                     "details",
-                    "targets",
+                    TARGETS_ANCHOR,
                 )
             )
         elif today < review.submission_opens:
@@ -127,7 +130,7 @@ def _target_problems(written_input, today) -> list[Problem]:
                     _("The %(region)s review opens for inputs on %(date)s.")
                     % {"region": code, "date": date_format(review.submission_opens)},
                     "details",
-                    "targets",
+                    TARGETS_ANCHOR,
                 )
             )
         elif today > deadline:
@@ -139,7 +142,7 @@ def _target_problems(written_input, today) -> list[Problem]:
                     )
                     % {"region": code, "date": date_format(deadline)},
                     "details",
-                    "targets",
+                    TARGETS_ANCHOR,
                 )
             )
         if review.region_id not in covered:
@@ -154,7 +157,7 @@ def _target_problems(written_input, today) -> list[Problem]:
                         "iscms": ", ".join(i.acronym for i in written_input.participating_iscms()),
                     },
                     "details",
-                    "targets",
+                    TARGETS_ANCHOR,
                 )
             )
     return problems

@@ -96,7 +96,20 @@ def update_details(
     basis,
 ) -> int:
     """Change title, language, basis, partners and targets. Returns the new version.
+
+    Partners and targets decide who may read and edit the input, so only the lead
+    ISCM's secretariat may change them; a partner may change the rest.
     Raises StaleEdit or EditRefused."""
+    participants_change = {p.pk for p in partners} != set(
+        written_input.partner_iscms.values_list("pk", flat=True)
+    ) or {t.pk for t in targets} != set(written_input.target_reviews.values_list("pk", flat=True))
+    if (
+        participants_change
+        and not WrittenInput.objects.led_by(by).filter(pk=written_input.pk).exists()
+    ):
+        raise EditRefused(
+            _("Only the lead ISCM's secretariat may change the partners and the reviews.")
+        )
     with transaction.atomic():
         new_version = _claim_edit_version(written_input, by=by, expected_version=expected_version)
         WrittenInput.objects.filter(pk=written_input.pk).update(
@@ -109,15 +122,18 @@ def update_details(
 
 @dataclass
 class ContentChanges:
-    """What the content form holds: section bodies by section id; objective texts by
-    objective id for the objectives kept (ticked, or with any text); ticked items."""
+    """What a content form carried, and only that: section bodies by section id;
+    objective texts by objective id for the objectives kept (ticked, or with any
+    text); the objectives explicitly given up; the ticked lists. A list left at None
+    was not on the form and stays as it is."""
 
     sections: dict[int, str]
     objectives: dict[int, dict[str, str]]
-    principles: list = field(default_factory=list)
-    formats: list = field(default_factory=list)
-    priorities: list = field(default_factory=list)
-    challenges: list = field(default_factory=list)
+    removed_objectives: set[int] = field(default_factory=set)
+    principles: list | None = None
+    formats: list | None = None
+    priorities: list | None = None
+    challenges: list | None = None
 
 
 def save_content(
@@ -144,7 +160,7 @@ def save_content(
 
         existing_objectives = {r.objective_id: r for r in written_input.objective_responses.all()}
         for objective_id, texts in changes.objectives.items():
-            response = existing_objectives.pop(objective_id, None)
+            response = existing_objectives.get(objective_id)
             if response is None:
                 ObjectiveResponse.objects.create(
                     input=written_input, objective_id=objective_id, **texts
@@ -153,37 +169,40 @@ def save_content(
                 for key, value in texts.items():
                     setattr(response, key, value)
                 response.save(update_fields=list(texts))
+        # Only objectives the form showed empty and unticked go; never one it did not show.
         ObjectiveResponse.objects.filter(
-            pk__in=[r.pk for r in existing_objectives.values()]
+            input=written_input, objective_id__in=changes.removed_objectives
         ).delete()
 
-        written_input.principles.set(changes.principles)
-        written_input.formats.set(changes.formats)
-        written_input.priorities.set(changes.priorities)
-        written_input.challenges.set(changes.challenges)
+        for name in ("principles", "formats", "priorities", "challenges"):
+            chosen = getattr(changes, name)
+            if chosen is not None:
+                getattr(written_input, name).set(chosen)
     return new_version
 
 
 def add_attachment(written_input: WrittenInput, uploaded_file, *, title: str, by) -> Attachment:
     """Attach a file to an editable input.
 
-    Side effects: checks the state and the count limit under a row lock (two uploads
-    at once cannot both take the last place); inspects the bytes (type, size, hash);
-    stores the file under a random name; creates the Attachment. Raises EditRefused or
+    Side effects: inspects the bytes (type, size, hash); checks the state and the count
+    limit under a row lock (two uploads at once cannot both take the last place);
+    stores the file under a random name; creates the Attachment. If anything fails
+    after the file was stored, the file is deleted again. Raises EditRefused or
     ValidationError (from the inspection) with a message for the form.
     """
     inspected = inspect_upload(uploaded_file)
-    with transaction.atomic():
-        locked = WrittenInput.objects.select_for_update().get(pk=written_input.pk)
-        if locked.status not in EDITABLE_STATES:
-            raise EditRefused(_("Attachments can only be added while the input is editable."))
-        if locked.attachments.count() >= settings.ATTACHMENT_MAX_COUNT:
-            raise EditRefused(
-                _("An input can have at most %(count)s attachments. Remove one first.")
-                % {"count": settings.ATTACHMENT_MAX_COUNT}
-            )
-        name = default_storage.save(storage_name(inspected), uploaded_file)
-        try:
+    name = None
+    try:
+        with transaction.atomic():
+            locked = WrittenInput.objects.select_for_update().get(pk=written_input.pk)
+            if locked.status not in EDITABLE_STATES:
+                raise EditRefused(_("Attachments can only be added while the input is editable."))
+            if locked.attachments.current().count() >= settings.ATTACHMENT_MAX_COUNT:
+                raise EditRefused(
+                    _("An input can have at most %(count)s attachments. Remove one first.")
+                    % {"count": settings.ATTACHMENT_MAX_COUNT}
+                )
+            name = default_storage.save(storage_name(inspected), uploaded_file)
             return Attachment.objects.create(
                 input=locked,
                 file=name,
@@ -194,20 +213,20 @@ def add_attachment(written_input: WrittenInput, uploaded_file, *, title: str, by
                 sha256=inspected.sha256,
                 uploaded_by=by,
             )
-        except Exception:
-            # The row was not written: do not leave an orphan file behind.
+    except BaseException:
+        # The row was not committed: do not leave an orphan file behind.
+        if name is not None:
             default_storage.delete(name)
-            raise
+        raise
 
 
 def remove_attachment(attachment: Attachment, *, by) -> None:
-    """Remove an attachment of an editable input; the file goes once the row is gone."""
+    """Remove an attachment from an editable input. The row is marked removed and the
+    file kept, because a submitted version may refer to it (versions never change)."""
     with transaction.atomic():
         locked = WrittenInput.objects.select_for_update().get(pk=attachment.input_id)
         if locked.status not in EDITABLE_STATES:
             raise EditRefused(_("Attachments can only be removed while the input is editable."))
-        name = attachment.file.name
-        attachment.delete()
-        # Versions keep the hash, not the file: a submitted version's file stays only
-        # while the attachment exists. Delete after commit so a rollback keeps it.
-        transaction.on_commit(lambda: default_storage.delete(name))
+        Attachment.objects.filter(pk=attachment.pk, removed_at__isnull=True).update(
+            removed_at=timezone.now()
+        )

@@ -2,8 +2,11 @@
 round's outline needs no code change."""
 
 import datetime
+import hashlib
+import json
 
 from django import forms
+from django.http import QueryDict
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -25,9 +28,40 @@ from .models import (
 from .snapshots import objectives_by_round_table
 
 CHECKBOXES = forms.CheckboxSelectMultiple
+LARGEST_ID = 2**63 - 1
 
 
-class ReviewChoiceField(forms.ModelMultipleChoiceField):
+def _valid_id(value) -> bool:
+    # SQLite raises OverflowError (a 500) on an id beyond 64 bits instead of "no such
+    # row"; ids are checked here so hostile form data gets a form error.
+    try:
+        return 0 < int(str(value)) <= LARGEST_ID
+    except (TypeError, ValueError):
+        return False
+
+
+class IdChoiceField(forms.ModelChoiceField):
+    def to_python(self, value):
+        if value not in self.empty_values and not _valid_id(value):
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            )
+        return super().to_python(value)
+
+
+class IdMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def _check_values(self, value):
+        for pk in value:
+            if not _valid_id(pk):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)
+
+
+class ReviewChoiceField(IdMultipleChoiceField):
     def label_from_instance(self, review):
         label = f"{review.region.code} — {review.region.name}"
         if review.deadline:
@@ -35,7 +69,7 @@ class ReviewChoiceField(forms.ModelMultipleChoiceField):
         return label
 
 
-class ISCMChoiceField(forms.ModelMultipleChoiceField):
+class ISCMChoiceField(IdMultipleChoiceField):
     def label_from_instance(self, iscm):
         regions = ", ".join(region.code for region in iscm.regions.all())
         return f"{iscm.acronym} — {iscm.name} ({regions})"
@@ -45,7 +79,7 @@ class InputDetailsForm(forms.Form):
     """Who contributes, to which reviews, in which language: used to create an input
     and to change those details later (then the lead ISCM is fixed)."""
 
-    lead_iscm = forms.ModelChoiceField(
+    lead_iscm = IdChoiceField(
         queryset=ISCM.objects.none(),
         label=gettext_lazy("Lead ISCM"),
         help_text=gettext_lazy("The ISCM whose secretariat submits the input."),
@@ -71,7 +105,16 @@ class InputDetailsForm(forms.Form):
     basis = forms.ChoiceField(label=gettext_lazy("Basis"), choices=WrittenInput.Basis.choices)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, user, cycle, today: datetime.date, instance=None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        user,
+        cycle,
+        today: datetime.date,
+        instance=None,
+        can_change_participants=True,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.instance = instance
         my_iscms = ISCM.objects.filter(memberships__user=user).prefetch_related("regions")
@@ -95,6 +138,13 @@ class InputDetailsForm(forms.Form):
             "(an ISCM covers the regions of its member States)."
         ) % {"cycle": cycle.name}
         self.no_open_reviews = not self.fields["target_reviews"].queryset.exists()
+        if not can_change_participants:
+            # Partners and reviews decide who may read the input: the lead's to change.
+            for name in ("partner_iscms", "target_reviews"):
+                self.fields[name].disabled = True
+                self.fields[name].help_text = _(
+                    "Only the lead ISCM's secretariat can change this."
+                )
 
     def clean(self):
         cleaned = super().clean()
@@ -139,6 +189,9 @@ class ContentForm(forms.Form):
     the principles section as checkboxes plus text; formats, priorities, challenges."""
 
     version = forms.IntegerField(widget=forms.HiddenInput)
+    # Digests of every field's value when the form was loaded: on a stale save they
+    # tell which fields this person changed, so the others' changes can be kept.
+    base = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, written_input: WrittenInput, sections, objectives, **kwargs):
         super().__init__(*args, **kwargs)
@@ -171,7 +224,7 @@ class ContentForm(forms.Form):
                 self.groups.append((section, []))
                 continue
             if section.kind == OutlineSection.Kind.PRINCIPLES:
-                self.fields["principles"] = forms.ModelMultipleChoiceField(
+                self.fields["principles"] = IdMultipleChoiceField(
                     queryset=GuidingPrinciple.objects.all(),
                     required=False,
                     widget=CHECKBOXES,
@@ -196,9 +249,27 @@ class ContentForm(forms.Form):
             ("priorities", Priority, _("Priorities")),
             ("challenges", Challenge, _("Challenges met")),
         ):
-            self.fields[name] = forms.ModelMultipleChoiceField(
+            self.fields[name] = IdMultipleChoiceField(
                 queryset=model.objects.all(), required=False, widget=CHECKBOXES, label=label
             )
+        if not self.is_bound:
+            self.initial["base"] = self.digests(self.initial)
+
+    def content_fields(self):
+        return [(n, f) for n, f in self.fields.items() if n not in ("version", "base")]
+
+    def digests(self, values: dict) -> str:
+        return json.dumps(
+            {
+                name: _digest(_normal(field, values.get(name)))
+                for name, field in self.content_fields()
+            }
+        )
+
+    def posted(self, name):
+        if isinstance(self.fields[name], forms.ModelMultipleChoiceField):
+            return self.data.getlist(name)
+        return self.data.get(name)
 
     def objective_rows(self):
         """[(round table, [(objective, checkbox, [text fields])])] for the template."""
@@ -215,30 +286,44 @@ class ContentForm(forms.Form):
         return [self[objective_field_name(number, part)] for part in ObjectiveResponse.TEXT_FIELDS]
 
     def changes(self) -> ContentChanges:
-        """The cleaned form as a ContentChanges for editing.save_content. An objective
-        is kept when ticked or when any of its fields has text (text is never dropped)."""
+        """The cleaned form as a ContentChanges for editing.save_content, holding only
+        what the request carried: a text area missing from the POST changes nothing.
+        An objective is kept when ticked or when any of its fields has text (text is
+        never dropped); one shown empty and unticked is given up."""
         data = self.cleaned_data
-        sections = {
-            section.pk: data[content_field_name(section)]
-            for section in self.sections
-            if content_field_name(section) in data
-        }
-        objectives = {}
-        for objective in self.objectives:
-            n = objective.number
-            texts = {
-                part: data.get(objective_field_name(n, part), "")
-                for part in ObjectiveResponse.TEXT_FIELDS
-            }
-            if data.get(objective_field_name(n)) or any(t.strip() for t in texts.values()):
-                objectives[objective.pk] = texts
+        sections = {}
+        for section in self.sections:
+            name = content_field_name(section)
+            if name in self.fields and name in self.data:
+                sections[section.pk] = data[name]
+        objectives, removed = {}, set()
+        if hasattr(self, "objectives_section"):
+            for objective in self.objectives:
+                n = objective.number
+                texts = {
+                    part: data.get(objective_field_name(n, part), "")
+                    for part in ObjectiveResponse.TEXT_FIELDS
+                    if objective_field_name(n, part) in self.data
+                }
+                ticked = bool(data.get(objective_field_name(n)))
+                if not texts and objective_field_name(n) not in self.data:
+                    continue  # not on the page that was posted
+                if ticked or any(t.strip() for t in texts.values()):
+                    objectives[objective.pk] = texts
+                else:
+                    removed.add(objective.pk)
+
+        def chosen(name):
+            return list(data.get(name) or []) if name in self.fields else None
+
         return ContentChanges(
             sections=sections,
             objectives=objectives,
-            principles=list(data.get("principles") or []),
-            formats=list(data.get("formats") or []),
-            priorities=list(data.get("priorities") or []),
-            challenges=list(data.get("challenges") or []),
+            removed_objectives=removed,
+            principles=chosen("principles"),
+            formats=chosen("formats"),
+            priorities=chosen("priorities"),
+            challenges=chosen("challenges"),
         )
 
 
@@ -258,25 +343,67 @@ def content_initial(written_input: WrittenInput, sections) -> dict:
     return initial
 
 
-def conflicts(form: forms.Form, current_initial: dict) -> dict[str, str]:
-    """Fields where what the person typed differs from what is saved now: the other
-    person's value, as text, to show beside the field."""
+def _normal(field, value):
+    """A field's value in one comparable shape, posted or saved."""
+    if isinstance(field, forms.BooleanField):
+        return value not in (None, False, "", "off", "false", "False", "0")
+    if isinstance(field, forms.ModelMultipleChoiceField):
+        return sorted(str(v) for v in (value or []))
+    return (value or "").replace("\r\n", "\n")
+
+
+def _digest(value) -> str:
+    return hashlib.sha256(json.dumps(value, ensure_ascii=False).encode()).hexdigest()[:16]
+
+
+def merge_stale(form: ContentForm, current_initial: dict) -> tuple[QueryDict, dict[str, str]]:
+    """Three-way merge of a stale save: the posted form, what was saved meanwhile, and
+    the digests of what the form was loaded with.
+
+    A field this person did not change takes the saved value; a field only they
+    changed keeps theirs; a field both changed keeps theirs and is returned as a
+    conflict with the other person's value, as text, to show beside it. The merged
+    data carries the current version and new digests, so saving it again is a
+    deliberate choice."""
+    try:
+        base = json.loads(form.data.get("base") or "{}")
+    except ValueError:
+        base = {}
+    if not isinstance(base, dict):
+        base = {}
+    merged = form.data.copy()
     found = {}
-    for name, field in form.fields.items():
-        if name == "version" or name not in form.cleaned_data:
-            continue
-        typed = form.cleaned_data[name]
-        saved = current_initial.get(name, "")
-        if isinstance(field, forms.ModelMultipleChoiceField):
-            saved_items = [item for item in field.queryset if item.pk in set(saved or [])]
-            if {item.pk for item in typed} != {item.pk for item in saved_items}:
-                found[name] = ", ".join(str(item) for item in saved_items) or "—"
-        elif isinstance(field, forms.BooleanField):
-            if bool(typed) != bool(saved):
-                found[name] = _("ticked") if saved else _("not ticked")
-        elif (typed or "") != (saved or ""):
-            found[name] = saved or "—"
-    return found
+    for name, field in form.content_fields():
+        mine = _normal(field, form.posted(name))
+        theirs = _normal(field, current_initial.get(name))
+        if mine == theirs or _digest(mine) == base.get(name):
+            _put(merged, name, field, theirs)
+        elif _digest(theirs) != base.get(name):
+            found[name] = _display(field, theirs)
+    merged["version"] = str(current_initial["version"])
+    merged["base"] = form.digests(current_initial)
+    return merged, found
+
+
+def _put(data: QueryDict, name, field, value):
+    if isinstance(field, forms.ModelMultipleChoiceField):
+        data.setlist(name, value)
+    elif isinstance(field, forms.BooleanField):
+        if value:
+            data[name] = "on"
+        else:
+            data.pop(name, None)
+    else:
+        data[name] = value
+
+
+def _display(field, value) -> str:
+    if isinstance(field, forms.ModelMultipleChoiceField):
+        items = field.queryset.filter(pk__in=value)
+        return ", ".join(str(item) for item in items) or "—"
+    if isinstance(field, forms.BooleanField):
+        return _("ticked") if value else _("not ticked")
+    return value or "—"
 
 
 class AttachmentForm(forms.Form):

@@ -8,7 +8,9 @@ version still reads the same after reference data is edited.
 
 from itertools import groupby
 
-from .models import RoundTable, WrittenInput
+from django.db.models import Prefetch
+
+from .models import Attachment, RoundTable, WrittenInput
 
 SCHEMA = 1
 
@@ -26,7 +28,7 @@ def content_queryset():
         "formats",
         "priorities",
         "challenges",
-        "attachments",
+        Prefetch("attachments", queryset=Attachment.objects.current()),
         "cycle__outline__sections",
     )
 
@@ -93,6 +95,10 @@ def take_snapshot(written_input: WrittenInput) -> dict:
         "challenges": [c.name for c in written_input.challenges.all()],
         "attachments": [
             {
+                # The id and the stored name keep a version tied to its exact file,
+                # which removing the attachment from a later draft never deletes.
+                "id": a.pk,
+                "file": a.file.name,
                 "title": a.title,
                 "display_name": a.display_name,
                 "content_type": a.content_type,

@@ -1,6 +1,9 @@
-from django.urls import path
+from django.urls import path, register_converter
 
+from .converters import IdConverter
 from .views import public, secretariat
+
+register_converter(IdConverter, "id")
 
 app_name = "submissions"
 
@@ -8,29 +11,29 @@ urlpatterns = [
     path("iscms/", public.iscm_list, name="iscm-list"),
     path("iscms/<slug:slug>/", public.iscm_detail, name="iscm-detail"),
     path("objectives/", public.objective_list, name="objective-list"),
-    path("objectives/<int:number>/", public.objective_detail, name="objective-detail"),
+    path("objectives/<id:number>/", public.objective_detail, name="objective-detail"),
     # Secretariats
     path("my/", secretariat.dashboard, name="dashboard"),
     path("my/inputs/new/", secretariat.input_create, name="input-create"),
-    path("my/inputs/<int:pk>/", secretariat.input_detail, name="input-detail"),
-    path("my/inputs/<int:pk>/edit/", secretariat.input_edit, name="input-edit"),
-    path("my/inputs/<int:pk>/details/", secretariat.input_details, name="input-details"),
-    path("my/inputs/<int:pk>/preview/", secretariat.input_preview, name="input-preview"),
-    path("my/inputs/<int:pk>/submit/", secretariat.input_submit, name="input-submit"),
-    path("my/inputs/<int:pk>/withdraw/", secretariat.input_withdraw, name="input-withdraw"),
-    path("my/inputs/<int:pk>/consent/", secretariat.input_consent, name="input-consent"),
+    path("my/inputs/<id:pk>/", secretariat.input_detail, name="input-detail"),
+    path("my/inputs/<id:pk>/edit/", secretariat.input_edit, name="input-edit"),
+    path("my/inputs/<id:pk>/details/", secretariat.input_details, name="input-details"),
+    path("my/inputs/<id:pk>/preview/", secretariat.input_preview, name="input-preview"),
+    path("my/inputs/<id:pk>/submit/", secretariat.input_submit, name="input-submit"),
+    path("my/inputs/<id:pk>/withdraw/", secretariat.input_withdraw, name="input-withdraw"),
+    path("my/inputs/<id:pk>/consent/", secretariat.input_consent, name="input-consent"),
     path(
-        "my/inputs/<int:pk>/attachments/",
+        "my/inputs/<id:pk>/attachments/",
         secretariat.attachment_upload,
         name="attachment-upload",
     ),
     path(
-        "my/inputs/<int:pk>/attachments/<int:attachment_pk>/delete/",
+        "my/inputs/<id:pk>/attachments/<id:attachment_pk>/delete/",
         secretariat.attachment_delete,
         name="attachment-delete",
     ),
     path(
-        "attachments/<int:attachment_pk>/",
+        "attachments/<id:attachment_pk>/",
         secretariat.attachment_download,
         name="attachment-download",
     ),

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from . import emails
+from . import tasks
 from .checklist import Problem, submission_problems
 from .models import InputVersion, ReviewEvent, Status, WrittenInput
 from .snapshots import content_queryset, take_snapshot
@@ -53,6 +53,14 @@ TRANSITIONS = {
         Transition(
             "submit",
             frozenset({Status.DRAFT}),
+            Status.SUBMITTED,
+            LEAD_SECRETARIAT,
+            takes_version=True,
+            email="input_submitted",
+        ),
+        Transition(
+            "resubmit",
+            frozenset({Status.CHANGES_REQUESTED}),
             Status.SUBMITTED,
             LEAD_SECRETARIAT,
             takes_version=True,
@@ -149,8 +157,21 @@ def _transition(
             version_number=version_number,
         )
         if transition.email:
-            transaction.on_commit(partial(emails.notify_secretariats, transition.email, event.pk))
+            # Queued only once the change is committed, and robust: a failure to queue
+            # is logged, never turned into an error for a change that has happened.
+            transaction.on_commit(
+                partial(tasks.send_event_email.enqueue, transition.email, event.pk), robust=True
+            )
     return locked
+
+
+def _checklist_met(today):
+    def check(locked):
+        problems = submission_problems(content_queryset().get(pk=locked.pk), today)
+        if problems:
+            raise TransitionRefused(_("The input is not ready to submit."), problems)
+
+    return check
 
 
 def submit_input(written_input: WrittenInput, *, by, today: datetime.date) -> WrittenInput:
@@ -159,16 +180,20 @@ def submit_input(written_input: WrittenInput, *, by, today: datetime.date) -> Wr
     Side effects: checks `by` is on the lead ISCM's secretariat and that the checklist
     (`checklist.submission_problems`) is empty on `today`; sets the status to
     submitted; increments `version`; takes `InputVersion` n+1; appends a transition
-    event; after commit, e-mails the secretariats of the lead and partner ISCMs.
-    Raises TransitionRefused (with `problems` when the checklist is not met).
+    event; after commit, queues the e-mail to the secretariats of the lead and
+    partner ISCMs. Raises TransitionRefused (with `problems` when the checklist is
+    not met).
     """
+    return _transition(written_input, "submit", by=by, check=_checklist_met(today))
 
-    def checklist_met(locked):
-        problems = submission_problems(content_queryset().get(pk=locked.pk), today)
-        if problems:
-            raise TransitionRefused(_("The input is not ready to submit."), problems)
 
-    return _transition(written_input, "submit", by=by, check=checklist_met)
+def resubmit_input(written_input: WrittenInput, *, by, today: datetime.date) -> WrittenInput:
+    """Send an input back to the reviewers after they requested changes.
+
+    Side effects: as `submit_input` (same checks, a new `InputVersion`, a transition
+    event, the e-mail after commit), from the changes-requested state.
+    """
+    return _transition(written_input, "resubmit", by=by, check=_checklist_met(today))
 
 
 def withdraw_input(written_input: WrittenInput, *, by, reason: str) -> WrittenInput:

@@ -87,8 +87,11 @@ class WrittenInputQuerySet(models.QuerySet):
         targeting_my_regions = WrittenInput.target_reviews.through.objects.filter(
             regionalreview__region__in=my_regions
         ).values("writteninput")
+        # "Sent at least once" is having a version, not a status: a draft withdrawn
+        # before it was ever submitted must stay invisible to reviewers.
+        ever_submitted = InputVersion.objects.values("input")
         return self.filter(
-            self._of_iscms(my_iscms) | (Q(pk__in=targeting_my_regions) & ~Q(status=Status.DRAFT))
+            self._of_iscms(my_iscms) | (Q(pk__in=targeting_my_regions) & Q(pk__in=ever_submitted))
         )
 
     def editable_by(self, user):
@@ -225,6 +228,16 @@ class WrittenInput(models.Model):
     def participating_iscms(self) -> list[ISCM]:
         return [self.lead_iscm, *self.partner_iscms.all()]
 
+    def deadline_for(self, review: RegionalReview):
+        """The deadline that applies to this input for `review`: the review's own, or
+        the staff extension when that is later (an extension never shortens one).
+        None when the review is not scheduled: it takes no inputs, extension or not."""
+        if review.deadline is None:
+            return None
+        if self.deadline_extension and self.deadline_extension > review.deadline:
+            return self.deadline_extension
+        return review.deadline
+
 
 class SectionResponse(models.Model):
     """The text of one outline section (narrative, or the free text of the principles
@@ -275,6 +288,12 @@ class ObjectiveResponse(models.Model):
         return f"{self.input} — {self.objective}"
 
 
+class AttachmentQuerySet(models.QuerySet):
+    def current(self):
+        """Attachments of the live input (not removed)."""
+        return self.filter(removed_at__isnull=True)
+
+
 class Attachment(models.Model):
     """A file attached to an input. The type is decided from the bytes (see
     `submissions.uploads`); the stored name is random, never the uploaded one; the
@@ -291,6 +310,11 @@ class Attachment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+    # Removing an attachment hides it from the draft but keeps the file: a submitted
+    # version may refer to it, and versions never change.
+    removed_at = models.DateTimeField(_("removed"), null=True, blank=True)
+
+    objects = AttachmentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("attachment")

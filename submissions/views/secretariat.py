@@ -20,8 +20,8 @@ from ..forms import (
     ContentForm,
     InputDetailsForm,
     WithdrawForm,
-    conflicts,
     content_initial,
+    merge_stale,
     objectives_for_form,
 )
 from ..models import (
@@ -51,13 +51,13 @@ def dashboard(request):
         WrittenInput.objects.for_secretariat(request.user)
         .select_related("cycle", "lead_iscm")
         .prefetch_related("partner_iscms", "target_reviews__region")
-        .order_by("-cycle__start_year", "-updated_at")
+        .order_by("-cycle__start_year", "cycle_id", "-updated_at")
     )
     for written_input in inputs:
-        # (review, effective deadline, days left) — a staff extension replaces deadlines.
+        # (review, deadline that applies, days left).
         written_input.targets = []
         for review in written_input.target_reviews.all():
-            deadline = written_input.deadline_extension or review.deadline
+            deadline = written_input.deadline_for(review)
             days_left = (deadline - today).days if deadline else None
             written_input.targets.append((review, deadline, days_left))
     by_cycle = [(cycle, list(items)) for cycle, items in groupby(inputs, key=lambda i: i.cycle)]
@@ -131,11 +131,15 @@ def _detail_context(request, written_input, attachment_form=None):
     is_lead = WrittenInput.objects.led_by(request.user).filter(pk=written_input.pk).exists()
     return {
         "input": written_input,
+        "targets": [
+            (review, written_input.deadline_for(review))
+            for review in written_input.target_reviews.all()
+        ],
         "is_lead": is_lead,
         "can_withdraw": is_lead
         and written_input.status in workflow.TRANSITIONS["withdraw"].sources,
         "problems": submission_problems(written_input, timezone.localdate())
-        if written_input.status == Status.DRAFT
+        if written_input.is_editable
         else [],
         "events": written_input.events.exclude(visibility=ReviewEvent.Visibility.INTERNAL)
         .select_related("actor")
@@ -156,56 +160,71 @@ def input_detail(request, pk):
 @login_required
 def input_edit(request, pk):
     written_input = _secretariat_input(request, pk, content_queryset())
-    if not written_input.is_editable:
+    if not written_input.is_editable and request.method != "POST":
         messages.info(request, _("This input is read-only while it is with the reviewers."))
         return redirect("submissions:input-detail", pk=pk)
     sections = list(written_input.cycle.outline.sections.all())
-    objectives = list(objectives_for_form())
-    form_kwargs = {"written_input": written_input, "sections": sections, "objectives": objectives}
-    other_changes = {}
-    stale = None
-    if request.method == "POST":
-        form = ContentForm(request.POST, **form_kwargs)
-        if form.is_valid():
+    form_kwargs = {
+        "written_input": written_input,
+        "sections": sections,
+        "objectives": list(objectives_for_form()),
+    }
+    if request.method != "POST":
+        form = ContentForm(initial=content_initial(written_input, sections), **form_kwargs)
+        return render(
+            request, "submissions/input_edit.html", {"input": written_input, "form": form}
+        )
+
+    form = ContentForm(request.POST, **form_kwargs)
+    context = {"input": written_input, "form": form}
+    if not form.is_valid():
+        return render(request, "submissions/input_edit.html", context)
+    try:
+        editing.save_content(
+            written_input,
+            form.changes(),
+            by=request.user,
+            expected_version=form.cleaned_data["version"],
+        )
+    except editing.EditRefused as refusal:
+        # The input left the editable states while this person typed (e.g. the lead
+        # submitted it): show their text again, unsaved, so nothing is lost.
+        context["refused"] = refusal.message
+        return render(request, "submissions/input_edit.html", context, status=409)
+    except editing.StaleEdit as stale:
+        current = content_queryset().get(pk=pk)
+        merged, other_changes = merge_stale(form, content_initial(current, sections))
+        form = ContentForm(merged, **form_kwargs)
+        if form.is_valid() and not other_changes:
+            # Both people changed different fields: keep both, no question to ask.
             try:
                 editing.save_content(
                     written_input,
                     form.changes(),
                     by=request.user,
-                    expected_version=form.cleaned_data["version"],
+                    expected_version=current.version,
                 )
-            except editing.StaleEdit as error:
-                stale = error.current
-                current = content_queryset().get(pk=pk)
-                other_changes = conflicts(form, content_initial(current, sections))
-                # Keep every character the person typed; only the version moves on, so
-                # saving again (after reading the other changes) is a deliberate choice.
-                data = request.POST.copy()
-                data["version"] = str(current.version)
-                form = ContentForm(data, **form_kwargs)
-                form.is_valid()
-            except editing.EditRefused as refusal:
-                messages.error(request, refusal.message)
-                return redirect("submissions:input-detail", pk=pk)
+            except (editing.StaleEdit, editing.EditRefused):
+                pass  # a third save in between: show the merge below instead
             else:
-                messages.success(request, _("Draft saved."))
+                messages.success(
+                    request,
+                    _("Draft saved. %(who)s had saved other parts meanwhile; both are kept.")
+                    % {"who": stale.current.updated_by.get_full_name()},
+                )
                 return redirect("submissions:input-edit", pk=pk)
-    else:
-        form = ContentForm(initial=content_initial(written_input, sections), **form_kwargs)
-    for name, value in other_changes.items():
-        form.fields[name].other_change = value
-    return render(
-        request,
-        "submissions/input_edit.html",
-        {"input": written_input, "form": form, "stale": stale, "other_changes": other_changes},
-        status=409 if stale else 200,
-    )
+        for name, value in other_changes.items():
+            form.fields[name].other_change = value
+        context.update({"form": form, "stale": stale.current, "other_changes": other_changes})
+        return render(request, "submissions/input_edit.html", context, status=409)
+    messages.success(request, _("Draft saved."))
+    return redirect("submissions:input-edit", pk=pk)
 
 
 @login_required
 def input_details(request, pk):
     written_input = _secretariat_input(request, pk, content_queryset())
-    if not written_input.is_editable:
+    if not written_input.is_editable and request.method != "POST":
         messages.info(request, _("This input is read-only while it is with the reviewers."))
         return redirect("submissions:input-detail", pk=pk)
     initial = {
@@ -224,7 +243,9 @@ def input_details(request, pk):
         cycle=written_input.cycle,
         today=timezone.localdate(),
         instance=written_input,
+        can_change_participants=WrittenInput.objects.led_by(request.user).filter(pk=pk).exists(),
     )
+    status = 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -249,14 +270,18 @@ def input_details(request, pk):
             )
             form.data = form.data.copy()
             form.data["version"] = str(error.current.version)
+            status = 409
         except editing.EditRefused as refusal:
-            messages.error(request, refusal.message)
-            return redirect("submissions:input-detail", pk=pk)
+            form.add_error(None, refusal.message)
+            status = 409
         else:
             messages.success(request, _("Details saved."))
             return redirect("submissions:input-detail", pk=pk)
     return render(
-        request, "submissions/input_details.html", {"input": written_input, "form": form}
+        request,
+        "submissions/input_details.html",
+        {"input": written_input, "form": form},
+        status=status,
     )
 
 
@@ -279,8 +304,13 @@ def input_preview(request, pk):
 @login_required
 def input_submit(request, pk):
     written_input = _secretariat_input(request, pk)
+    send = (
+        workflow.resubmit_input
+        if written_input.status == Status.CHANGES_REQUESTED
+        else workflow.submit_input
+    )
     try:
-        workflow.submit_input(written_input, by=request.user, today=timezone.localdate())
+        send(written_input, by=request.user, today=timezone.localdate())
     except workflow.TransitionRefused as refusal:
         messages.error(request, refusal.message)
         for problem in refusal.problems:
@@ -386,8 +416,12 @@ def attachment_download(request, attachment_pk):
         Attachment.objects.filter(input__in=WrittenInput.objects.visible_to(request.user)),
         pk=attachment_pk,
     )
+    try:
+        stored = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("The stored file is missing") from None
     response = FileResponse(
-        attachment.file.open("rb"),
+        stored,
         as_attachment=True,
         filename=attachment.display_name,
         content_type=attachment.content_type,

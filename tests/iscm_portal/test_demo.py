@@ -73,7 +73,7 @@ def test_demo_loader_is_idempotent_and_keeps_what_was_entered(demo, settings):
     eclac.save()
     counts = (User.objects.count(), Membership.objects.count(), ReviewerAssignment.objects.count())
 
-    accounts = load_demo_data(today=TODAY + datetime.timedelta(days=30))
+    accounts = load_demo_data(today=TODAY + datetime.timedelta(days=1))
 
     assert not any(a.created for a in accounts)
     assert counts == (
@@ -93,3 +93,10 @@ def test_demo_command_prints_the_accounts(reference_data, settings, capsys):
     for email in DEMO_EMAILS:
         assert email in out
     assert "demo-password" in out
+
+
+def test_demo_example_dates_are_renewed_once_they_have_passed(demo):
+    later = TODAY + datetime.timedelta(days=400)
+    load_demo_data(today=later)
+    reviews = RegionalReview.objects.filter(cycle__slug="2028-2029")
+    assert all(r.status_on(later) == "open" for r in reviews)

@@ -15,7 +15,7 @@ BASE_DIR = Path(__file__).resolve().parents[2]
 
 
 def _load_settings(**env):
-    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
+    clean = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "SITE_URL"}}
     clean.update(env)
     clean["DJANGO_SETTINGS_MODULE"] = "iscm_portal.settings"
     return subprocess.run(
@@ -34,20 +34,28 @@ def test_settings_refuse_to_start_with_debug_off_and_no_secret_key():
     assert "SECRET_KEY is required when DEBUG is off" in result.stderr
 
 
-def test_settings_start_with_debug_off_and_a_secret_key():
+def test_settings_refuse_to_start_with_debug_off_and_no_site_url():
     result = _load_settings(DEBUG="0", SECRET_KEY="x" * 50)
+    assert result.returncode != 0
+    assert "SITE_URL is required when DEBUG is off" in result.stderr
+
+
+def test_settings_start_with_debug_off_a_secret_key_and_a_site_url():
+    result = _load_settings(DEBUG="0", SECRET_KEY="x" * 50, SITE_URL="https://portal.test")
     assert result.returncode == 0, result.stderr
     assert "started" in result.stdout
 
 
 def test_settings_refuse_a_debug_value_that_is_not_a_boolean():
-    result = _load_settings(DEBUG="maybe", SECRET_KEY="x" * 50)
+    result = _load_settings(DEBUG="maybe", SECRET_KEY="x" * 50, SITE_URL="https://p.test")
     assert result.returncode != 0
     assert "DEBUG='maybe' is not a boolean" in result.stderr
 
 
 def test_settings_refuse_an_unsupported_database_url():
-    result = _load_settings(SECRET_KEY="x" * 50, DATABASE_URL="mysql://db/portal")
+    result = _load_settings(
+        SECRET_KEY="x" * 50, SITE_URL="https://p.test", DATABASE_URL="mysql://db/portal"
+    )
     assert result.returncode != 0
     assert "scheme 'mysql' is not supported" in result.stderr
 

@@ -152,18 +152,34 @@ def test_download_needs_sign_in(client, world, joint_input):
     assert response.status_code == 302
 
 
-def test_remove_attachment_deletes_row_and_file(
-    client, world, joint_input, settings, django_capture_on_commit_callbacks
+def test_remove_attachment_hides_it_but_keeps_the_file_for_versions(
+    client, world, ready_input, settings
 ):
-    attachment = _attach(world, joint_input)
+    attachment = _attach(world, ready_input)
+    workflow.submit_input(ready_input, by=world.lead_user, today=timezone.localdate())
+    from submissions.models import WrittenInput
+
+    WrittenInput.objects.filter(pk=ready_input.pk).update(status="changes_requested")
     client.force_login(world.partner_user)
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            reverse("submissions:attachment-delete", args=[joint_input.pk, attachment.pk])
-        )
+    response = client.post(
+        reverse("submissions:attachment-delete", args=[ready_input.pk, attachment.pk])
+    )
     assert response.status_code == 302
-    assert not Attachment.objects.exists()
-    assert _stored_files(settings) == []
+    attachment.refresh_from_db()
+    assert attachment.removed_at is not None
+    assert not Attachment.objects.current().exists()
+    assert len(_stored_files(settings)) == 1  # version 1 still refers to it
+    [entry] = ready_input.versions.get().snapshot["attachments"]
+    assert (entry["id"], entry["file"]) == (attachment.pk, attachment.file.name)
+    page = client.get(reverse("submissions:input-detail", args=[ready_input.pk]))
+    assert "No attachments." in page.content.decode()
+
+
+def test_download_of_a_missing_file_is_404_not_500(client, world, joint_input):
+    attachment = _attach(world, joint_input)
+    default_storage.delete(attachment.file.name)
+    client.force_login(world.lead_user)
+    assert client.get(attachment.get_absolute_url()).status_code == 404
 
 
 def test_remove_attachment_of_another_input_is_404(client, world, joint_input):

@@ -8,6 +8,8 @@ from django.utils import timezone
 from submissions import workflow
 from submissions.models import WrittenInput
 
+from .conftest import fill
+
 pytestmark = pytest.mark.django_db
 
 PERSONAS = ["lead_user", "partner_user", "other_user", "reviewer", "other_reviewer", "admin"]
@@ -37,9 +39,16 @@ def test_input_query_sets_truth_table(
     assert (_ids(WrittenInput.objects.editable_by(user)) == draft) is edits_draft
     assert (_ids(WrittenInput.objects.led_by(user)) == draft) is leads
 
-    WrittenInput.objects.filter(pk=joint_input.pk).update(status="submitted")
+    fill(joint_input, world)
+    workflow.submit_input(joint_input, by=world.lead_user, today=timezone.localdate())
     assert (_ids(WrittenInput.objects.visible_to(user)) == draft) is sees_submitted
     assert not WrittenInput.objects.editable_by(user).exists()
+
+
+def test_draft_withdrawn_before_submission_stays_invisible_to_reviewers(world, joint_input):
+    workflow.withdraw_input(joint_input, by=world.lead_user, reason="Not this round.")
+    assert not WrittenInput.objects.visible_to(world.reviewer).exists()
+    assert WrittenInput.objects.visible_to(world.lead_user).exists()
 
 
 def test_input_query_sets_anonymous_and_inactive_see_nothing(world, joint_input):
@@ -50,8 +59,9 @@ def test_input_query_sets_anonymous_and_inactive_see_nothing(world, joint_input)
     assert not WrittenInput.objects.visible_to(world.lead_user).exists()
 
 
-def test_visible_to_lists_an_input_once_whatever_the_joins(world, joint_input):
-    WrittenInput.objects.filter(pk=joint_input.pk).update(status="submitted")
+def test_visible_to_lists_an_input_once_whatever_the_joins(world, ready_input):
+    joint_input = ready_input
+    workflow.submit_input(joint_input, by=world.lead_user, today=timezone.localdate())
     # reviewer of two target regions, member of lead and partner
     from ..factories import MembershipFactory, ReviewerAssignmentFactory
 

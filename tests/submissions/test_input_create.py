@@ -93,24 +93,64 @@ def test_create_without_a_current_round_says_so(client, world):
     assert "No review round is open" in response.content.decode()
 
 
-def test_details_page_changes_partners_and_targets(client, world, joint_input):
-    client.force_login(world.partner_user)
+def _details(world, written_input, **overrides):
+    data = {
+        "partner_iscms": [world.partner.pk],
+        "target_reviews": [world.reviews.amr.pk, world.reviews.eur.pk],
+        "title": "Renamed",
+        "language": "fr",
+        "basis": "meeting_outcome",
+        "version": written_input.version,
+    }
+    data.update(overrides)
+    return data
+
+
+def test_details_page_lead_changes_partners_and_targets(client, world, joint_input):
+    client.force_login(world.lead_user)
     response = client.post(
         reverse("submissions:input-details", args=[joint_input.pk]),
-        {
-            "partner_iscms": [world.partner.pk],
-            "target_reviews": [world.reviews.amr.pk],
-            "title": "Renamed",
-            "language": "fr",
-            "basis": "meeting_outcome",
-            "version": joint_input.version,
-        },
+        _details(world, joint_input, target_reviews=[world.reviews.amr.pk]),
     )
     assert response.status_code == 302
     joint_input.refresh_from_db()
     assert (joint_input.title, joint_input.language, joint_input.version) == ("Renamed", "fr", 2)
     assert list(joint_input.target_reviews.all()) == [world.reviews.amr]
     assert joint_input.lead_iscm == world.lead  # the lead is fixed once created
+
+
+def test_details_page_partner_changes_title_but_not_who_takes_part(client, world, joint_input):
+    client.force_login(world.partner_user)
+    url = reverse("submissions:input-details", args=[joint_input.pk])
+    form = client.get(url).context["form"]
+    assert form.fields["partner_iscms"].disabled
+    assert form.fields["target_reviews"].disabled
+    # Posting other partners anyway: the disabled fields keep their saved values.
+    response = client.post(
+        url, _details(world, joint_input, partner_iscms=[world.partner.pk, world.other.pk])
+    )
+    assert response.status_code == 302
+    joint_input.refresh_from_db()
+    assert joint_input.title == "Renamed"
+    assert list(joint_input.partner_iscms.all()) == [world.partner]
+    client.force_login(world.other_user)
+    assert client.get(reverse("submissions:input-edit", args=[joint_input.pk])).status_code == 404
+
+
+def test_update_details_refuses_a_partner_changing_participants(world, joint_input):
+    from submissions import editing
+
+    with pytest.raises(editing.EditRefused, match="Only the lead"):
+        editing.update_details(
+            joint_input,
+            by=world.partner_user,
+            expected_version=joint_input.version,
+            partners=[world.partner, world.other],
+            targets=list(joint_input.target_reviews.all()),
+            title="x",
+            language="en",
+            basis="written_input",
+        )
 
 
 def test_details_page_stale_version_keeps_choices_and_explains(client, world, joint_input):
@@ -126,7 +166,7 @@ def test_details_page_stale_version_keeps_choices_and_explains(client, world, jo
     WrittenInput.objects.filter(pk=joint_input.pk).update(version=5, title="Theirs")
     response = client.post(reverse("submissions:input-details", args=[joint_input.pk]), data)
     body = response.content.decode()
-    assert response.status_code == 200
+    assert response.status_code == 409
     assert "changed this input while you were editing" in body
     assert 'value="Mine"' in body
     assert WrittenInput.objects.get(pk=joint_input.pk).title == "Theirs"

@@ -126,6 +126,8 @@ def test_submit_takes_a_version_writes_the_first_event_and_mails_after_commit(
     attachment = ready_input.attachments.get()
     assert version.snapshot["attachments"] == [
         {
+            "id": attachment.pk,
+            "file": attachment.file.name,
             "title": "Annex",
             "display_name": "annex.pdf",
             "content_type": "application/pdf",

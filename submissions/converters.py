@@ -1,0 +1,11 @@
+class IdConverter:
+    """A database id in a URL: 1 to 18 digits. Longer numbers would overflow a 64-bit
+    integer, which SQLite answers with an error (a 500) instead of "not found"."""
+
+    regex = "[0-9]{1,18}"
+
+    def to_python(self, value):
+        return int(value)
+
+    def to_url(self, value):
+        return str(value)
