@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import transaction
 
 from submissions import editing, workflow
+from submissions.comments import add_review_comment
 from submissions.models import (
     ISCM,
     Challenge,
@@ -152,5 +153,34 @@ def _input(entry: dict, cycle: ReviewCycle, today: datetime.date) -> None:
         by=author,
         expected_version=written_input.version,
     )
-    if entry["submit"]:
-        workflow.submit_input(written_input, by=author, today=today)
+    if entry.get("consent"):
+        workflow.set_publication_consent(written_input, by=author, consent=True)
+    for step in entry["steps"]:
+        _step(written_input, step, today)
+
+
+def _step(written_input: WrittenInput, step: dict, today: datetime.date) -> None:
+    """One action of a demo input's story, through the same functions as the pages."""
+    actor = User.objects.get(email=step["by"])
+    action = step["action"]
+    if action == "submit":
+        workflow.submit_input(written_input, by=actor, today=today)
+    elif action == "comment":
+        section = None
+        if "section" in step:
+            section = written_input.cycle.outline.sections.get(number=step["section"])
+        add_review_comment(
+            written_input,
+            by=actor,
+            body=step["body"],
+            internal=step.get("internal", False),
+            section=section,
+        )
+    elif action == "request_changes":
+        workflow.request_changes(written_input, by=actor, message=step["message"])
+    elif action == "accept":
+        workflow.accept_input(written_input, by=actor)
+    elif action == "publish":
+        workflow.publish_input(written_input, by=actor)
+    else:
+        raise ValueError(f"Unknown demo step {action!r}")

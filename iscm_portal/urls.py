@@ -51,5 +51,6 @@ urlpatterns = [
     path("accounts/", include(auth_patterns)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("review/", include("reviews.urls")),
     path("", include("submissions.urls")),
 ]

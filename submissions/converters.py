@@ -1,3 +1,6 @@
+from django.urls import register_converter
+
+
 class IdConverter:
     """A database id in a URL: 1 to 18 digits. Longer numbers would overflow a 64-bit
     integer, which SQLite answers with an error (a 500) instead of "not found"."""
@@ -9,3 +12,7 @@ class IdConverter:
 
     def to_url(self, value):
         return str(value)
+
+
+# Registered once, when this module is first imported (both apps' URL modules import it).
+register_converter(IdConverter, "id")

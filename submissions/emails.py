@@ -11,7 +11,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from .models import ReviewEvent
+from .models import ReviewerAssignment, ReviewEvent
 
 
 def send_templated(name: str, context: dict, recipients: list[str]) -> int:
@@ -42,18 +42,48 @@ def secretariat_addresses(written_input) -> list[str]:
     )
 
 
-def notify_secretariats(name: str, event_pk: int) -> int:
-    """Tell the secretariats of an input what an event did (template `name`)."""
+def reviewer_addresses(written_input) -> list[str]:
+    """Active reviewers of the regions the input targets."""
+    return list(
+        get_user_model()
+        .objects.filter(
+            is_active=True,
+            region_assignments__role=ReviewerAssignment.Role.REVIEWER,
+            region_assignments__region__reviews__inputs=written_input,
+        )
+        .distinct()
+        .order_by("email")
+        .values_list("email", flat=True)
+    )
+
+
+def _event_context(event_pk: int) -> tuple[ReviewEvent, dict]:
     event = ReviewEvent.objects.select_related("input__lead_iscm", "input__cycle", "actor").get(
         pk=event_pk
     )
     written_input = event.input
-    context = {
+    return event, {
         "event": event,
         "input": written_input,
         "partners": list(written_input.partner_iscms.all()),
         "targets": list(written_input.target_reviews.select_related("region")),
-        "input_url": settings.SITE_URL
-        + reverse("submissions:input-detail", args=[written_input.pk]),
     }
-    return send_templated(name, context, secretariat_addresses(written_input))
+
+
+def notify_secretariats(name: str, event_pk: int) -> int:
+    """Tell the secretariats of an input what an event did (template `name`).
+    Internal notes never reach them: only events visible to the secretariat are sent."""
+    event, context = _event_context(event_pk)
+    if event.visibility == ReviewEvent.Visibility.INTERNAL:
+        return 0
+    context["input_url"] = settings.SITE_URL + reverse(
+        "submissions:input-detail", args=[event.input_id]
+    )
+    return send_templated(name, context, secretariat_addresses(event.input))
+
+
+def notify_reviewers(name: str, event_pk: int) -> int:
+    """Tell the reviewers of an input's regions what an event did (template `name`)."""
+    event, context = _event_context(event_pk)
+    context["input_url"] = settings.SITE_URL + reverse("reviews:input", args=[event.input_id])
+    return send_templated(name, context, reviewer_addresses(event.input))

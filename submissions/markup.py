@@ -4,8 +4,10 @@ Written inputs are shown on the portal and printed into PDF reports, so the text
 types is untrusted. Rendering happens in two independent layers:
 
 1. Python-Markdown, with the features we do not offer switched off: raw HTML is not
-   recognised (so the serializer escapes it and it shows as text), image syntax is not
-   recognised (so it stays literal text), and headings become bold paragraphs.
+   recognised (so the serializer escapes it and it shows as text), image syntax,
+   blockquotes, code blocks and rules are not recognised (so they stay literal text), and
+   headings become bold paragraphs. A few limits keep pathological input (thousands of
+   `[` or of nesting levels) from taking minutes or exhausting the recursion limit.
 2. nh3 (the Rust `ammonia` sanitizer) with an explicit allow-list of tags, attributes and
    URL schemes. This layer alone must be enough to make the output safe, whatever
    Python-Markdown produces; layer 1 is about showing the user's text faithfully.
@@ -19,16 +21,32 @@ import markdown
 import nh3
 from django.utils.safestring import SafeString, mark_safe
 from markdown.extensions import Extension
+from markdown.inlinepatterns import (
+    LINK_RE,
+    REFERENCE_RE,
+    LinkInlineProcessor,
+    ReferenceInlineProcessor,
+    ShortReferenceInlineProcessor,
+)
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
 # Python-Markdown nests a list item only when it is indented by a full `tab_length` (4
 # spaces). People commonly indent sub-items by 2 or 3 spaces; see _ListIndentPreprocessor.
 _TAB_LENGTH = 4
+# Deeper list items are shown at this depth. Python-Markdown parses each level recursively
+# and fails with RecursionError at a few hundred levels.
+_MAX_LIST_DEPTH = 8
+# Link text may nest brackets ("[see [1]](…)") this deep; deeper, it is not a link.
+_MAX_BRACKET_DEPTH = 5
+# A link's "(url "title")" part may be this long; longer, it is not a link.
+_MAX_LINK_TARGET = 1000
 
 ALLOWED_TAGS = frozenset({"p", "br", "ul", "ol", "li", "strong", "em", "a"})
-# No `title`, `class`, `style`, `id`, `start`, and never any on* event handler.
-ALLOWED_ATTRIBUTES = {"a": {"href"}}
+# No `title`, `class`, `style`, `id`, `start`, and never any on* event handler. The "*"
+# entry matters: without it nh3 keeps its default generic attributes (`lang`, `title`) on
+# every tag.
+ALLOWED_ATTRIBUTES = {"*": set(), "a": {"href"}}
 # Everything else (javascript:, data:, vbscript:, file:, …) loses its href. Relative URLs
 # are denied too: in a PDF they point nowhere, and on the site they would let user text
 # link into the portal itself (protocol-relative `//host` counts as relative here).
@@ -47,6 +65,8 @@ _TAG_STRIPPER = nh3.Cleaner(tags=set(), attributes={}, link_rel=None)
 
 _HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _LIST_ITEM_RE = re.compile(r"^( *)([*+-]|\d+\.)( +)")
+_LIST_MARKER_RE = re.compile(r"(?:[*+-]|\d+\.)(?=\s|$)")
+_BRACKET_RE = re.compile(r"[\[\]]")
 
 
 class _ListIndentPreprocessor(Preprocessor):
@@ -57,6 +77,10 @@ class _ListIndentPreprocessor(Preprocessor):
     ancestor (give or take a space) is that ancestor's sibling. Each level is then written
     out as exactly `_TAB_LENGTH` spaces, which is what Python-Markdown understands.
     Runs after whitespace normalisation, so tabs are already expanded to spaces.
+
+    For the recursion limit, levels beyond `_MAX_LIST_DEPTH` are shown at that depth, and
+    an item that starts with another marker ("- - - x", which would nest one list per
+    marker) gets that marker escaped, so it is shown as typed.
     """
 
     def run(self, lines: list[str]) -> list[str]:
@@ -74,9 +98,53 @@ class _ListIndentPreprocessor(Preprocessor):
                 open_indents.pop()
             if not open_indents or indent >= open_indents[-1] + 2:
                 open_indents.append(indent)
-            level = len(open_indents) - 1
-            result.append(" " * (_TAB_LENGTH * level) + line[match.end(1) :])
+            level = min(len(open_indents) - 1, _MAX_LIST_DEPTH - 1)
+            marker, content = match.group(2) + match.group(3), line[match.end() :]
+            if (nested := _LIST_MARKER_RE.match(content)) is not None:
+                content = f"{content[: nested.end() - 1]}\\{content[nested.end() - 1 :]}"
+            result.append(" " * (_TAB_LENGTH * level) + marker + content)
         return result
+
+
+class _BoundedBracketsMixin:
+    """Python-Markdown's link-text scan, giving up beyond `_MAX_BRACKET_DEPTH`.
+
+    The original scans from every `[` to its matching `]` or to the end of the paragraph,
+    so a paragraph of unmatched `[` takes quadratic time (16,000 of them: about a minute).
+    With a depth limit each character is scanned at most `_MAX_BRACKET_DEPTH` times.
+    """
+
+    def getText(self, data: str, index: int) -> tuple[str, int, bool]:
+        depth = 1
+        for bracket in _BRACKET_RE.finditer(data, index):
+            depth += 1 if bracket.group() == "[" else -1
+            if depth == 0:
+                return data[index : bracket.start()], bracket.end(), True
+            if depth > _MAX_BRACKET_DEPTH:
+                break
+        return "", index, False
+
+
+class _Link(_BoundedBracketsMixin, LinkInlineProcessor):
+    def getLink(self, data: str, index: int) -> tuple[str, str | None, int, bool]:
+        """Python-Markdown's "(url "title")" scan, within `_MAX_LINK_TARGET` characters.
+
+        The original scans to the end of the paragraph when the parenthesis is not closed,
+        so thousands of "[a](" took quadratic time (50,000 of them: many minutes).
+        """
+        window = data[index : index + _MAX_LINK_TARGET]
+        if ")" not in window:
+            return "", None, index, False
+        href, title, end, handled = super().getLink(window, 0)
+        return href, title, index + end, handled
+
+
+class _Reference(_BoundedBracketsMixin, ReferenceInlineProcessor):
+    pass
+
+
+class _ShortReference(_BoundedBracketsMixin, ShortReferenceInlineProcessor):
+    pass
 
 
 class _HeadingsToBoldParagraphs(Treeprocessor):
@@ -106,6 +174,16 @@ class _RestrictedMarkdown(Extension):
         md.inlinePatterns.deregister("image_link")
         md.inlinePatterns.deregister("image_reference")
         md.inlinePatterns.deregister("short_image_ref")
+        # Blockquotes, indented code and rules are not part of the subset. Shown as typed,
+        # an indented paragraph stays a paragraph, and `---` does not silently vanish (nh3
+        # would drop an <hr>). Nested quotes also recurse without bound in the parser.
+        md.parser.blockprocessors.deregister("quote")
+        md.parser.blockprocessors.deregister("code")
+        md.parser.blockprocessors.deregister("hr")
+        # Same names and priorities as Python-Markdown's own link processors.
+        md.inlinePatterns.register(_Reference(REFERENCE_RE, md), "reference", 170)
+        md.inlinePatterns.register(_Link(LINK_RE, md), "link", 160)
+        md.inlinePatterns.register(_ShortReference(REFERENCE_RE, md), "short_reference", 130)
         md.preprocessors.register(_ListIndentPreprocessor(md), "list_indent", 25)
         md.treeprocessors.register(_HeadingsToBoldParagraphs(md), "headings_to_bold", 30)
 
@@ -138,9 +216,12 @@ def render_markdown(text: str) -> SafeString:
     return mark_safe(_CLEANER.clean(rendered))  # noqa: S308 - sanitized by nh3 just above
 
 
-# count_words: see its docstring. Han ideographs (basic, extension A, compatibility,
-# extensions B–F…) and the Hiragana and Katakana blocks.
+# count_words: see its docstring. The Hiragana and Katakana blocks, CJK Unified
+# Ideographs Extension A, CJK Unified Ideographs, CJK Compatibility Ideographs, and the
+# ideographs of planes 2 and 3 up to Extension G.
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+# In Python, \d is exactly the Unicode decimal digits, \p{Nd}: "١." (Arabic-Indic) is a
+# list marker too, as it is for Python-Markdown's own list patterns.
 _ORDERED_LIST_MARKER_RE = re.compile(r"^[ \t]*\d+[.)](?=\s|$)", re.MULTILINE)
 _TOKEN_RE = re.compile(rf"[{_CJK}]|[^\s{_CJK}]+")
 # In Python, [^\W_] is exactly the Unicode letters and digits: [\p{L}\p{N}] elsewhere.
@@ -148,20 +229,23 @@ _LETTER_OR_DIGIT_RE = re.compile(r"[^\W_]")
 
 
 def count_words(text: str) -> int:
-    """Count words on the raw Markdown, the way word limits are checked.
+    r"""Count words on the raw Markdown, the way word limits are checked.
 
-    The rule (a JavaScript live counter reproduces it exactly; see the regular expressions
-    above):
+    The rule, which the live counter static/js/word-count.js reproduces (checked under
+    Node by tests/submissions/test_word_count_parity.py):
 
-    1. Remove ordered-list markers at the start of a line:
-       ``^[ \\t]*\\d+[.)](?=\\s|$)`` (multiline), e.g. ``1.`` or ``2)``.
-    2. Split into tokens: ``[CJK]|[^\\sCJK]+``, where CJK is the character class
-       ``\\u3040-\\u30ff\\u3400-\\u4dbf\\u4e00-\\u9fff\\uf900-\\ufaff\\U00020000-\\U0003134f``
-       (kana and Han ideographs). So each ideograph or kana is a token of its own, and
-       any other run of non-whitespace characters is one token.
-    3. Count the tokens that contain a letter or a digit (``[\\p{L}\\p{N}]``). Tokens
-       made only of punctuation or symbols, such as the Markdown markers ``-``, ``*``,
-       ``#``, ``>`` or ``---``, or a lone dash or ``&`` in a sentence, are not words.
+    1. Remove ordered-list markers at the start of a line, ``^[ \t]*\d+[.)](?=\s|$)``
+       (multiline; ``\d`` is any Unicode decimal digit, ``\p{Nd}``), e.g. ``1.``, ``2)``.
+    2. Split into tokens, ``[CJK]|[^\sCJK]+``, with CJK the character class
+       ``\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f``
+       (kana and Han ideographs): each ideograph or kana is a token of its own, any
+       other run of non-whitespace characters is one token.
+    3. Count the tokens that contain a letter or a digit, ``[\p{L}\p{N}]``. Tokens made
+       only of punctuation or symbols, such as the Markdown markers ``-``, ``*``, ``#``,
+       ``>`` or ``---``, or a lone dash or ``&`` in a sentence, are not words.
+
+    Python's and JavaScript's ``\s`` differ only on U+001C–U+001F, U+0085 and U+FEFF,
+    which do not occur in typed text.
 
     Markup attached to a word does not change the count: ``**bold**`` is one word, and
     ``[the text](https://example.org)`` counts as two (``[the``, ``text](https…)``).

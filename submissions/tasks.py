@@ -8,9 +8,15 @@ from django_tasks import task
 
 from . import emails
 
+SECRETARIATS = "secretariats"
+REVIEWERS = "reviewers"
+
 
 @task()
-def send_event_email(name: str, event_pk: int) -> int:
-    """Send the e-mail `name` about the history event `event_pk` to the secretariats
-    of the input's lead and partner ISCMs. Returns the number of messages sent."""
+def send_event_email(name: str, event_pk: int, audience: str = SECRETARIATS) -> int:
+    """Send the e-mail `name` about the history event `event_pk` to the secretariats of
+    the input's lead and partner ISCMs, or to the reviewers of its target regions.
+    Returns the number of messages sent."""
+    if audience == REVIEWERS:
+        return emails.notify_reviewers(name, event_pk)
     return emails.notify_secretariats(name, event_pk)

@@ -1,9 +1,7 @@
-from django.urls import path, register_converter
+from django.urls import path
 
-from .converters import IdConverter
+from . import converters  # noqa: F401  (registers the <id:…> converter)
 from .views import public, secretariat
-
-register_converter(IdConverter, "id")
 
 app_name = "submissions"
 
@@ -19,6 +17,7 @@ urlpatterns = [
     path("my/inputs/<id:pk>/edit/", secretariat.input_edit, name="input-edit"),
     path("my/inputs/<id:pk>/details/", secretariat.input_details, name="input-details"),
     path("my/inputs/<id:pk>/preview/", secretariat.input_preview, name="input-preview"),
+    path("my/inputs/<id:pk>/diff/", secretariat.input_diff, name="input-diff"),
     path("my/inputs/<id:pk>/submit/", secretariat.input_submit, name="input-submit"),
     path("my/inputs/<id:pk>/withdraw/", secretariat.input_withdraw, name="input-withdraw"),
     path("my/inputs/<id:pk>/consent/", secretariat.input_consent, name="input-consent"),

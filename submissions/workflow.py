@@ -21,10 +21,11 @@ from django.utils.translation import gettext as _
 
 from . import tasks
 from .checklist import Problem, submission_problems
-from .models import InputVersion, ReviewEvent, Status, WrittenInput
+from .models import InputVersion, ReviewComment, ReviewEvent, Status, WrittenInput
 from .snapshots import content_queryset, take_snapshot
 
 LEAD_SECRETARIAT = "lead_secretariat"
+REVIEWER = "reviewer"
 
 
 class TransitionRefused(Exception):
@@ -45,6 +46,8 @@ class Transition:
     takes_version: bool = False
     needs_message: bool = False
     email: str | None = None  # e-mail template sent to the secretariats after commit
+    reviewer_email: str | None = None  # e-mail template sent to the target regions' reviewers
+    releases_comments: bool = False  # a decision sends the reviewer's pending comments
 
 
 TRANSITIONS = {
@@ -57,6 +60,7 @@ TRANSITIONS = {
             LEAD_SECRETARIAT,
             takes_version=True,
             email="input_submitted",
+            reviewer_email="input_to_review",
         ),
         Transition(
             "resubmit",
@@ -65,6 +69,7 @@ TRANSITIONS = {
             LEAD_SECRETARIAT,
             takes_version=True,
             email="input_submitted",
+            reviewer_email="input_to_review",
         ),
         Transition(
             "withdraw",
@@ -74,6 +79,47 @@ TRANSITIONS = {
             needs_message=True,
             email="input_withdrawn",
         ),
+        Transition(
+            "request_changes",
+            frozenset({Status.SUBMITTED}),
+            Status.CHANGES_REQUESTED,
+            REVIEWER,
+            needs_message=True,
+            email="input_changes_requested",
+            releases_comments=True,
+        ),
+        Transition(
+            "accept",
+            frozenset({Status.SUBMITTED}),
+            Status.ACCEPTED,
+            REVIEWER,
+            email="input_accepted",
+            releases_comments=True,
+        ),
+        Transition(
+            "decline",
+            frozenset({Status.SUBMITTED}),
+            Status.DECLINED,
+            REVIEWER,
+            needs_message=True,
+            email="input_declined",
+            releases_comments=True,
+        ),
+        Transition(
+            "publish",
+            frozenset({Status.ACCEPTED}),
+            Status.PUBLISHED,
+            REVIEWER,
+            email="input_published",
+        ),
+        Transition(
+            "unpublish",
+            frozenset({Status.PUBLISHED}),
+            Status.ACCEPTED,
+            REVIEWER,
+            needs_message=True,
+            email="input_unpublished",
+        ),
     )
 }
 
@@ -81,6 +127,8 @@ TRANSITIONS = {
 def _may_act(actor_kind: str, user, written_input: WrittenInput) -> bool:
     if actor_kind == LEAD_SECRETARIAT:
         return WrittenInput.objects.led_by(user).filter(pk=written_input.pk).exists()
+    if actor_kind == REVIEWER:
+        return WrittenInput.objects.reviewable_by(user).filter(pk=written_input.pk).exists()
     raise ValueError(f"Unknown actor kind {actor_kind!r}")
 
 
@@ -147,6 +195,8 @@ def _transition(
             version_number = (
                 locked.versions.order_by("-number").values_list("number", flat=True).first()
             )
+        if transition.releases_comments:
+            ReviewComment.objects.filter(input=locked).pending().update(released_at=timezone.now())
         event = ReviewEvent.objects.create(
             input=locked,
             kind=ReviewEvent.Kind.TRANSITION,
@@ -156,12 +206,17 @@ def _transition(
             message=message.strip(),
             version_number=version_number,
         )
-        if transition.email:
-            # Queued only once the change is committed, and robust: a failure to queue
-            # is logged, never turned into an error for a change that has happened.
-            transaction.on_commit(
-                partial(tasks.send_event_email.enqueue, transition.email, event.pk), robust=True
-            )
+        # Queued only once the change is committed, and robust: a failure to queue is
+        # logged, never turned into an error for a change that has happened.
+        for template, audience in (
+            (transition.email, tasks.SECRETARIATS),
+            (transition.reviewer_email, tasks.REVIEWERS),
+        ):
+            if template:
+                transaction.on_commit(
+                    partial(tasks.send_event_email.enqueue, template, event.pk, audience),
+                    robust=True,
+                )
     return locked
 
 
@@ -229,5 +284,94 @@ def set_publication_consent(written_input: WrittenInput, *, by, consent: bool) -
             input=locked,
             kind=ReviewEvent.Kind.CONSENT_GIVEN if consent else ReviewEvent.Kind.CONSENT_WITHDRAWN,
             actor=by,
+        )
+    return locked
+
+
+def request_changes(written_input: WrittenInput, *, by, message: str) -> WrittenInput:
+    """Send a submitted input back to its secretariats for changes.
+
+    Side effects: checks `by` reviews a region the input targets and a message is
+    given; sets the status to changes requested (the input is editable again);
+    increments `version`; appends a transition event with the message, visible to the
+    secretariats; releases the reviewer's unsent section comments with it; after
+    commit, queues the e-mail to the secretariats.
+    """
+    return _transition(written_input, "request_changes", by=by, message=message)
+
+
+def accept_input(written_input: WrittenInput, *, by, message: str = "") -> WrittenInput:
+    """Accept a submitted input at its latest version (the one packages include).
+
+    Side effects: checks `by` reviews a target region; sets the status to accepted;
+    increments `version`; appends a transition event; queues the e-mail to the
+    secretariats after commit.
+    """
+    return _transition(written_input, "accept", by=by, message=message)
+
+
+def decline_input(written_input: WrittenInput, *, by, reason: str) -> WrittenInput:
+    """Decline a submitted input, with a reason.
+
+    Side effects: checks `by` reviews a target region and a reason is given; sets the
+    status to declined; increments `version`; appends a transition event with the
+    reason; queues the e-mail to the secretariats after commit.
+    """
+    return _transition(written_input, "decline", by=by, message=reason)
+
+
+def publish_input(written_input: WrittenInput, *, by) -> WrittenInput:
+    """Publish an accepted input whose lead ISCM consents.
+
+    Side effects: checks `by` reviews a target region and that consent is given (read
+    under the row lock, so a consent withdrawn a moment earlier wins); sets the status
+    to published; increments `version`; appends a transition event; queues the e-mail
+    to the secretariats after commit.
+    """
+
+    def consent_given(locked):
+        if not locked.publication_consent:
+            raise TransitionRefused(
+                _("The lead ISCM has not consented to publication: the input cannot be published.")
+            )
+
+    return _transition(written_input, "publish", by=by, check=consent_given)
+
+
+def unpublish_input(written_input: WrittenInput, *, by, reason: str) -> WrittenInput:
+    """Take a published input off the public portal (it stays accepted).
+
+    Side effects: checks `by` reviews a target region and a reason is given; sets the
+    status back to accepted; increments `version`; appends a transition event; queues
+    the e-mail to the secretariats after commit.
+    """
+    return _transition(written_input, "unpublish", by=by, message=reason)
+
+
+def grant_extension(
+    written_input: WrittenInput, *, by, until: datetime.date, reason: str = ""
+) -> WrittenInput:
+    """Give an input a later deadline than its reviews' (never an earlier one).
+
+    Side effects: checks `by` reviews a region the input targets, whatever its state;
+    stores the date; appends an extension event visible to the secretariats. No e-mail.
+    """
+    with transaction.atomic():
+        locked = WrittenInput.objects.select_for_update().get(pk=written_input.pk)
+        targets_my_region = WrittenInput.objects.filter(
+            pk=locked.pk,
+            target_reviews__region__assignments__user=by,
+            target_reviews__region__assignments__role=REVIEWER,
+        ).exists()
+        if not targets_my_region:
+            raise TransitionRefused(_("You may not do this on this input."))
+        locked.deadline_extension = until
+        locked.updated_by = by
+        locked.save(update_fields=["deadline_extension", "updated_by", "updated_at"])
+        ReviewEvent.objects.create(
+            input=locked,
+            kind=ReviewEvent.Kind.EXTENSION,
+            actor=by,
+            message=reason.strip(),
         )
     return locked

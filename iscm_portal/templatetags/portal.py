@@ -26,3 +26,17 @@ def nav_link(context, url_name, label):
 def get_field(form, name):
     """`form|get_field:name` — the bound field called `name` (for generated forms)."""
     return form[name]
+
+
+@register.filter
+def get_item(mapping, key):
+    """`mapping|get_item:key` — a dictionary value by key (empty list when missing)."""
+    return (mapping or {}).get(key, [])
+
+
+@register.simple_tag
+def anchored(mapping, kind, number=None):
+    """The items of `mapping` filed under "<kind>-<number>" (or "<kind>"), e.g.
+    `{% anchored comments_by_anchor "section" 3 as comments %}`."""
+    key = f"{kind}-{number}" if number is not None else kind
+    return (mapping or {}).get(key, [])

@@ -94,6 +94,19 @@ class WrittenInputQuerySet(models.QuerySet):
             self._of_iscms(my_iscms) | (Q(pk__in=targeting_my_regions) & Q(pk__in=ever_submitted))
         )
 
+    def reviewable_by(self, user):
+        """Inputs `user` may decide on as a reviewer: submitted at least once, and
+        targeting a review of a region they are assigned to as reviewer."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        my_regions = ReviewerAssignment.objects.filter(
+            user=user, role=ReviewerAssignment.Role.REVIEWER
+        ).values("region")
+        targeting = WrittenInput.target_reviews.through.objects.filter(
+            regionalreview__region__in=my_regions
+        ).values("writteninput")
+        return self.filter(pk__in=targeting).filter(pk__in=InputVersion.objects.values("input"))
+
     def editable_by(self, user):
         """Inputs `user` may change now: their ISCMs' inputs in an editable state."""
         return self.for_secretariat(user).filter(status__in=EDITABLE_STATES)
@@ -370,6 +383,7 @@ class ReviewEvent(models.Model):
         TRANSITION = "transition", _("Status change")
         CONSENT_GIVEN = "consent_given", _("Consent to publication given")
         CONSENT_WITHDRAWN = "consent_withdrawn", _("Consent to publication withdrawn")
+        EXTENSION = "extension", _("Deadline extended")
         COMMENT = "comment", _("Comment")
 
     input = models.ForeignKey(WrittenInput, on_delete=models.PROTECT, related_name="events")
@@ -401,3 +415,91 @@ class ReviewEvent(models.Model):
         if self.pk is not None:
             raise ValueError("The history is append-only: events are never changed.")
         super().save(*args, **kwargs)
+
+
+class ReviewCommentQuerySet(models.QuerySet):
+    def for_secretariat(self):
+        """What secretariats may read: messages to them, once sent with a decision.
+        Internal notes never; a reviewer's draft comments not yet either."""
+        return self.filter(
+            visibility=ReviewEvent.Visibility.SECRETARIAT, released_at__isnull=False
+        )
+
+    def pending(self):
+        return self.filter(visibility=ReviewEvent.Visibility.SECRETARIAT, released_at__isnull=True)
+
+
+class ReviewComment(models.Model):
+    """A reviewer's comment on one version of an input, anchored to an outline section,
+    an objective, or the input as a whole. A message to the secretariat waits until the
+    reviewer sends a decision (changes requested, accepted, declined), which releases
+    it; an internal note stays with IOM staff."""
+
+    input = models.ForeignKey(WrittenInput, on_delete=models.PROTECT, related_name="comments")
+    version_number = models.PositiveIntegerField(_("input version"))
+    section = models.ForeignKey(
+        OutlineSection, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    objective = models.ForeignKey(
+        GCMObjective, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    body = models.TextField(_("comment"))
+    visibility = models.CharField(
+        _("visibility"),
+        max_length=12,
+        choices=ReviewEvent.Visibility.choices,
+        default=ReviewEvent.Visibility.SECRETARIAT,
+    )
+    created_at = models.DateTimeField(_("written"), auto_now_add=True)
+    released_at = models.DateTimeField(_("sent to the secretariat"), null=True, blank=True)
+
+    objects = ReviewCommentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("review comment")
+        verbose_name_plural = _("review comments")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(section__isnull=True) | Q(objective__isnull=True),
+                name="comment_one_anchor",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.input}: {self.body[:40]}"
+
+    @property
+    def anchor(self) -> str:
+        """The element of the edit page and of the document it belongs beside."""
+        if self.objective_id:
+            return f"objective-{self.objective.number}"
+        if self.section_id:
+            return f"section-{self.section.number}"
+        return "general"
+
+
+class DeadlineReminder(models.Model):
+    """A deadline reminder sent to an ISCM's secretariat for one regional review, kept
+    so the daily command never sends the same reminder twice."""
+
+    review = models.ForeignKey(RegionalReview, on_delete=models.CASCADE, related_name="+")
+    iscm = models.ForeignKey(ISCM, on_delete=models.CASCADE, related_name="+")
+    days_before = models.PositiveSmallIntegerField(_("days before the deadline"))
+    sent_at = models.DateTimeField(_("sent"), auto_now_add=True)
+    recipients = models.PositiveIntegerField(_("recipients"), default=0)
+
+    class Meta:
+        verbose_name = _("deadline reminder")
+        verbose_name_plural = _("deadline reminders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review", "iscm", "days_before"], name="one_reminder_per_step"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.iscm} — {self.review}, {self.days_before} days before"

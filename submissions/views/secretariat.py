@@ -28,12 +28,14 @@ from ..models import (
     Attachment,
     Membership,
     RegionalReview,
+    ReviewComment,
     ReviewCycle,
     ReviewEvent,
     Status,
     WrittenInput,
 )
 from ..snapshots import content_queryset, objectives_by_round_table, take_snapshot
+from .versions import render_version_diff
 
 
 def _secretariat_input(request, pk, queryset=None):
@@ -127,6 +129,20 @@ def input_create(request):
     return render(request, "submissions/input_create.html", {"form": form, "cycle": cycle})
 
 
+def _comments_by_anchor(written_input) -> dict[str, list]:
+    """IOM's comments the secretariat may read (sent with a decision, never internal),
+    filed by the part of the input they are about."""
+    by_anchor = {}
+    comments = (
+        ReviewComment.objects.filter(input=written_input)
+        .for_secretariat()
+        .select_related("author", "section", "objective")
+    )
+    for comment in comments:
+        by_anchor.setdefault(comment.anchor, []).append(comment)
+    return by_anchor
+
+
 def _detail_context(request, written_input, attachment_form=None):
     is_lead = WrittenInput.objects.led_by(request.user).filter(pk=written_input.pk).exists()
     return {
@@ -145,6 +161,7 @@ def _detail_context(request, written_input, attachment_form=None):
         .select_related("actor")
         .order_by("-created_at", "-pk"),
         "versions": written_input.versions.order_by("-number").select_related("created_by"),
+        "comments_by_anchor": _comments_by_anchor(written_input),
         "attachment_form": attachment_form or AttachmentForm(),
     }
 
@@ -169,14 +186,17 @@ def input_edit(request, pk):
         "sections": sections,
         "objectives": list(objectives_for_form()),
     }
+    comments = _comments_by_anchor(written_input)
     if request.method != "POST":
         form = ContentForm(initial=content_initial(written_input, sections), **form_kwargs)
         return render(
-            request, "submissions/input_edit.html", {"input": written_input, "form": form}
+            request,
+            "submissions/input_edit.html",
+            {"input": written_input, "form": form, "comments_by_anchor": comments},
         )
 
     form = ContentForm(request.POST, **form_kwargs)
-    context = {"input": written_input, "form": form}
+    context = {"input": written_input, "form": form, "comments_by_anchor": comments}
     if not form.is_valid():
         return render(request, "submissions/input_edit.html", context)
     try:
@@ -428,3 +448,11 @@ def attachment_download(request, attachment_pk):
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@login_required
+def input_diff(request, pk):
+    """What changed between two submitted versions ("what changed since changes were
+    requested"), for the input's secretariats."""
+    written_input = _secretariat_input(request, pk)
+    return render_version_diff(request, written_input, "submissions/input_diff.html")

@@ -143,9 +143,12 @@ def test_submit_takes_a_version_writes_the_first_event_and_mails_after_commit(
         1,
     )
 
-    recipients = sorted(address for message in mail.outbox for address in message.to)
+    submitted = [m for m in mail.outbox if m.subject.startswith("Submitted:")]
+    recipients = sorted(address for message in submitted for address in message.to)
     assert recipients == sorted([world.lead_user.email, world.partner_user.email])
-    message = mail.outbox[0]
+    to_review = [m.to for m in mail.outbox if m.subject.startswith("To review:")]
+    assert to_review == [[world.reviewer.email]]  # the reviewer of AMR; EUR has none
+    message = submitted[0]
     assert message.subject == "Submitted: LEAD input “Joint input”"
     assert f"/my/inputs/{ready_input.pk}/" in message.body
     assert "Joint input with: PART" in message.body

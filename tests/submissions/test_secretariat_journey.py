@@ -101,11 +101,11 @@ def test_secretariat_journey_joint_input_to_submission(
     assert snapshot["sections"][1]["body"] == "Text of section 2, improved by the partner."
     assert [o["number"] for o in snapshot["objectives"]] == [5, 23]
     assert snapshot["attachments"][0]["title"] == "Meeting minutes"
-    assert sorted(m.to[0] for m in mail.outbox) == [
-        "partner@example.org",
-        "secretariat@example.org",
-    ]
-    link = re.search(r"http://\S+/my/inputs/\d+/", mail.outbox[0].body).group(0)
+    submitted = [m for m in mail.outbox if m.subject.startswith("Submitted:")]
+    assert sorted(m.to[0] for m in submitted) == ["partner@example.org", "secretariat@example.org"]
+    to_review = sorted(m.to[0] for m in mail.outbox if m.subject.startswith("To review:"))
+    assert to_review == ["compiler@example.org", "reviewer@example.org"]  # ECLAC and ECE
+    link = re.search(r"http://\S+/my/inputs/\d+/", submitted[0].body).group(0)
     assert link.endswith(f"/my/inputs/{written_input.pk}/")
 
 
@@ -120,4 +120,4 @@ def test_demo_inputs_exist_in_their_states_and_load_idempotently(demo, settings)
 
     settings.DEBUG = True
     load_demo_data(today=timezone.localdate())
-    assert WrittenInput.objects.count() == 2
+    assert WrittenInput.objects.count() == 5

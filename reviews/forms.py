@@ -1,0 +1,59 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from submissions.models import ReviewEvent
+
+
+class CommentForm(forms.Form):
+    """A comment anchored to a part of the version on screen."""
+
+    anchor = forms.ChoiceField(label=_("About"))
+    body = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}))
+    visibility = forms.ChoiceField(
+        label=_("Who sees it"),
+        choices=[
+            (ReviewEvent.Visibility.SECRETARIAT, _("The secretariat, sent with your decision")),
+            (ReviewEvent.Visibility.INTERNAL, _("IOM staff only (internal note)")),
+        ],
+        widget=forms.RadioSelect,
+        initial=ReviewEvent.Visibility.SECRETARIAT,
+    )
+
+    def __init__(self, *args, snapshot: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("general", _("The input as a whole"))]
+        for section in snapshot["sections"]:
+            choices.append(
+                (f"section-{section['number']}", f"{section['number']}. {section['title']}")
+            )
+        for objective in snapshot["objectives"]:
+            choices.append(
+                (
+                    f"objective-{objective['number']}",
+                    _("Objective %(number)s") % {"number": objective["number"]}
+                    + f": {objective['short_title']}",
+                )
+            )
+        self.fields["anchor"].choices = choices
+
+
+class DecisionForm(forms.Form):
+    message = forms.CharField(
+        label=_("Message to the secretariat"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+    )
+
+    def __init__(self, *args, message_required: bool, message_label=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["message"].required = message_required
+        if message_label:
+            self.fields["message"].label = message_label
+
+
+class ExtensionForm(forms.Form):
+    until = forms.DateField(
+        label=_("New deadline for this input"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    reason = forms.CharField(label=_("Reason (shown to the secretariat)"), required=False)

@@ -1,0 +1,340 @@
+"""Pages of IOM reviewers: the queue, one input's review page, decisions, comments,
+deadline extensions, and the overview of the open round.
+
+An input is reachable here only through `WrittenInput.objects.reviewable_by(user)`:
+a reviewer of another region, a secretariat member or an anonymous visitor gets 404.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Max
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from submissions import workflow
+from submissions.comments import add_review_comment
+from submissions.models import (
+    GCMObjective,
+    OutlineSection,
+    Region,
+    RegionalReview,
+    ReviewComment,
+    ReviewCycle,
+    ReviewerAssignment,
+    Status,
+    WrittenInput,
+)
+from submissions.snapshots import objectives_by_round_table
+from submissions.views.versions import render_version_diff
+
+from ..filters import QueueFilter
+from ..forms import CommentForm, DecisionForm, ExtensionForm
+
+# action name → (workflow function, needs a message, confirmation title, button label)
+DECISIONS = {
+    "request_changes": (
+        workflow.request_changes,
+        True,
+        gettext_lazy("Request changes"),
+        gettext_lazy("Send the request for changes"),
+    ),
+    "accept": (
+        workflow.accept_input,
+        False,
+        gettext_lazy("Accept the input"),
+        gettext_lazy("Accept"),
+    ),
+    "decline": (
+        workflow.decline_input,
+        True,
+        gettext_lazy("Decline the input"),
+        gettext_lazy("Decline"),
+    ),
+    "publish": (
+        workflow.publish_input,
+        False,
+        gettext_lazy("Publish the input"),
+        gettext_lazy("Publish"),
+    ),
+    "unpublish": (
+        workflow.unpublish_input,
+        True,
+        gettext_lazy("Take the input off the public portal"),
+        gettext_lazy("Unpublish"),
+    ),
+}
+
+
+def _my_regions(user):
+    return Region.objects.filter(
+        assignments__user=user, assignments__role=ReviewerAssignment.Role.REVIEWER
+    ).distinct()
+
+
+def _reviewable_input(request, pk):
+    return get_object_or_404(
+        WrittenInput.objects.reviewable_by(request.user).select_related(
+            "lead_iscm", "cycle", "updated_by"
+        ),
+        pk=pk,
+    )
+
+
+@login_required
+def queue(request):
+    regions = _my_regions(request.user)
+    if not regions.exists():
+        raise Http404("Not a reviewer")
+    reviewable = WrittenInput.objects.reviewable_by(request.user)
+    data = request.GET.copy()
+    data.setdefault("status", Status.SUBMITTED)
+    filterset = QueueFilter(data, queryset=reviewable, regions=regions)
+    inputs = (
+        filterset.qs.select_related("lead_iscm", "cycle")
+        .prefetch_related("partner_iscms", "target_reviews__region")
+        # Waiting since the latest submission; the longest wait first.
+        .annotate(waiting_since=Max("versions__created_at"))
+        .order_by("waiting_since", "pk")
+    )
+    counts = dict(reviewable.values_list("status").annotate(total=Count("pk")).order_by())
+    return render(
+        request,
+        "reviews/queue.html",
+        {
+            "filter": filterset,
+            "inputs": inputs,
+            "counts": [(value, label, counts.get(value, 0)) for value, label in Status.choices],
+            "now": timezone.now(),
+        },
+    )
+
+
+def _version_or_latest(written_input, number):
+    versions = written_input.versions.order_by("number")
+    if number:
+        try:
+            return get_object_or_404(versions, number=int(number))
+        except (TypeError, ValueError):
+            raise Http404("No such version") from None
+    version = versions.last()
+    if version is None:
+        raise Http404("Never submitted")
+    return version
+
+
+@login_required
+def input_review(request, pk, comment_form=None, extension_form=None, status=200):
+    written_input = _reviewable_input(request, pk)
+    version = _version_or_latest(written_input, request.GET.get("version"))
+    doc = version.snapshot
+    comments = list(
+        ReviewComment.objects.filter(input=written_input)
+        .select_related("author", "section", "objective")
+        .order_by("created_at", "pk")
+    )
+    by_anchor = {}
+    for comment in comments:
+        by_anchor.setdefault(comment.anchor, []).append(comment)
+    events = written_input.events.select_related("actor").order_by("-created_at", "-pk")
+    versions = list(written_input.versions.order_by("-number").select_related("created_by"))
+    return render(
+        request,
+        "reviews/input.html",
+        {
+            "input": written_input,
+            "version": version,
+            "versions": versions,
+            "doc": doc,
+            "objective_groups": objectives_by_round_table(doc["objectives"]),
+            "comments_by_anchor": by_anchor,
+            "pending_comments": [
+                c for c in comments if c.released_at is None and c.visibility == "secretariat"
+            ],
+            "events": events,
+            "comment_form": comment_form or CommentForm(snapshot=doc),
+            "extension_form": extension_form or ExtensionForm(),
+            "decisions": [
+                (name, title)
+                for name, (_fn, _msg, title, _label) in DECISIONS.items()
+                if written_input.status in workflow.TRANSITIONS[name].sources
+            ],
+        },
+        status=status,
+    )
+
+
+@require_POST
+@login_required
+def comment_add(request, pk):
+    written_input = _reviewable_input(request, pk)
+    version = _version_or_latest(written_input, None)
+    form = CommentForm(request.POST, snapshot=version.snapshot)
+    if not form.is_valid():
+        return input_review(request, pk, comment_form=form, status=400)
+    anchor = form.cleaned_data["anchor"]
+    section = objective = None
+    kind, _sep, number = anchor.partition("-")
+    if kind == "section":
+        section = OutlineSection.objects.filter(
+            outline=written_input.cycle.outline_id, number=number
+        ).first()
+    elif kind == "objective":
+        objective = GCMObjective.objects.filter(number=number).first()
+    try:
+        add_review_comment(
+            written_input,
+            by=request.user,
+            body=form.cleaned_data["body"],
+            internal=form.cleaned_data["visibility"] == "internal",
+            section=section,
+            objective=objective,
+        )
+    except workflow.TransitionRefused as refusal:
+        form.add_error(None, refusal.message)
+        return input_review(request, pk, comment_form=form, status=400)
+    messages.success(request, _("Comment saved."))
+    return redirect(reverse("reviews:input", args=[pk]) + f"#doc-{anchor}")
+
+
+@login_required
+def decide(request, pk, action):
+    if action not in DECISIONS:
+        raise Http404("No such decision")
+    written_input = _reviewable_input(request, pk)
+    function, needs_message, title, button = DECISIONS[action]
+    form = DecisionForm(
+        request.POST or None,
+        message_required=needs_message,
+        message_label=_("Reason") if action in ("decline", "unpublish") else None,
+    )
+    pending = (
+        ReviewComment.objects.filter(input=written_input)
+        .pending()
+        .select_related("section", "objective")
+    )
+    if request.method == "POST" and form.is_valid():
+        kwargs = {"by": request.user}
+        message = form.cleaned_data["message"]
+        if action in ("decline", "unpublish"):
+            kwargs["reason"] = message
+        elif action in ("request_changes", "accept"):
+            kwargs["message"] = message
+        try:
+            function(written_input, **kwargs)
+        except workflow.TransitionRefused as refusal:
+            # Someone else was faster, or a rule stands in the way: say which, keep
+            # what was typed.
+            form.add_error(None, refusal.message)
+        else:
+            messages.success(request, _("Done: %(title)s.") % {"title": title})
+            return redirect("reviews:input", pk=pk)
+    return render(
+        request,
+        "reviews/decide.html",
+        {
+            "input": written_input,
+            "action": action,
+            "title": title,
+            "button": button,
+            "form": form,
+            "pending": pending if action in ("request_changes", "accept", "decline") else [],
+        },
+        status=409
+        if form.errors and request.method == "POST" and form.non_field_errors()
+        else 200,
+    )
+
+
+@require_POST
+@login_required
+def extension(request, pk):
+    written_input = _reviewable_input(request, pk)
+    form = ExtensionForm(request.POST)
+    if not form.is_valid():
+        return input_review(request, pk, extension_form=form, status=400)
+    try:
+        workflow.grant_extension(
+            written_input,
+            by=request.user,
+            until=form.cleaned_data["until"],
+            reason=form.cleaned_data["reason"],
+        )
+    except workflow.TransitionRefused as refusal:
+        messages.error(request, refusal.message)
+    else:
+        messages.success(request, _("Deadline extended for this input."))
+    return redirect("reviews:input", pk=pk)
+
+
+@login_required
+def overview(request):
+    """Per regional review of the current round: the ISCMs covering the region and
+    where each stands. For IOM staff (reviewers, compilers, administrators)."""
+    is_staff_member = (
+        request.user.is_staff or ReviewerAssignment.objects.filter(user=request.user).exists()
+    )
+    if not is_staff_member:
+        raise Http404("IOM staff only")
+    cycle = ReviewCycle.objects.current()
+    rows = []
+    if cycle is not None:
+        reviews = list(
+            RegionalReview.objects.filter(cycle=cycle)
+            .select_related("region")
+            .prefetch_related("region__iscms")
+            .order_by("region__code")
+        )
+        inputs = list(
+            WrittenInput.objects.filter(cycle=cycle)
+            .exclude(status=Status.WITHDRAWN)
+            .prefetch_related("partner_iscms", "target_reviews")
+            .select_related("lead_iscm")
+        )
+        # (review, iscm) → the most advanced input of that ISCM for that review
+        rank = {
+            s: i
+            for i, s in enumerate(
+                [
+                    Status.DRAFT,
+                    Status.DECLINED,
+                    Status.CHANGES_REQUESTED,
+                    Status.SUBMITTED,
+                    Status.ACCEPTED,
+                    Status.PUBLISHED,
+                ]
+            )
+        }
+        standing = {}
+        for written_input in inputs:
+            iscm_ids = [
+                written_input.lead_iscm_id,
+                *(p.pk for p in written_input.partner_iscms.all()),
+            ]
+            for review in written_input.target_reviews.all():
+                for iscm_id in iscm_ids:
+                    key = (review.pk, iscm_id)
+                    current = standing.get(key)
+                    if current is None or rank[written_input.status] > rank[current.status]:
+                        standing[key] = written_input
+        for review in reviews:
+            rows.append(
+                (
+                    review,
+                    [
+                        (iscm, standing.get((review.pk, iscm.pk)))
+                        for iscm in review.region.iscms.all()
+                    ],
+                )
+            )
+    return render(request, "reviews/overview.html", {"cycle": cycle, "rows": rows})
+
+
+@login_required
+def version_diff(request, pk):
+    written_input = _reviewable_input(request, pk)
+    return render_version_diff(request, written_input, "reviews/diff.html")
