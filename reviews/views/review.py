@@ -208,7 +208,7 @@ def decide(request, pk, action):
     written_input = _reviewable_input(request, pk)
     function, needs_message, title, button = DECISIONS[action]
     form = DecisionForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         message_required=needs_message,
         message_label=_("Reason") if action in ("decline", "unpublish") else None,
     )

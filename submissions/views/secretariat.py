@@ -107,7 +107,12 @@ def input_create(request):
         messages.error(request, _("No review round is open: inputs cannot be created now."))
         return redirect("submissions:dashboard")
     today = timezone.localdate()
-    form = InputDetailsForm(request.POST or None, user=request.user, cycle=cycle, today=today)
+    form = InputDetailsForm(
+        request.POST if request.method == "POST" else None,
+        user=request.user,
+        cycle=cycle,
+        today=today,
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -257,7 +262,7 @@ def input_details(request, pk):
         "version": written_input.version,
     }
     form = InputDetailsForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         initial=initial,
         user=request.user,
         cycle=written_input.cycle,
@@ -346,7 +351,7 @@ def input_submit(request, pk):
 @login_required
 def input_withdraw(request, pk):
     written_input = _secretariat_input(request, pk)
-    form = WithdrawForm(request.POST or None)
+    form = WithdrawForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             workflow.withdraw_input(

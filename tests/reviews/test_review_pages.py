@@ -1,0 +1,266 @@
+import datetime
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from submissions import editing, workflow
+from submissions.comments import add_review_comment
+from submissions.models import ReviewComment, WrittenInput
+
+from ..submissions.conftest import fill
+
+pytestmark = pytest.mark.django_db
+TODAY = datetime.date.today()
+
+# session, user, roles (2), regions of the reviewer, reviewable inputs + prefetches
+# (partners, reviews, regions), counts per status, filter choices (regions, cycles, ISCMs)
+QUEUE_QUERIES = 14
+# session, user, roles (2), input, version(s), comments, events, versions list,
+# extension/comment forms need nothing more.
+REVIEW_QUERIES = 12
+OVERVIEW_QUERIES = 12
+
+
+def _submitted(world, title="Joint input", partners=None, targets=None):
+    written_input = editing.create_input(
+        by=world.lead_user,
+        cycle=world.cycle,
+        lead_iscm=world.lead,
+        partners=[world.partner] if partners is None else partners,
+        targets=targets or [world.reviews.amr],
+        title=title,
+        language="en",
+        basis="written_input",
+    )
+    fill(written_input, world)
+    workflow.submit_input(written_input, by=world.lead_user, today=TODAY)
+    return written_input
+
+
+@pytest.mark.parametrize(
+    ("persona", "expected"),
+    [("reviewer", 200), ("other_reviewer", 200), ("lead_user", 404), ("admin", 404)],
+)
+def test_queue_access(client, world, persona, expected):
+    client.force_login(getattr(world, persona))
+    assert client.get(reverse("reviews:queue")).status_code == expected
+
+
+def test_queue_lists_submitted_inputs_of_my_regions_only(client, world):
+    mine = _submitted(world)
+    client.force_login(world.other_reviewer)
+    assert list(client.get(reverse("reviews:queue")).context["inputs"]) == []
+    client.force_login(world.reviewer)
+    response = client.get(reverse("reviews:queue"))
+    assert list(response.context["inputs"]) == [mine]
+    assert ("submitted", "Submitted", 1) in response.context["counts"]
+
+
+def test_queue_filters_and_sorts_by_time_waiting(client, world):
+    first = _submitted(world, "First")
+    direct = _submitted(world, "Direct", partners=[])
+    workflow.accept_input(direct, by=world.reviewer)
+    client.force_login(world.reviewer)
+    url = reverse("reviews:queue")
+    assert list(client.get(url).context["inputs"]) == [first]
+    assert list(client.get(url, {"status": "accepted"}).context["inputs"]) == [direct]
+    assert list(client.get(url, {"status": "", "joint": "no"}).context["inputs"]) == [direct]
+    assert list(client.get(url, {"status": "", "iscm": "part"}).context["inputs"]) == [first]
+    second = _submitted(world, "Second")
+    assert list(client.get(url).context["inputs"]) == [first, second]
+
+
+def test_queue_query_count_does_not_grow(
+    client, world, count_queries, django_assert_max_num_queries
+):
+    client.force_login(world.reviewer)
+    _submitted(world)
+    one = count_queries(client, reverse("reviews:queue"))
+    for n in range(24):
+        _submitted(world, f"Input {n}", targets=[world.reviews.amr, world.reviews.eur])
+    with django_assert_max_num_queries(QUEUE_QUERIES):
+        many = count_queries(client, reverse("reviews:queue"))
+    assert many == one
+
+
+@pytest.mark.parametrize(
+    ("persona", "expected"),
+    [
+        ("reviewer", 200),
+        ("other_reviewer", 404),
+        ("lead_user", 404),
+        ("partner_user", 404),
+        ("other_user", 404),
+        ("admin", 404),
+    ],
+)
+def test_review_page_access(client, world, persona, expected):
+    written_input = _submitted(world)
+    client.force_login(getattr(world, persona))
+    for name in ("reviews:input", "reviews:diff"):
+        response = client.get(reverse(name, args=[written_input.pk]))
+        assert response.status_code in ((404,) if expected == 404 else (200, 404)), name
+    assert client.get(reverse("reviews:input", args=[written_input.pk])).status_code == expected
+    response = client.post(reverse("reviews:decide", args=[written_input.pk, "accept"]))
+    assert response.status_code == (404 if expected == 404 else 302)
+
+
+def test_review_page_shows_the_submitted_version_not_the_live_draft(client, world):
+    written_input = _submitted(world)
+    workflow.request_changes(written_input, by=world.reviewer, message="More detail.")
+    written_input.refresh_from_db()
+    fill(written_input, world, intro="Draft text not yet resubmitted.")
+    client.force_login(world.reviewer)
+    body = client.get(reverse("reviews:input", args=[written_input.pk])).content.decode()
+    assert "We met twice and agreed on this text." in body
+    assert "Draft text not yet resubmitted." not in body
+
+
+def test_review_page_query_count_does_not_grow(
+    client, world, count_queries, django_assert_max_num_queries
+):
+    client.force_login(world.reviewer)
+    written_input = _submitted(world)
+    url = reverse("reviews:input", args=[written_input.pk])
+    one = count_queries(client, url)
+    for n in range(24):
+        _submitted(world, f"Other {n}")
+        add_review_comment(
+            written_input, by=world.reviewer, body=f"Comment {n}", internal=n % 2 == 0
+        )
+    with django_assert_max_num_queries(REVIEW_QUERIES):
+        many = count_queries(client, url)
+    assert many == one
+
+
+def test_comment_request_changes_and_secretariat_sees_it_beside_the_section(
+    client, world, django_capture_on_commit_callbacks
+):
+    written_input = _submitted(world)
+    client.force_login(world.reviewer)
+    url = reverse("reviews:comment-add", args=[written_input.pk])
+    client.post(
+        url, {"anchor": "section-1", "body": "Name the States.", "visibility": "secretariat"}
+    )
+    client.post(url, {"anchor": "general", "body": "Internal doubt.", "visibility": "internal"})
+    assert ReviewComment.objects.count() == 2
+
+    confirm = client.get(reverse("reviews:decide", args=[written_input.pk, "request_changes"]))
+    assert "Name the States." in confirm.content.decode()  # sent with the decision
+    refused = client.post(reverse("reviews:decide", args=[written_input.pk, "request_changes"]))
+    assert refused.status_code == 200
+    assert "message" in refused.context["form"].errors
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("reviews:decide", args=[written_input.pk, "request_changes"]),
+            {"message": "See the comment on section 1."},
+        )
+    assert WrittenInput.objects.get(pk=written_input.pk).status == "changes_requested"
+
+    client.force_login(world.partner_user)
+    edit = client.get(reverse("submissions:input-edit", args=[written_input.pk]))
+    body = edit.content.decode()
+    assert "Name the States." in body
+    assert "Internal doubt." not in body
+    detail = client.get(reverse("submissions:input-detail", args=[written_input.pk]))
+    assert "Internal doubt." not in detail.content.decode()
+    assert all("Internal doubt." not in m.body for m in mail.outbox)
+
+
+def test_decide_on_a_state_changed_meanwhile_names_who_did_what(client, world):
+    written_input = _submitted(world)
+    workflow.accept_input(written_input, by=world.reviewer)
+    client.force_login(world.reviewer)
+    response = client.post(
+        reverse("reviews:decide", args=[written_input.pk, "decline"]), {"message": "No."}
+    )
+    assert response.status_code == 409
+    assert "Rita Reviewer" in response.content.decode()
+    assert "No." in response.content.decode()  # what was typed stays
+
+
+def test_publish_page_refuses_without_consent(client, world):
+    written_input = _submitted(world)
+    workflow.accept_input(written_input, by=world.reviewer)
+    client.force_login(world.reviewer)
+    response = client.post(reverse("reviews:decide", args=[written_input.pk, "publish"]))
+    assert "not consented" in response.content.decode()
+    assert WrittenInput.objects.get(pk=written_input.pk).status == "accepted"
+
+
+def test_unknown_decision_is_404(client, world):
+    written_input = _submitted(world)
+    client.force_login(world.reviewer)
+    assert (
+        client.get(reverse("reviews:decide", args=[written_input.pk, "delete"])).status_code == 404
+    )
+
+
+def test_extension_form(client, world):
+    written_input = _submitted(world)
+    client.force_login(world.reviewer)
+    later = TODAY + datetime.timedelta(days=90)
+    client.post(
+        reverse("reviews:extension", args=[written_input.pk]),
+        {"until": later.isoformat(), "reason": "Floods."},
+    )
+    assert WrittenInput.objects.get(pk=written_input.pk).deadline_extension == later
+    bad = client.post(reverse("reviews:extension", args=[written_input.pk]), {"until": "soon"})
+    assert bad.status_code == 400
+
+
+def test_diff_between_versions_for_reviewer_and_secretariat(client, world):
+    written_input = _submitted(world)
+    workflow.request_changes(written_input, by=world.reviewer, message="More.")
+    written_input.refresh_from_db()
+    fill(written_input, world, intro="We met twice and agreed on this text. Then we met again.")
+    workflow.resubmit_input(written_input, by=world.lead_user, today=TODAY)
+    for persona, name in (
+        ("reviewer", "reviews:diff"),
+        ("partner_user", "submissions:input-diff"),
+    ):
+        client.force_login(getattr(world, persona))
+        response = client.get(reverse(name, args=[written_input.pk]))
+        body = response.content.decode()
+        assert response.status_code == 200
+        assert "<ins>" in body
+        assert "Then we met again." in body
+    client.force_login(world.other_user)
+    assert (
+        client.get(reverse("submissions:input-diff", args=[written_input.pk])).status_code == 404
+    )
+
+
+@pytest.mark.parametrize(
+    ("persona", "expected"),
+    [("reviewer", 200), ("admin", 200), ("lead_user", 404), ("other_user", 404)],
+)
+def test_overview_access(client, world, persona, expected):
+    client.force_login(getattr(world, persona))
+    assert client.get(reverse("reviews:overview")).status_code == expected
+
+
+def test_overview_shows_where_each_iscm_stands(client, world):
+    _submitted(world, targets=[world.reviews.amr, world.reviews.eur])
+    client.force_login(world.reviewer)
+    rows = dict(client.get(reverse("reviews:overview")).context["rows"])
+    amr = dict(rows[world.reviews.amr])
+    assert amr[world.lead].status == "submitted"
+    eur = dict(rows[world.reviews.eur])
+    assert eur[world.partner].status == "submitted"
+    afr = dict(rows[world.reviews.afr])
+    assert afr[world.other] is None
+
+
+def test_overview_query_count_does_not_grow(
+    client, world, count_queries, django_assert_max_num_queries
+):
+    client.force_login(world.reviewer)
+    _submitted(world)
+    one = count_queries(client, reverse("reviews:overview"))
+    for n in range(24):
+        _submitted(world, f"Input {n}", targets=[world.reviews.amr, world.reviews.eur])
+    with django_assert_max_num_queries(OVERVIEW_QUERIES):
+        many = count_queries(client, reverse("reviews:overview"))
+    assert many == one
