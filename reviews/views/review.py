@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from submissions import workflow
 from submissions.comments import add_review_comment
+from submissions.history import timeline
 from submissions.models import (
     GCMObjective,
     OutlineSection,
@@ -140,7 +141,7 @@ def input_review(request, pk, comment_form=None, extension_form=None, status=200
     by_anchor = {}
     for comment in comments:
         by_anchor.setdefault(comment.anchor, []).append(comment)
-    events = written_input.events.select_related("actor").order_by("-created_at", "-pk")
+
     versions = list(written_input.versions.order_by("-number").select_related("created_by"))
     return render(
         request,
@@ -155,7 +156,7 @@ def input_review(request, pk, comment_form=None, extension_form=None, status=200
             "pending_comments": [
                 c for c in comments if c.released_at is None and c.visibility == "secretariat"
             ],
-            "events": events,
+            "timeline": timeline(written_input, staff=True),
             "comment_form": comment_form or CommentForm(snapshot=doc),
             "extension_form": extension_form or ExtensionForm(),
             "decisions": [

@@ -24,13 +24,13 @@ from ..forms import (
     merge_stale,
     objectives_for_form,
 )
+from ..history import timeline
 from ..models import (
     Attachment,
     Membership,
     RegionalReview,
     ReviewComment,
     ReviewCycle,
-    ReviewEvent,
     Status,
     WrittenInput,
 )
@@ -162,9 +162,7 @@ def _detail_context(request, written_input, attachment_form=None):
         "problems": submission_problems(written_input, timezone.localdate())
         if written_input.is_editable
         else [],
-        "events": written_input.events.exclude(visibility=ReviewEvent.Visibility.INTERNAL)
-        .select_related("actor")
-        .order_by("-created_at", "-pk"),
+        "timeline": timeline(written_input, staff=False),
         "versions": written_input.versions.order_by("-number").select_related("created_by"),
         "comments_by_anchor": _comments_by_anchor(written_input),
         "attachment_form": attachment_form or AttachmentForm(),

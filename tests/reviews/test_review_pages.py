@@ -264,3 +264,25 @@ def test_overview_query_count_does_not_grow(
     with django_assert_max_num_queries(OVERVIEW_QUERIES):
         many = count_queries(client, reverse("reviews:overview"))
     assert many == one
+
+
+def test_history_staff_see_everything_secretariats_all_but_internal_notes(client, world):
+    written_input = _submitted(world)
+    add_review_comment(written_input, by=world.reviewer, body="Internal check.", internal=True)
+    add_review_comment(
+        written_input, by=world.reviewer, body="Unsent yet.", internal=False, section=None
+    )
+    client.force_login(world.partner_user)
+    detail = reverse("submissions:input-detail", args=[written_input.pk])
+    assert "Unsent yet." not in client.get(detail).content.decode()
+
+    workflow.request_changes(written_input, by=world.reviewer, message="Please revise.")
+    body = client.get(detail).content.decode()
+    assert "Unsent yet." in body
+    assert "Please revise." in body
+    assert "Internal check." not in body
+
+    client.force_login(world.reviewer)
+    staff = client.get(reverse("reviews:input", args=[written_input.pk])).content.decode()
+    assert "Internal check." in staff
+    assert "Status: Changes requested" in staff
