@@ -226,20 +226,24 @@ def _looks_like_extension(suffix: str) -> bool:
     return 1 <= len(suffix) <= 8 and suffix.isascii() and suffix.isalnum() and not suffix.isdigit()
 
 
+def _too_large(name: str, size: int) -> UploadRefused:
+    return UploadRefused(
+        _("“%(name)s” is larger than the %(limit)s limit (it is %(size)s)."),
+        code="too_large",
+        params={
+            "name": name,
+            "limit": filesizeformat(settings.ATTACHMENT_MAX_BYTES),
+            "size": filesizeformat(size),
+        },
+    )
+
+
 def _scan(uploaded_file: UploadedFile, name: str) -> _Scan:
     """Size, SHA-256, start and end of the file, refusing empty and oversize files."""
     limit = settings.ATTACHMENT_MAX_BYTES
     declared_size = uploaded_file.size or 0
     if declared_size > limit:
-        raise UploadRefused(
-            _("“%(name)s” is larger than the %(limit)s limit (it is %(size)s)."),
-            code="too_large",
-            params={
-                "name": name,
-                "limit": filesizeformat(limit),
-                "size": filesizeformat(declared_size),
-            },
-        )
+        raise _too_large(name, declared_size)
     # `size` comes from the upload handler; count what is really there as well, and stop
     # reading as soon as it is too much.
     digest = hashlib.sha256()
@@ -249,15 +253,7 @@ def _scan(uploaded_file: UploadedFile, name: str) -> _Scan:
     for chunk in uploaded_file.chunks():
         size += len(chunk)
         if size > limit:
-            raise UploadRefused(
-                _("“%(name)s” is larger than the %(limit)s limit (it is %(size)s)."),
-                code="too_large",
-                params={
-                    "name": name,
-                    "limit": filesizeformat(limit),
-                    "size": filesizeformat(max(size, declared_size)),
-                },
-            )
+            raise _too_large(name, max(size, declared_size))
         digest.update(chunk)
         if len(head) < _SNIFF_BYTES:
             head += chunk[: _SNIFF_BYTES - len(head)]
