@@ -43,12 +43,19 @@ class DecisionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
     )
+    # The input's edit version when the page was shown: a decision on anything newer
+    # (e.g. a resubmission since) is refused rather than applied unread.
+    version = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, message_required: bool, message_label=None, **kwargs):
+    def __init__(self, *args, message: str | None, message_label=None, **kwargs):
+        """`message`: "required", "optional", or None for a decision without one."""
         super().__init__(*args, **kwargs)
-        self.fields["message"].required = message_required
-        if message_label:
-            self.fields["message"].label = message_label
+        if message is None:
+            del self.fields["message"]
+        else:
+            self.fields["message"].required = message == "required"
+            if message_label:
+                self.fields["message"].label = message_label
 
 
 class ExtensionForm(forms.Form):

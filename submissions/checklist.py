@@ -26,9 +26,12 @@ def objective_words(response: ObjectiveResponse) -> int:
     return sum(count_words(getattr(response, field)) for field in ObjectiveResponse.TEXT_FIELDS)
 
 
-def submission_problems(written_input: WrittenInput, today: datetime.date) -> list[Problem]:
+def submission_problems(
+    written_input: WrittenInput, today: datetime.date, *, first_submission: bool = True
+) -> list[Problem]:
     """Everything missing or wrong for a submission on `today`, in page order. Load the
-    input through `snapshots.content_queryset()` (no further queries)."""
+    input through `snapshots.content_queryset()` (no further queries). Deadlines bind
+    the first submission only: a resubmission answers a reviewer's change request."""
     problems = []
     bodies = {r.section_id: r.body for r in written_input.section_responses.all()}
     for section in written_input.cycle.outline.sections.all():
@@ -67,7 +70,7 @@ def submission_problems(written_input: WrittenInput, today: datetime.date) -> li
                     anchor,
                 )
             )
-    problems += _target_problems(written_input, today)
+    problems += _target_problems(written_input, today, check_dates=first_submission)
     return problems
 
 
@@ -104,7 +107,7 @@ def _objective_problems(written_input, section) -> list[Problem]:
     return problems
 
 
-def _target_problems(written_input, today) -> list[Problem]:
+def _target_problems(written_input, today, *, check_dates: bool) -> list[Problem]:
     reviews = sorted(written_input.target_reviews.all(), key=lambda r: r.region.code)
     if not reviews:
         return [Problem(_("Choose at least one regional review."), "details", TARGETS_ANCHOR)]
@@ -115,7 +118,9 @@ def _target_problems(written_input, today) -> list[Problem]:
     for review in reviews:
         code = review.region.code
         deadline = written_input.deadline_for(review)
-        if review.submission_opens is None or deadline is None:
+        if not check_dates:
+            pass
+        elif review.submission_opens is None or deadline is None:
             problems.append(
                 Problem(
                     _("The %(region)s review is not scheduled yet: it takes no inputs.")

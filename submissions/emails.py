@@ -67,6 +67,9 @@ def _event_context(event_pk: int) -> tuple[ReviewEvent, dict]:
         "input": written_input,
         "partners": list(written_input.partner_iscms.all()),
         "targets": list(written_input.target_reviews.select_related("region")),
+        # The comments this decision sent (never internal notes: those are never
+        # released).
+        "comments": list(event.comments.select_related("section", "objective")),
     }
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import partial
 
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -78,6 +79,7 @@ TRANSITIONS = {
             LEAD_SECRETARIAT,
             needs_message=True,
             email="input_withdrawn",
+            reviewer_email="input_withdrawn",  # only once it had reached them (see below)
         ),
         Transition(
             "request_changes",
@@ -161,6 +163,7 @@ def _transition(
     by,
     message: str = "",
     check: Callable[[WrittenInput], None] | None = None,
+    expected_version: int | None = None,
 ) -> WrittenInput:
     transition = TRANSITIONS[name]
     with transaction.atomic():
@@ -169,7 +172,11 @@ def _transition(
         locked = WrittenInput.objects.select_for_update().get(pk=written_input.pk)
         if not _may_act(transition.actor, by, locked):
             raise TransitionRefused(_("You may not do this on this input."))
-        if locked.status not in transition.sources:
+        # The state alone is not enough: "submitted" again after a resubmission looks
+        # like the "submitted" the person saw. A decision names the edit version it was
+        # made on, and anything that happened since refuses it.
+        stale = expected_version is not None and locked.version != expected_version
+        if locked.status not in transition.sources or stale:
             raise TransitionRefused(_state_changed_message(locked))
         if transition.needs_message and not message.strip():
             raise TransitionRefused(_("Please give a reason."))
@@ -184,7 +191,7 @@ def _transition(
 
         version_number = None
         if transition.takes_version:
-            version_number = locked.versions.count() + 1
+            version_number = (locked.versions.aggregate(last=Max("number"))["last"] or 0) + 1
             InputVersion.objects.create(
                 input=locked,
                 number=version_number,
@@ -195,8 +202,6 @@ def _transition(
             version_number = (
                 locked.versions.order_by("-number").values_list("number", flat=True).first()
             )
-        if transition.releases_comments:
-            ReviewComment.objects.filter(input=locked).pending().update(released_at=timezone.now())
         event = ReviewEvent.objects.create(
             input=locked,
             kind=ReviewEvent.Kind.TRANSITION,
@@ -206,11 +211,17 @@ def _transition(
             message=message.strip(),
             version_number=version_number,
         )
+        if transition.releases_comments:
+            ReviewComment.objects.filter(input=locked).pending().update(
+                released_at=timezone.now(), released_with=event
+            )
+        # Reviewers hear of an input only once it has reached them.
+        reviewers_know_it = transition.reviewer_email and locked.versions.exists()
         # Queued only once the change is committed, and robust: a failure to queue is
         # logged, never turned into an error for a change that has happened.
         for template, audience in (
             (transition.email, tasks.SECRETARIATS),
-            (transition.reviewer_email, tasks.REVIEWERS),
+            (transition.reviewer_email if reviewers_know_it else None, tasks.REVIEWERS),
         ):
             if template:
                 transaction.on_commit(
@@ -220,9 +231,10 @@ def _transition(
     return locked
 
 
-def _checklist_met(today):
+def _checklist_met(today, *, first_submission: bool):
     def check(locked):
-        problems = submission_problems(content_queryset().get(pk=locked.pk), today)
+        loaded = content_queryset().get(pk=locked.pk)
+        problems = submission_problems(loaded, today, first_submission=first_submission)
         if problems:
             raise TransitionRefused(_("The input is not ready to submit."), problems)
 
@@ -233,22 +245,27 @@ def submit_input(written_input: WrittenInput, *, by, today: datetime.date) -> Wr
     """Submit a draft to the reviewers of its regional reviews.
 
     Side effects: checks `by` is on the lead ISCM's secretariat and that the checklist
-    (`checklist.submission_problems`) is empty on `today`; sets the status to
-    submitted; increments `version`; takes `InputVersion` n+1; appends a transition
-    event; after commit, queues the e-mail to the secretariats of the lead and
-    partner ISCMs. Raises TransitionRefused (with `problems` when the checklist is
-    not met).
+    (`checklist.submission_problems`) is empty on `today`, deadlines included; sets
+    the status to submitted; increments `version`; takes `InputVersion` n+1; appends a
+    transition event; after commit, queues the e-mails to the secretariats of the lead
+    and partner ISCMs and to the reviewers of the target regions.
+    Raises TransitionRefused (with `problems` when the checklist is not met).
     """
-    return _transition(written_input, "submit", by=by, check=_checklist_met(today))
+    return _transition(
+        written_input, "submit", by=by, check=_checklist_met(today, first_submission=True)
+    )
 
 
 def resubmit_input(written_input: WrittenInput, *, by, today: datetime.date) -> WrittenInput:
     """Send an input back to the reviewers after they requested changes.
 
-    Side effects: as `submit_input` (same checks, a new `InputVersion`, a transition
-    event, the e-mail after commit), from the changes-requested state.
+    Side effects: as `submit_input` (a new `InputVersion`, a transition event, the same
+    e-mails), from the changes-requested state. The checklist applies except the
+    deadlines: answering a change request is expected after the deadline has passed.
     """
-    return _transition(written_input, "resubmit", by=by, check=_checklist_met(today))
+    return _transition(
+        written_input, "resubmit", by=by, check=_checklist_met(today, first_submission=False)
+    )
 
 
 def withdraw_input(written_input: WrittenInput, *, by, reason: str) -> WrittenInput:
@@ -256,7 +273,8 @@ def withdraw_input(written_input: WrittenInput, *, by, reason: str) -> WrittenIn
 
     Side effects: checks `by` is on the lead ISCM's secretariat and a reason is given;
     sets the status to withdrawn; increments `version`; appends a transition event with
-    the reason; after commit, e-mails the secretariats of the lead and partner ISCMs.
+    the reason; after commit, queues the e-mail to the secretariats of the lead and
+    partner ISCMs, and to the reviewers when the input had been submitted.
     """
     return _transition(written_input, "withdraw", by=by, message=reason)
 
@@ -288,39 +306,64 @@ def set_publication_consent(written_input: WrittenInput, *, by, consent: bool) -
     return locked
 
 
-def request_changes(written_input: WrittenInput, *, by, message: str) -> WrittenInput:
+def request_changes(
+    written_input: WrittenInput, *, by, message: str, expected_version: int | None = None
+) -> WrittenInput:
     """Send a submitted input back to its secretariats for changes.
 
-    Side effects: checks `by` reviews a region the input targets and a message is
-    given; sets the status to changes requested (the input is editable again);
-    increments `version`; appends a transition event with the message, visible to the
-    secretariats; releases the reviewer's unsent section comments with it; after
-    commit, queues the e-mail to the secretariats.
+    Side effects: checks `by` reviews a region the input targets, a message is given,
+    and (when `expected_version` is given) nothing changed since the reviewer's page
+    was loaded; sets the status to changes requested (editable again); increments
+    `version`; appends a transition event with the message; releases the reviewer's
+    pending comments to the secretariat, linked to that event; after commit, queues the
+    e-mail (with the message and the comments) to the secretariats.
     """
-    return _transition(written_input, "request_changes", by=by, message=message)
+    return _transition(
+        written_input,
+        "request_changes",
+        by=by,
+        message=message,
+        expected_version=expected_version,
+    )
 
 
-def accept_input(written_input: WrittenInput, *, by, message: str = "") -> WrittenInput:
+def accept_input(
+    written_input: WrittenInput,
+    *,
+    by,
+    message: str = "",
+    expected_version: int | None = None,
+) -> WrittenInput:
     """Accept a submitted input at its latest version (the one packages include).
 
-    Side effects: checks `by` reviews a target region; sets the status to accepted;
-    increments `version`; appends a transition event; queues the e-mail to the
-    secretariats after commit.
+    Side effects: checks `by` reviews a target region and nothing changed since the
+    page was loaded (`expected_version`); sets the status to accepted; increments
+    `version`; appends a transition event; releases pending comments with it; queues
+    the e-mail to the secretariats after commit.
     """
-    return _transition(written_input, "accept", by=by, message=message)
+    return _transition(
+        written_input, "accept", by=by, message=message, expected_version=expected_version
+    )
 
 
-def decline_input(written_input: WrittenInput, *, by, reason: str) -> WrittenInput:
+def decline_input(
+    written_input: WrittenInput, *, by, reason: str, expected_version: int | None = None
+) -> WrittenInput:
     """Decline a submitted input, with a reason.
 
-    Side effects: checks `by` reviews a target region and a reason is given; sets the
-    status to declined; increments `version`; appends a transition event with the
-    reason; queues the e-mail to the secretariats after commit.
+    Side effects: checks `by` reviews a target region, a reason is given and nothing
+    changed since the page was loaded; sets the status to declined; increments
+    `version`; appends a transition event with the reason; releases pending comments
+    with it; queues the e-mail to the secretariats after commit.
     """
-    return _transition(written_input, "decline", by=by, message=reason)
+    return _transition(
+        written_input, "decline", by=by, message=reason, expected_version=expected_version
+    )
 
 
-def publish_input(written_input: WrittenInput, *, by) -> WrittenInput:
+def publish_input(
+    written_input: WrittenInput, *, by, expected_version: int | None = None
+) -> WrittenInput:
     """Publish an accepted input whose lead ISCM consents.
 
     Side effects: checks `by` reviews a target region and that consent is given (read
@@ -335,26 +378,40 @@ def publish_input(written_input: WrittenInput, *, by) -> WrittenInput:
                 _("The lead ISCM has not consented to publication: the input cannot be published.")
             )
 
-    return _transition(written_input, "publish", by=by, check=consent_given)
+    return _transition(
+        written_input, "publish", by=by, check=consent_given, expected_version=expected_version
+    )
 
 
-def unpublish_input(written_input: WrittenInput, *, by, reason: str) -> WrittenInput:
+def unpublish_input(
+    written_input: WrittenInput, *, by, reason: str, expected_version: int | None = None
+) -> WrittenInput:
     """Take a published input off the public portal (it stays accepted).
 
     Side effects: checks `by` reviews a target region and a reason is given; sets the
     status back to accepted; increments `version`; appends a transition event; queues
     the e-mail to the secretariats after commit.
     """
-    return _transition(written_input, "unpublish", by=by, message=reason)
+    return _transition(
+        written_input, "unpublish", by=by, message=reason, expected_version=expected_version
+    )
 
 
 def grant_extension(
-    written_input: WrittenInput, *, by, until: datetime.date, reason: str = ""
+    written_input: WrittenInput,
+    *,
+    by,
+    until: datetime.date,
+    today: datetime.date,
+    reason: str = "",
 ) -> WrittenInput:
     """Give an input a later deadline than its reviews' (never an earlier one).
 
-    Side effects: checks `by` reviews a region the input targets, whatever its state;
-    stores the date; appends an extension event visible to the secretariats. No e-mail.
+    An extension is per input: it applies to every review the input targets. Side
+    effects: checks `by` reviews a region the input targets (whether or not the input
+    was submitted yet, since late drafts are who needs it), and that `until` is after
+    today and after every target review's own deadline; stores the date; appends an
+    extension event with the date and reason, visible to the secretariats. No e-mail.
     """
     with transaction.atomic():
         locked = WrittenInput.objects.select_for_update().get(pk=written_input.pk)
@@ -365,13 +422,21 @@ def grant_extension(
         ).exists()
         if not targets_my_region:
             raise TransitionRefused(_("You may not do this on this input."))
+        deadlines = [d for d in locked.target_reviews.values_list("deadline", flat=True) if d]
+        latest = max([today, *deadlines])
+        if until <= latest:
+            raise TransitionRefused(
+                _("An extension must be later than %(date)s (today and the reviews' deadlines).")
+                % {"date": date_format(latest)}
+            )
         locked.deadline_extension = until
         locked.updated_by = by
         locked.save(update_fields=["deadline_extension", "updated_by", "updated_at"])
+        text = _("Deadline extended to %(date)s.") % {"date": date_format(until)}
         ReviewEvent.objects.create(
             input=locked,
             kind=ReviewEvent.Kind.EXTENSION,
             actor=by,
-            message=reason.strip(),
+            message=f"{text} {reason.strip()}".strip(),
         )
     return locked

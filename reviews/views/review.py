@@ -36,35 +36,41 @@ from submissions.views.versions import render_version_diff
 from ..filters import QueueFilter
 from ..forms import CommentForm, DecisionForm, ExtensionForm
 
-# action name → (workflow function, needs a message, confirmation title, button label)
+# action name → (workflow function, message: "required" / "optional" / None, the
+# keyword the function takes it as, confirmation title, button label)
 DECISIONS = {
     "request_changes": (
         workflow.request_changes,
-        True,
+        "required",
+        "message",
         gettext_lazy("Request changes"),
         gettext_lazy("Send the request for changes"),
     ),
     "accept": (
         workflow.accept_input,
-        False,
+        "optional",
+        "message",
         gettext_lazy("Accept the input"),
         gettext_lazy("Accept"),
     ),
     "decline": (
         workflow.decline_input,
-        True,
+        "required",
+        "reason",
         gettext_lazy("Decline the input"),
         gettext_lazy("Decline"),
     ),
     "publish": (
         workflow.publish_input,
-        False,
+        None,
+        None,
         gettext_lazy("Publish the input"),
         gettext_lazy("Publish"),
     ),
     "unpublish": (
         workflow.unpublish_input,
-        True,
+        "required",
+        "reason",
         gettext_lazy("Take the input off the public portal"),
         gettext_lazy("Unpublish"),
     ),
@@ -129,7 +135,7 @@ def _version_or_latest(written_input, number):
 
 
 @login_required
-def input_review(request, pk, comment_form=None, extension_form=None, status=200):
+def input_review(request, pk, comment_form=None, status=200):
     written_input = _reviewable_input(request, pk)
     version = _version_or_latest(written_input, request.GET.get("version"))
     doc = version.snapshot
@@ -158,10 +164,9 @@ def input_review(request, pk, comment_form=None, extension_form=None, status=200
             ],
             "timeline": timeline(written_input, staff=True),
             "comment_form": comment_form or CommentForm(snapshot=doc),
-            "extension_form": extension_form or ExtensionForm(),
             "decisions": [
                 (name, title)
-                for name, (_fn, _msg, title, _label) in DECISIONS.items()
+                for name, (_fn, _message, _keyword, title, _label) in DECISIONS.items()
                 if written_input.status in workflow.TRANSITIONS[name].sources
             ],
         },
@@ -207,30 +212,30 @@ def decide(request, pk, action):
     if action not in DECISIONS:
         raise Http404("No such decision")
     written_input = _reviewable_input(request, pk)
-    function, needs_message, title, button = DECISIONS[action]
+    function, message, keyword, title, button = DECISIONS[action]
     form = DecisionForm(
         request.POST if request.method == "POST" else None,
-        message_required=needs_message,
-        message_label=_("Reason") if action in ("decline", "unpublish") else None,
+        initial={"version": written_input.version},
+        message=message,
+        message_label=_("Reason") if keyword == "reason" else None,
     )
     pending = (
         ReviewComment.objects.filter(input=written_input)
         .pending()
         .select_related("section", "objective")
     )
+    status = 200
     if request.method == "POST" and form.is_valid():
-        kwargs = {"by": request.user}
-        message = form.cleaned_data["message"]
-        if action in ("decline", "unpublish"):
-            kwargs["reason"] = message
-        elif action in ("request_changes", "accept"):
-            kwargs["message"] = message
+        kwargs = {"by": request.user, "expected_version": form.cleaned_data["version"]}
+        if keyword:
+            kwargs[keyword] = form.cleaned_data["message"]
         try:
             function(written_input, **kwargs)
         except workflow.TransitionRefused as refusal:
             # Someone else was faster, or a rule stands in the way: say which, keep
             # what was typed.
             form.add_error(None, refusal.message)
+            status = 409
         else:
             messages.success(request, _("Done: %(title)s.") % {"title": title})
             return redirect("reviews:input", pk=pk)
@@ -243,33 +248,49 @@ def decide(request, pk, action):
             "title": title,
             "button": button,
             "form": form,
-            "pending": pending if action in ("request_changes", "accept", "decline") else [],
+            "pending": pending if workflow.TRANSITIONS[action].releases_comments else [],
         },
-        status=409
-        if form.errors and request.method == "POST" and form.non_field_errors()
-        else 200,
+        status=status,
     )
 
 
-@require_POST
 @login_required
 def extension(request, pk):
-    written_input = _reviewable_input(request, pk)
-    form = ExtensionForm(request.POST)
-    if not form.is_valid():
-        return input_review(request, pk, extension_form=form, status=400)
-    try:
-        workflow.grant_extension(
-            written_input,
-            by=request.user,
-            until=form.cleaned_data["until"],
-            reason=form.cleaned_data["reason"],
-        )
-    except workflow.TransitionRefused as refusal:
-        messages.error(request, refusal.message)
-    else:
-        messages.success(request, _("Deadline extended for this input."))
-    return redirect("reviews:input", pk=pk)
+    """Give one input a later deadline. Reachable for late drafts too (from the
+    overview): the page shows who and which reviews, never a draft's content."""
+    written_input = get_object_or_404(
+        WrittenInput.objects.extendable_by(request.user).select_related("lead_iscm"), pk=pk
+    )
+    form = ExtensionForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            workflow.grant_extension(
+                written_input,
+                by=request.user,
+                until=form.cleaned_data["until"],
+                today=timezone.localdate(),
+                reason=form.cleaned_data["reason"],
+            )
+        except workflow.TransitionRefused as refusal:
+            form.add_error("until", refusal.message)
+        else:
+            messages.success(request, _("Deadline extended for this input."))
+            if WrittenInput.objects.reviewable_by(request.user).filter(pk=pk).exists():
+                return redirect("reviews:input", pk=pk)
+            return redirect("reviews:overview")
+    return render(
+        request,
+        "reviews/extension.html",
+        {
+            "input": written_input,
+            "form": form,
+            "targets": [
+                (review, written_input.deadline_for(review))
+                for review in written_input.target_reviews.select_related("region")
+            ],
+        },
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required

@@ -107,6 +107,20 @@ class WrittenInputQuerySet(models.QuerySet):
         ).values("writteninput")
         return self.filter(pk__in=targeting).filter(pk__in=InputVersion.objects.values("input"))
 
+    def extendable_by(self, user):
+        """Inputs whose deadline `user` may extend: any input not withdrawn that targets
+        a region they review, submitted or not (a late draft is who needs it). The page
+        shows who and when, never the draft's content."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        my_regions = ReviewerAssignment.objects.filter(
+            user=user, role=ReviewerAssignment.Role.REVIEWER
+        ).values("region")
+        targeting = WrittenInput.target_reviews.through.objects.filter(
+            regionalreview__region__in=my_regions
+        ).values("writteninput")
+        return self.filter(pk__in=targeting).exclude(status=Status.WITHDRAWN)
+
     def editable_by(self, user):
         """Inputs `user` may change now: their ISCMs' inputs in an editable state."""
         return self.for_secretariat(user).filter(status__in=EDITABLE_STATES)
@@ -455,6 +469,11 @@ class ReviewComment(models.Model):
     )
     created_at = models.DateTimeField(_("written"), auto_now_add=True)
     released_at = models.DateTimeField(_("sent to the secretariat"), null=True, blank=True)
+    # The decision that sent it (its e-mail lists the comments); empty for a comment
+    # sent at once because the input was already back with the secretariat.
+    released_with = models.ForeignKey(
+        ReviewEvent, on_delete=models.PROTECT, null=True, blank=True, related_name="comments"
+    )
 
     objects = ReviewCommentQuerySet.as_manager()
 

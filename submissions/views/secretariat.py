@@ -159,7 +159,11 @@ def _detail_context(request, written_input, attachment_form=None):
         "is_lead": is_lead,
         "can_withdraw": is_lead
         and written_input.status in workflow.TRANSITIONS["withdraw"].sources,
-        "problems": submission_problems(written_input, timezone.localdate())
+        "problems": submission_problems(
+            written_input,
+            timezone.localdate(),
+            first_submission=not written_input.versions.exists(),
+        )
         if written_input.is_editable
         else [],
         "timeline": timeline(written_input, staff=False),
@@ -439,6 +443,16 @@ def attachment_download(request, attachment_pk):
         Attachment.objects.filter(input__in=WrittenInput.objects.visible_to(request.user)),
         pk=attachment_pk,
     )
+    if not WrittenInput.objects.for_secretariat(request.user).filter(pk=attachment.input_id):
+        # Reviewers and staff read submitted versions, not the live draft: only files
+        # that a submitted version refers to.
+        submitted_ids = {
+            entry.get("id")
+            for snapshot in attachment.input.versions.values_list("snapshot", flat=True)
+            for entry in snapshot.get("attachments", [])
+        }
+        if attachment.pk not in submitted_ids:
+            raise Http404("Not part of a submitted version")
     try:
         stored = attachment.file.open("rb")
     except FileNotFoundError:

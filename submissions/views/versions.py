@@ -11,8 +11,9 @@ from ..models import InputVersion
 def render_version_diff(request, written_input, template):
     """Word-level differences between two versions (`?from=N&to=M`; by default the
     latest version against the one before it)."""
-    versions = {v.number: v for v in InputVersion.objects.filter(input=written_input)}
-    numbers = sorted(versions)
+    numbers = sorted(
+        InputVersion.objects.filter(input=written_input).values_list("number", flat=True)
+    )
     if len(numbers) < 2:
         raise Http404("Only one version")
     try:
@@ -20,8 +21,13 @@ def render_version_diff(request, written_input, template):
         old = int(request.GET.get("from") or max([n for n in numbers if n < new], default=0))
     except (TypeError, ValueError):
         raise Http404("Bad version numbers") from None
-    if old not in versions or new not in versions or old >= new:
+    if old not in numbers or new not in numbers or old >= new:
         raise Http404("No such pair of versions")
+    # Only the two snapshots compared are loaded.
+    versions = {
+        v.number: v
+        for v in InputVersion.objects.filter(input=written_input, number__in=[old, new])
+    }
     return render(
         request,
         template,

@@ -12,6 +12,8 @@ from django.utils import timezone
 from iscm_portal.demo import load_demo_data
 from submissions.models import WrittenInput
 
+from .test_review_pages import _decide
+
 pytestmark = pytest.mark.django_db
 
 
@@ -43,10 +45,7 @@ def test_review_journey_on_demo_data(client, demo, django_capture_on_commit_call
         },
     )
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(
-            reverse("reviews:decide", args=[joint.pk, "request_changes"]),
-            {"message": "Thank you; one point to complete."},
-        )
+        _decide(client, joint, "request_changes", message="Thank you; one point to complete.")
 
     _login(client, "secretariat@example.org")
     edit_url = reverse("submissions:input-edit", args=[joint.pk])
@@ -70,14 +69,14 @@ def test_review_journey_on_demo_data(client, demo, django_capture_on_commit_call
     assert "Two staff positions are funded until 2027." in diff.content.decode()
     assert "<ins>" in diff.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("reviews:decide", args=[joint.pk, "accept"]))
+        _decide(client, joint, "accept")
 
     _login(client, "secretariat@example.org")
     client.post(reverse("submissions:input-consent", args=[joint.pk]), {"consent": "yes"})
 
     _login(client, "reviewer@example.org")
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("reviews:decide", args=[joint.pk, "publish"]))
+        _decide(client, joint, "publish")
 
     joint.refresh_from_db()
     assert joint.status == "published"

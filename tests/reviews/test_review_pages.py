@@ -22,6 +22,15 @@ REVIEW_QUERIES = 12
 OVERVIEW_QUERIES = 12
 
 
+def _decide(client, written_input, action, **data):
+    """POST a decision the way its confirmation page does: with the version shown."""
+    written_input.refresh_from_db()
+    return client.post(
+        reverse("reviews:decide", args=[written_input.pk, action]),
+        {"version": written_input.version, **data},
+    )
+
+
 def _submitted(world, title="Joint input", partners=None, targets=None):
     written_input = editing.create_input(
         by=world.lead_user,
@@ -102,7 +111,7 @@ def test_review_page_access(client, world, persona, expected):
         response = client.get(reverse(name, args=[written_input.pk]))
         assert response.status_code in ((404,) if expected == 404 else (200, 404)), name
     assert client.get(reverse("reviews:input", args=[written_input.pk])).status_code == expected
-    response = client.post(reverse("reviews:decide", args=[written_input.pk, "accept"]))
+    response = _decide(client, written_input, "accept")
     assert response.status_code == (404 if expected == 404 else 302)
 
 
@@ -148,14 +157,11 @@ def test_comment_request_changes_and_secretariat_sees_it_beside_the_section(
 
     confirm = client.get(reverse("reviews:decide", args=[written_input.pk, "request_changes"]))
     assert "Name the States." in confirm.content.decode()  # sent with the decision
-    refused = client.post(reverse("reviews:decide", args=[written_input.pk, "request_changes"]))
+    refused = _decide(client, written_input, "request_changes")
     assert refused.status_code == 200
     assert "message" in refused.context["form"].errors
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(
-            reverse("reviews:decide", args=[written_input.pk, "request_changes"]),
-            {"message": "See the comment on section 1."},
-        )
+        _decide(client, written_input, "request_changes", message="See the comment on section 1.")
     assert WrittenInput.objects.get(pk=written_input.pk).status == "changes_requested"
 
     client.force_login(world.partner_user)
@@ -173,7 +179,8 @@ def test_decide_on_a_state_changed_meanwhile_names_who_did_what(client, world):
     workflow.accept_input(written_input, by=world.reviewer)
     client.force_login(world.reviewer)
     response = client.post(
-        reverse("reviews:decide", args=[written_input.pk, "decline"]), {"message": "No."}
+        reverse("reviews:decide", args=[written_input.pk, "decline"]),
+        {"message": "No.", "version": 1},
     )
     assert response.status_code == 409
     assert "Rita Reviewer" in response.content.decode()
@@ -184,7 +191,7 @@ def test_publish_page_refuses_without_consent(client, world):
     written_input = _submitted(world)
     workflow.accept_input(written_input, by=world.reviewer)
     client.force_login(world.reviewer)
-    response = client.post(reverse("reviews:decide", args=[written_input.pk, "publish"]))
+    response = _decide(client, written_input, "publish")
     assert "not consented" in response.content.decode()
     assert WrittenInput.objects.get(pk=written_input.pk).status == "accepted"
 
@@ -197,17 +204,35 @@ def test_unknown_decision_is_404(client, world):
     )
 
 
-def test_extension_form(client, world):
+def test_extension_page_for_submitted_inputs_and_late_drafts(client, world):
     written_input = _submitted(world)
-    client.force_login(world.reviewer)
-    later = TODAY + datetime.timedelta(days=90)
-    client.post(
-        reverse("reviews:extension", args=[written_input.pk]),
-        {"until": later.isoformat(), "reason": "Floods."},
+    draft = editing.create_input(
+        by=world.lead_user,
+        cycle=world.cycle,
+        lead_iscm=world.lead,
+        partners=[],
+        targets=[world.reviews.amr],
+        title="Late draft",
+        language="en",
+        basis="written_input",
     )
-    assert WrittenInput.objects.get(pk=written_input.pk).deadline_extension == later
-    bad = client.post(reverse("reviews:extension", args=[written_input.pk]), {"until": "soon"})
+    later = world.reviews.amr.deadline + datetime.timedelta(days=30)
+    client.force_login(world.reviewer)
+    for target in (written_input, draft):
+        url = reverse("reviews:extension", args=[target.pk])
+        page = client.get(url)
+        assert page.status_code == 200
+        assert "We met twice" not in page.content.decode()  # never the draft's content
+        client.post(url, {"until": later.isoformat(), "reason": "Floods."})
+        assert WrittenInput.objects.get(pk=target.pk).deadline_extension == later
+    bad = client.post(reverse("reviews:extension", args=[draft.pk]), {"until": "soon"})
     assert bad.status_code == 400
+    earlier = client.post(
+        reverse("reviews:extension", args=[draft.pk]), {"until": TODAY.isoformat()}
+    )
+    assert "must be later than" in earlier.content.decode()
+    client.force_login(world.other_reviewer)
+    assert client.get(reverse("reviews:extension", args=[draft.pk])).status_code == 404
 
 
 def test_diff_between_versions_for_reviewer_and_secretariat(client, world):

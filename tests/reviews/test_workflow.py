@@ -129,14 +129,22 @@ def test_decisions_email_the_secretariats_and_submissions_the_reviewers(
 
 @pytest.mark.django_db
 def test_grant_extension_by_a_reviewer_of_the_region_only(world, ready_input):
-    later = TODAY + datetime.timedelta(days=60)
+    later = world.reviews.eur.deadline + datetime.timedelta(days=60)
     with pytest.raises(workflow.TransitionRefused):
-        workflow.grant_extension(ready_input, by=world.other_reviewer, until=later)
-    workflow.grant_extension(ready_input, by=world.reviewer, until=later, reason="Floods.")
+        workflow.grant_extension(ready_input, by=world.other_reviewer, until=later, today=TODAY)
+    with pytest.raises(workflow.TransitionRefused, match="must be later than"):
+        workflow.grant_extension(
+            ready_input, by=world.reviewer, until=world.reviews.eur.deadline, today=TODAY
+        )
+    workflow.grant_extension(
+        ready_input, by=world.reviewer, until=later, reason="Floods.", today=TODAY
+    )
     ready_input.refresh_from_db()
     assert ready_input.deadline_extension == later
     event = ready_input.events.get()
-    assert (event.kind, event.message) == ("extension", "Floods.")
+    assert event.kind == "extension"
+    assert event.message.startswith("Deadline extended to ")
+    assert event.message.endswith("Floods.")
 
 
 @pytest.mark.django_db

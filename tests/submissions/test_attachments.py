@@ -128,7 +128,7 @@ def test_download_is_an_attachment_with_nosniff(client, world, joint_input):
         ("other_user", 404, 404),
         ("reviewer", 404, 200),
         ("other_reviewer", 404, 404),
-        ("admin", 200, 200),
+        ("admin", 404, 200),
     ],
 )
 def test_download_access_per_persona(client, world, ready_input, persona, draft, submitted):

@@ -120,4 +120,4 @@ def test_demo_inputs_exist_in_their_states_and_load_idempotently(demo, settings)
 
     settings.DEBUG = True
     load_demo_data(today=timezone.localdate())
-    assert WrittenInput.objects.count() == 5
+    assert WrittenInput.objects.count() == 6
