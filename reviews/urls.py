@@ -14,4 +14,5 @@ urlpatterns = [
     path("inputs/<id:pk>/decide/<slug:action>/", review.decide, name="decide"),
     path("inputs/<id:pk>/extension/", review.extension, name="extension"),
     path("inputs/<id:pk>/diff/", review.version_diff, name="diff"),
+    path("inputs/<id:pk>/pdf/", review.input_pdf, name="input-pdf"),
 ]

@@ -60,6 +60,7 @@ _PDF_SIGNATURE = b"%PDF-"
 _ZIP_SIGNATURE = b"PK\x03\x04"
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _JPEG_SIGNATURE = b"\xff\xd8\xff"
+_JPEG_END = b"\xff\xd9"
 # OLE2 compound file: legacy .doc/.xls, and also what Office writes when a .docx/.xlsx is
 # saved with a password (the encrypted package is wrapped in this older container).
 _OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -275,6 +276,12 @@ def _detect_accepted_type(uploaded_file: UploadedFile, scan: _Scan, name: str) -
         _check_image(uploaded_file, "PNG", name)
         return PNG_CONTENT_TYPE
     if head.startswith(_JPEG_SIGNATURE):
+        # A complete JPEG ends with the end-of-image marker (some writers pad after it).
+        # Checked here because Pillow's decoder cannot be relied on: WeasyPrint, loaded
+        # in the same process for the PDFs, sets ImageFile.LOAD_TRUNCATED_IMAGES = True
+        # globally, which makes Pillow accept truncated JPEGs.
+        if _JPEG_END not in scan.tail:
+            raise _damaged_image("JPEG", name)
         _check_image(uploaded_file, "JPEG", name)
         return JPEG_CONTENT_TYPE
 
@@ -501,14 +508,18 @@ def _refused_macros(content_types: list[str], name: str) -> UploadRefused:
     return UploadRefused(message, code="macros", params={"name": name})
 
 
-def _check_image(uploaded_file: UploadedFile, pillow_format: str, name: str) -> None:
-    damaged = UploadRefused(
+def _damaged_image(pillow_format: str, name: str) -> UploadRefused:
+    return UploadRefused(
         _("“%(name)s” looks like a PNG image but is damaged or incomplete.")
         if pillow_format == "PNG"
         else _("“%(name)s” looks like a JPEG image but is damaged or incomplete."),
         code="damaged",
         params={"name": name},
     )
+
+
+def _check_image(uploaded_file: UploadedFile, pillow_format: str, name: str) -> None:
+    damaged = _damaged_image(pillow_format, name)
     too_many_pixels = UploadRefused(
         _(
             "“%(name)s” has too many pixels to be processed safely (more than "
@@ -545,8 +556,9 @@ def _decode_jpeg_reduced(uploaded_file: UploadedFile, damaged: UploadRefused) ->
     """Decode a JPEG at 1/8 scale, which reads all its data but needs little memory.
 
     libjpeg can scale while decoding (`draft`), so a 90-megapixel photo costs about
-    1.4 megapixels of memory. Truncated or corrupt data makes `load` raise, because
-    ImageFile.LOAD_TRUNCATED_IMAGES is left at its default (False).
+    1.4 megapixels of memory. Corrupt data makes `load` raise; truncation is caught
+    before, by the end-of-image check, since ImageFile.LOAD_TRUNCATED_IMAGES may have been
+    switched on by another library in the process (WeasyPrint does).
     """
     try:
         uploaded_file.seek(0)

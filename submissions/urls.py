@@ -18,6 +18,7 @@ urlpatterns = [
     path("my/inputs/<id:pk>/details/", secretariat.input_details, name="input-details"),
     path("my/inputs/<id:pk>/preview/", secretariat.input_preview, name="input-preview"),
     path("my/inputs/<id:pk>/diff/", secretariat.input_diff, name="input-diff"),
+    path("my/inputs/<id:pk>/pdf/", secretariat.input_pdf_download, name="input-pdf"),
     path("my/inputs/<id:pk>/submit/", secretariat.input_submit, name="input-submit"),
     path("my/inputs/<id:pk>/withdraw/", secretariat.input_withdraw, name="input-withdraw"),
     path("my/inputs/<id:pk>/consent/", secretariat.input_consent, name="input-consent"),

@@ -31,7 +31,7 @@ from submissions.models import (
     WrittenInput,
 )
 from submissions.snapshots import objectives_by_round_table
-from submissions.views.versions import render_version_diff
+from submissions.views.versions import pdf_response, render_version_diff, version_or_404
 
 from ..filters import QueueFilter
 from ..forms import CommentForm, DecisionForm, ExtensionForm
@@ -360,3 +360,11 @@ def overview(request):
 def version_diff(request, pk):
     written_input = _reviewable_input(request, pk)
     return render_version_diff(request, written_input, "reviews/diff.html")
+
+
+@login_required
+def input_pdf(request, pk):
+    """A submitted version (the latest by default, `?version=N`) as PDF."""
+    written_input = _reviewable_input(request, pk)
+    version = version_or_404(written_input, request.GET.get("version"))
+    return pdf_response(written_input, version.snapshot, version_number=version.number)

@@ -35,7 +35,7 @@ from ..models import (
     WrittenInput,
 )
 from ..snapshots import content_queryset, objectives_by_round_table, take_snapshot
-from .versions import render_version_diff
+from .versions import pdf_response, render_version_diff, version_or_404
 
 
 def _secretariat_input(request, pk, queryset=None):
@@ -473,3 +473,15 @@ def input_diff(request, pk):
     requested"), for the input's secretariats."""
     written_input = _secretariat_input(request, pk)
     return render_version_diff(request, written_input, "submissions/input_diff.html")
+
+
+@login_required
+def input_pdf_download(request, pk):
+    """The input as PDF: a submitted version (`?version=N`), or the live draft as it
+    stands, so the secretariat sees the print layout before submitting."""
+    written_input = _secretariat_input(request, pk, content_queryset())
+    number = request.GET.get("version")
+    if number:
+        version = version_or_404(written_input, number)
+        return pdf_response(written_input, version.snapshot, version_number=version.number)
+    return pdf_response(written_input, take_snapshot(written_input), version_number=None)

@@ -1,11 +1,13 @@
 """Comparing two submitted versions of an input: shared by the secretariat's pages and
 the reviewers' (each checks access before calling)."""
 
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from ..diffs import diff_snapshots
 from ..models import InputVersion
+from ..pdf import input_pdf
 
 
 def render_version_diff(request, written_input, template):
@@ -41,3 +43,34 @@ def render_version_diff(request, written_input, template):
             "direction": versions[new].snapshot["direction"],
         },
     )
+
+
+def pdf_response(written_input, snapshot: dict, *, version_number: int | None):
+    """An input (a submitted version, or the live draft when `version_number` is None)
+    as a PDF download."""
+    label = (
+        _("version %(number)s") % {"number": version_number}
+        if version_number
+        else _("draft, not submitted")
+    )
+    data = input_pdf(snapshot, version_label=label)
+    suffix = f"v{version_number}" if version_number else "draft"
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{written_input.slug}-{suffix}.pdf"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def version_or_404(written_input, number):
+    """The numbered version, or the latest when `number` is empty; 404 otherwise."""
+    versions = InputVersion.objects.filter(input=written_input)
+    if number in (None, ""):
+        version = versions.order_by("-number").first()
+    else:
+        try:
+            version = versions.filter(number=int(number)).first()
+        except (TypeError, ValueError, OverflowError):
+            version = None
+    if version is None:
+        raise Http404("No such version")
+    return version

@@ -566,3 +566,15 @@ def test_storage_name_ignores_path_in_display_name():
     name = storage_name(_inspected(display_name="../../settings.py"))
     assert ".." not in name
     assert name.endswith(".pdf")
+
+
+def test_inspect_upload_refuses_truncated_jpeg_even_after_weasyprint_is_loaded():
+    # WeasyPrint sets Pillow's LOAD_TRUNCATED_IMAGES globally when imported; the upload
+    # check must not depend on that flag.
+    import weasyprint  # noqa: F401
+    from PIL import ImageFile
+
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True
+    content = _image("JPEG", (64, 64))
+    error = _refusal("photo.jpg", content[: len(content) // 2])
+    assert error.code == "damaged"
