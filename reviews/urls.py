@@ -2,7 +2,7 @@ from django.urls import path
 
 import submissions.converters  # noqa: F401  (registers the <id:…> converter)
 
-from .views import review
+from .views import packages, review
 
 app_name = "reviews"
 
@@ -15,4 +15,14 @@ urlpatterns = [
     path("inputs/<id:pk>/extension/", review.extension, name="extension"),
     path("inputs/<id:pk>/diff/", review.version_diff, name="diff"),
     path("inputs/<id:pk>/pdf/", review.input_pdf, name="input-pdf"),
+    path("packages/", packages.package_list, name="packages"),
+    path(
+        "packages/reviews/<id:review_pk>/compile/",
+        packages.package_compile,
+        name="package-compile",
+    ),
+    path("packages/<id:pk>/", packages.package_detail, name="package"),
+    path("packages/<id:pk>/retry/", packages.package_retry, name="package-retry"),
+    path("packages/<id:pk>/publish/", packages.package_publish, name="package-publish"),
+    path("packages/<id:pk>/download/", packages.package_download, name="package-download"),
 ]

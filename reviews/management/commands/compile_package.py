@@ -1,0 +1,42 @@
+import shutil
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+
+from reviews.packages import compile_package, request_compile
+from submissions.models import RegionalReview
+
+
+class Command(BaseCommand):
+    help = "Compile a regional review's package now (no worker), print path, pages and seconds."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--cycle", required=True, help="review cycle slug, e.g. 2028-2029")
+        parser.add_argument("--region", required=True, help="region code, e.g. ECLAC")
+        parser.add_argument("--output", help="also copy the PDF to this file")
+
+    def handle(self, *args, cycle, region, output=None, **options):
+        try:
+            review = RegionalReview.objects.get(cycle__slug=cycle, region__code=region.upper())
+        except RegionalReview.DoesNotExist:
+            raise CommandError(
+                f"No regional review for cycle {cycle!r} and region {region!r}."
+            ) from None
+        started = time.perf_counter()
+        package, created = request_compile(review, enqueue=False)
+        if created:
+            package = compile_package(package.pk)
+        seconds = time.perf_counter() - started
+        if package.status != package.Status.DONE:
+            raise CommandError(
+                f"Package version {package.number} {package.status}: {package.error}"
+            )
+        if output:
+            with package.file.open("rb") as source, open(output, "wb") as target:
+                shutil.copyfileobj(source, target)
+        path = output or package.file.path
+        note = "" if created else " (unchanged since this version: not compiled again)"
+        self.stdout.write(
+            f"{path}\nversion {package.number}, {package.page_count} pages, "
+            f"{package.size} bytes, {seconds:.2f} s{note}"
+        )

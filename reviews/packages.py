@@ -1,0 +1,278 @@
+"""Regional submission packages: the accepted inputs of one regional review, at their
+accepted versions, compiled into one PDF in the background.
+
+A compiler asks (`request_compile`); the request answers at once with a queued package
+and a django-tasks task compiles it (`compile_package`), recording its stage and
+progress on the row so the page can show them. A done package never changes.
+"""
+
+import hashlib
+import io
+import logging
+import uuid
+from collections import Counter
+from functools import partial
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Max
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from pypdf import PdfReader
+
+from submissions.models import GCMObjective, InputVersion, RegionalReview, RoundTable, Status
+from submissions.pdf import PortalURLFetcher, render_html_to_pdf
+from submissions.snapshots import objectives_by_round_table
+
+from .models import RegionalPackage
+
+logger = logging.getLogger(__name__)
+
+# Bump when templates/pdf/package.html or print.css change what a package looks like:
+# a package with an older layout is then compiled anew even if no input changed.
+LAYOUT_VERSION = "1"
+INCLUDED_STATES = (Status.ACCEPTED, Status.PUBLISHED)
+
+
+def accepted_versions(review: RegionalReview) -> list[InputVersion]:
+    """The version each accepted (or published) input targeting `review` was accepted
+    at: its latest, since acceptance decides on the latest submitted version."""
+    versions = (
+        InputVersion.objects.filter(
+            input__target_reviews=review, input__status__in=INCLUDED_STATES
+        )
+        .select_related("input__lead_iscm")
+        .order_by("input_id", "-number")
+    )
+    latest = {}
+    for version in versions:
+        latest.setdefault(version.input_id, version)
+    return sorted(latest.values(), key=lambda v: (v.input.lead_iscm.acronym, v.input_id))
+
+
+def request_compile(review: RegionalReview, *, by=None, enqueue: bool = True):
+    """Ask for a new package version of `review`. Returns (package, created).
+
+    Side effects: under a lock on the review row (so two compilers asking at once get
+    one version number each, never the same): if the last done package has the same
+    input versions and layout, or one with them is already queued or compiling,
+    returns it with created=False and changes nothing; otherwise creates version n+1,
+    queued, with the accepted input versions, and after commit enqueues the task.
+    """
+    with transaction.atomic():
+        RegionalReview.objects.select_for_update().get(pk=review.pk)
+        versions = accepted_versions(review)
+        wanted = {v.pk for v in versions}
+        candidates = review.packages.filter(
+            status__in=[RegionalPackage.Status.DONE, *_in_progress()]
+        ).prefetch_related("input_versions")
+        for package in candidates.order_by("-number")[:3]:
+            same = {v.pk for v in package.input_versions.all()} == wanted
+            if same and package.template_version == LAYOUT_VERSION:
+                return package, False
+        number = (review.packages.aggregate(last=Max("number"))["last"] or 0) + 1
+        package = RegionalPackage.objects.create(
+            review=review,
+            number=number,
+            created_by=by,
+            template_version=LAYOUT_VERSION,
+            stage=_("Waiting for a worker"),
+        )
+        package.input_versions.set(versions)
+        if enqueue:
+            _enqueue_after_commit(package)
+    return package, True
+
+
+def retry_compile(package: RegionalPackage) -> RegionalPackage:
+    """Queue a failed package again (same version number, same contents)."""
+    reset = RegionalPackage.objects.filter(
+        pk=package.pk, status=RegionalPackage.Status.FAILED
+    ).update(
+        status=RegionalPackage.Status.QUEUED,
+        error="",
+        percent=0,
+        stage=_("Waiting for a worker"),
+        started_at=None,
+        finished_at=None,
+    )
+    if reset:
+        _enqueue_after_commit(package)
+    package.refresh_from_db()
+    return package
+
+
+def _in_progress():
+    return [RegionalPackage.Status.QUEUED, RegionalPackage.Status.RUNNING]
+
+
+def _enqueue_after_commit(package):
+    from .tasks import compile_package_task
+
+    transaction.on_commit(partial(compile_package_task.enqueue, package.pk), robust=True)
+
+
+def _progress(package, stage, percent, **fields):
+    RegionalPackage.objects.filter(pk=package.pk).update(stage=stage, percent=percent, **fields)
+
+
+def compile_package(package_pk: int) -> RegionalPackage:
+    """Render one queued package and store it.
+
+    Side effects: claims the package with a conditional UPDATE (queued → running; if 0
+    rows change another worker has it, and this call does nothing); records stage and
+    percent as it goes; stores the PDF through Django's storage API under a random
+    name with its sha256, page count and size; marks it done. Any error marks it
+    failed with the error text (the compiler can retry); nothing half-written is kept.
+    """
+    claimed = RegionalPackage.objects.filter(
+        pk=package_pk, status=RegionalPackage.Status.QUEUED
+    ).update(
+        status=RegionalPackage.Status.RUNNING,
+        started_at=timezone.now(),
+        stage=_("Preparing the contents"),
+        percent=5,
+    )
+    package = RegionalPackage.objects.select_related("review__region", "review__cycle").get(
+        pk=package_pk
+    )
+    if not claimed:
+        return package
+    name = None
+    try:
+        html = render_to_string("pdf/package.html", package_context(package))
+        _progress(package, _("Laying out the pages"), 30)
+        pdf = render_html_to_pdf(html, fetcher=PortalURLFetcher())
+        _progress(package, _("Storing the file"), 90)
+        pages = len(PdfReader(io.BytesIO(pdf)).pages)
+        name = default_storage.save(
+            f"packages/{package.review_id}/{uuid.uuid4().hex}.pdf", ContentFile(pdf)
+        )
+        RegionalPackage.objects.filter(pk=package.pk).update(
+            status=RegionalPackage.Status.DONE,
+            file=name,
+            sha256=hashlib.sha256(pdf).hexdigest(),
+            page_count=pages,
+            size=len(pdf),
+            stage="",
+            percent=100,
+            finished_at=timezone.now(),
+        )
+    except Exception as error:
+        logger.exception("Package %s failed", package.pk)
+        if name:
+            default_storage.delete(name)
+        RegionalPackage.objects.filter(pk=package.pk).update(
+            status=RegionalPackage.Status.FAILED,
+            error=f"{type(error).__name__}: {error}"[:2000],
+            finished_at=timezone.now(),
+        )
+    package.refresh_from_db()
+    return package
+
+
+def package_context(package: RegionalPackage) -> dict:
+    """Everything templates/pdf/package.html shows, from the included versions."""
+    versions = sorted(
+        package.input_versions.select_related("input__lead_iscm"),
+        key=lambda v: (v.input.lead_iscm.acronym, v.input_id),
+    )
+    documents = [
+        {
+            "version": version,
+            "doc": version.snapshot,
+            "objective_groups": objectives_by_round_table(version.snapshot["objectives"]),
+            # Element ids stay unique when several inputs share one document.
+            "id_prefix": f"input-{version.input_id}-",
+        }
+        for version in versions
+    ]
+    return {
+        "package": package,
+        "review": package.review,
+        "documents": documents,
+        "contributors": _contributors(documents),
+        "matrix": _coverage_matrix(documents),
+        "counts": _counts(documents),
+        "generated": timezone.localdate(),
+        "static_base": "/static/",
+    }
+
+
+def _contributors(documents) -> list[dict]:
+    rows = []
+    for item in documents:
+        doc = item["doc"]
+        joint = bool(doc["partners"])
+        for role, iscm in [("lead", doc["lead"]), *(("partner", p) for p in doc["partners"])]:
+            rows.append(
+                {
+                    "iscm": iscm,
+                    "role": role,
+                    "joint": joint,
+                    "language": doc["language"],
+                    "title": doc["title"],
+                }
+            )
+    return rows
+
+
+def _coverage_matrix(documents) -> dict:
+    """ISCM × objective: which objectives each contributing ISCM reported on, with the
+    23 objectives grouped by the four round tables."""
+    covered = {}
+    for item in documents:
+        doc = item["doc"]
+        numbers = {o["number"] for o in doc["objectives"]}
+        for iscm in [doc["lead"], *doc["partners"]]:
+            covered.setdefault(iscm["acronym"], set()).update(numbers)
+    objectives = list(GCMObjective.objects.order_by("round_table", "number"))
+    groups = []
+    for table in RoundTable:
+        members = [o for o in objectives if o.round_table == table.value]
+        if members:
+            groups.append((table, members))
+    rows = [
+        (acronym, [[o.number in numbers for o in members] for _table, members in groups])
+        for acronym, numbers in sorted(covered.items())
+    ]
+    return {"groups": groups, "rows": rows}
+
+
+def _counts(documents) -> dict:
+    counts = {"formats": Counter(), "priorities": Counter(), "challenges": Counter()}
+    for item in documents:
+        for key, counter in counts.items():
+            counter.update(item["doc"][key])
+    return {key: counter.most_common() for key, counter in counts.items()}
+
+
+def changes_since_previous(package: RegionalPackage) -> dict | None:
+    """Inputs added, removed and updated since the previous done version (None for the
+    first one)."""
+    previous = (
+        package.review.packages.filter(
+            status=RegionalPackage.Status.DONE, number__lt=package.number
+        )
+        .order_by("-number")
+        .first()
+    )
+    if previous is None:
+        return None
+
+    def by_input(p):
+        return {v.input_id: v for v in p.input_versions.select_related("input")}
+
+    before, after = by_input(previous), by_input(package)
+    return {
+        "previous": previous,
+        "added": [after[i] for i in after.keys() - before.keys()],
+        "removed": [before[i] for i in before.keys() - after.keys()],
+        "updated": [
+            (before[i], after[i])
+            for i in after.keys() & before.keys()
+            if before[i].number != after[i].number
+        ],
+    }

@@ -1,0 +1,131 @@
+"""Pages of compilers (IOM regional focal points): the regional reviews of their
+regions with their package versions, compiling, progress, download, publication.
+A package of a region the person does not compile for is a 404."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from submissions.models import RegionalReview, ReviewerAssignment
+
+from .. import packages
+from ..models import RegionalPackage
+
+
+def _compiler_reviews(user):
+    regions = ReviewerAssignment.objects.filter(
+        user=user, role=ReviewerAssignment.Role.COMPILER
+    ).values("region")
+    return RegionalReview.objects.filter(region__in=regions)
+
+
+def _package(request, pk):
+    return get_object_or_404(
+        RegionalPackage.objects.filter(review__in=_compiler_reviews(request.user)).select_related(
+            "review__region", "review__cycle", "created_by"
+        ),
+        pk=pk,
+    )
+
+
+@login_required
+def package_list(request):
+    reviews = list(
+        _compiler_reviews(request.user)
+        .select_related("region", "cycle")
+        .prefetch_related("packages")
+        .order_by("-cycle__start_year", "region__code")
+    )
+    if not reviews:
+        raise Http404("Not a compiler")
+    return render(request, "reviews/package_list.html", {"reviews": reviews})
+
+
+@require_POST
+@login_required
+def package_compile(request, review_pk):
+    review = get_object_or_404(_compiler_reviews(request.user), pk=review_pk)
+    package, created = packages.request_compile(review, by=request.user)
+    if created:
+        messages.success(
+            request, _("Version %(number)s is being compiled.") % {"number": package.number}
+        )
+    else:
+        messages.info(
+            request,
+            _(
+                "Nothing changed since version %(number)s (same accepted inputs, same "
+                "layout): no new version was made."
+            )
+            % {"number": package.number},
+        )
+    return redirect(package)
+
+
+@login_required
+def package_detail(request, pk):
+    package = _package(request, pk)
+    return render(
+        request,
+        "reviews/package_detail.html",
+        {
+            "package": package,
+            "versions": package.input_versions.select_related("input__lead_iscm").order_by(
+                "input__lead_iscm__acronym"
+            ),
+            "changes": packages.changes_since_previous(package),
+            # The page reloads itself while the package is compiling (no script needed).
+            "refresh_seconds": 3 if package.in_progress else None,
+        },
+    )
+
+
+@require_POST
+@login_required
+def package_retry(request, pk):
+    package = _package(request, pk)
+    if package.status != RegionalPackage.Status.FAILED:
+        messages.info(request, _("Only a failed package can be retried."))
+    else:
+        packages.retry_compile(package)
+        messages.success(request, _("Compiling again."))
+    return redirect(package)
+
+
+@require_POST
+@login_required
+def package_publish(request, pk):
+    package = _package(request, pk)
+    publish = request.POST.get("publish") == "yes"
+    updated = RegionalPackage.objects.filter(
+        pk=package.pk, status=RegionalPackage.Status.DONE
+    ).update(published=publish)
+    if not updated:
+        messages.error(request, _("Only a finished package can be published."))
+    elif publish:
+        messages.success(request, _("The package is published."))
+    else:
+        messages.success(request, _("The package is no longer published."))
+    return redirect(package)
+
+
+@login_required
+def package_download(request, pk):
+    package = _package(request, pk)
+    if package.status != RegionalPackage.Status.DONE:
+        raise Http404("Not compiled")
+    try:
+        stored = package.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("The stored file is missing") from None
+    response = FileResponse(
+        stored,
+        as_attachment=True,
+        filename=f"{package.review.region.code}-{package.review.cycle.slug}-package-v{package.number}.pdf",
+        content_type="application/pdf",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

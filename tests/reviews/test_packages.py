@@ -1,0 +1,217 @@
+"""Regional packages: contents at the accepted versions, one version per change,
+background compile with progress, failures that can be retried, compiler-only pages."""
+
+import io
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from pypdf import PdfReader
+
+from reviews import packages
+from reviews.models import RegionalPackage
+from submissions import workflow
+from submissions.roles import sync_role_groups
+
+from ..factories import ReviewerAssignmentFactory, UserFactory
+from .test_review_pages import _submitted
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def compiler(world):
+    user = ReviewerAssignmentFactory(
+        region=world.regions.amr, role="compiler", user=UserFactory(full_name="Cora Compiler")
+    ).user
+    sync_role_groups(user)
+    return user
+
+
+def _accepted(world, title):
+    written_input = _submitted(world, title)
+    workflow.accept_input(written_input, by=world.reviewer)
+    return written_input
+
+
+def _text(package):
+    with package.file.open("rb") as stored:
+        reader = PdfReader(io.BytesIO(stored.read()))
+    return reader, " ".join("".join(p.extract_text() for p in reader.pages).split())
+
+
+def test_compile_includes_accepted_inputs_at_their_accepted_version(
+    world, compiler, django_capture_on_commit_callbacks
+):
+    accepted = _accepted(world, "Accepted input")
+    _submitted(world, "Still under review")
+    with django_capture_on_commit_callbacks(execute=True):
+        package, created = packages.request_compile(world.reviews.amr, by=compiler)
+    assert created
+    package.refresh_from_db()
+    assert package.status == "done", package.error
+    assert package.number == 1
+    assert [v.input_id for v in package.input_versions.all()] == [accepted.pk]
+    reader, text = _text(package)
+    assert "Inputs by inter-State consultation mechanisms on migration" in text
+    assert "Accepted input" in text
+    assert "We met twice and agreed on this text." in text
+    assert "Still under review" not in text
+    assert package.page_count == len(reader.pages) >= 4
+    assert len(package.sha256) == 64
+    assert reader.metadata.title.startswith("Inputs by inter-State consultation mechanisms")
+    assert "Round table" in text  # the coverage matrix groups objectives by round table
+
+
+def test_nothing_changed_makes_no_new_version_and_a_change_does(
+    world, compiler, django_capture_on_commit_callbacks
+):
+    first = _accepted(world, "First")
+    with django_capture_on_commit_callbacks(execute=True):
+        package, _ = packages.request_compile(world.reviews.amr, by=compiler)
+    again, created = packages.request_compile(world.reviews.amr, by=compiler)
+    assert (again.pk, created) == (package.pk, False)
+
+    second = _accepted(world, "Second")
+    with django_capture_on_commit_callbacks(execute=True):
+        newer, created = packages.request_compile(world.reviews.amr, by=compiler)
+    assert created and newer.number == 2
+    changes = packages.changes_since_previous(newer)
+    assert [v.input_id for v in changes["added"]] == [second.pk]
+    assert changes["removed"] == [] and changes["updated"] == []
+    assert first.pk in {v.input_id for v in newer.input_versions.all()}
+
+
+def test_a_failed_compile_records_the_error_and_can_be_retried(
+    world, compiler, monkeypatch, django_capture_on_commit_callbacks
+):
+    _accepted(world, "Input")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("renderer crashed")
+
+    monkeypatch.setattr(packages, "render_html_to_pdf", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        package, _ = packages.request_compile(world.reviews.amr, by=compiler)
+    package.refresh_from_db()
+    assert package.status == "failed"
+    assert "renderer crashed" in package.error
+    assert not package.file
+
+    monkeypatch.undo()
+    with django_capture_on_commit_callbacks(execute=True):
+        packages.retry_compile(package)
+    package.refresh_from_db()
+    assert package.status == "done"
+    assert package.number == 1
+
+
+def test_compile_is_claimed_once(world, compiler):
+    _accepted(world, "Input")
+    package, _ = packages.request_compile(world.reviews.amr, by=compiler, enqueue=False)
+    packages.compile_package(package.pk)
+    done = RegionalPackage.objects.get(pk=package.pk)
+    assert done.status == "done"
+    assert packages.compile_package(package.pk).finished_at == done.finished_at  # no re-run
+
+
+@pytest.mark.parametrize(
+    ("persona", "expected"),
+    [("compiler", 200), ("reviewer", 404), ("lead_user", 404), ("admin", 404)],
+)
+def test_package_pages_are_for_the_regions_compiler(
+    client, world, compiler, persona, expected, django_capture_on_commit_callbacks
+):
+    _accepted(world, "Input")
+    with django_capture_on_commit_callbacks(execute=True):
+        package, _ = packages.request_compile(world.reviews.amr, by=compiler)
+    user = compiler if persona == "compiler" else getattr(world, persona)
+    client.force_login(user)
+    assert client.get(reverse("reviews:packages")).status_code == expected
+    assert client.get(package.get_absolute_url()).status_code == expected
+    response = client.get(reverse("reviews:package-download", args=[package.pk]))
+    assert response.status_code == expected
+    if expected == 200:
+        assert response["Content-Disposition"].startswith("attachment;")
+        assert b"".join(response.streaming_content).startswith(b"%PDF-")
+
+
+def test_compile_button_answers_at_once_and_the_page_follows_progress(
+    client, world, compiler, settings
+):
+    # With the database backend nothing runs in the request: the task waits for a worker.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    _accepted(world, "Input")
+    client.force_login(compiler)
+    assert (
+        client.get(reverse("reviews:package-compile", args=[world.reviews.amr.pk])).status_code
+        == 405
+    )
+    response = client.post(reverse("reviews:package-compile", args=[world.reviews.amr.pk]))
+    package = RegionalPackage.objects.get()
+    assert response["Location"] == package.get_absolute_url()
+    assert package.status == "queued"
+    page = client.get(package.get_absolute_url()).content.decode()
+    assert 'http-equiv="refresh"' in page
+    assert "Waiting for a worker" in page
+    packages.compile_package(package.pk)  # what the worker does
+    page = client.get(package.get_absolute_url()).content.decode()
+    assert 'http-equiv="refresh"' not in page
+    assert "Download the PDF" in page
+
+
+def test_publish_only_a_finished_package(client, world, compiler):
+    _accepted(world, "Input")
+    package, _ = packages.request_compile(world.reviews.amr, by=compiler, enqueue=False)
+    client.force_login(compiler)
+    url = reverse("reviews:package-publish", args=[package.pk])
+    client.post(url, {"publish": "yes"})
+    assert not RegionalPackage.objects.get(pk=package.pk).published
+    packages.compile_package(package.pk)
+    client.post(url, {"publish": "yes"})
+    assert RegionalPackage.objects.get(pk=package.pk).published
+    client.post(url, {"publish": "no"})
+    assert not RegionalPackage.objects.get(pk=package.pk).published
+
+
+def test_compile_package_command_prints_path_pages_and_seconds(world, tmp_path):
+    _accepted(world, "Input")
+    target = tmp_path / "package.pdf"
+    out = StringIO()
+    call_command(
+        "compile_package",
+        "--cycle",
+        world.cycle.slug,
+        "--region",
+        "amr",
+        "--output",
+        str(target),
+        stdout=out,
+    )
+    text = out.getvalue()
+    assert str(target) in text
+    assert " pages, " in text and " s" in text
+    assert target.read_bytes().startswith(b"%PDF-")
+
+
+def test_package_pages_query_counts_do_not_grow(
+    client, world, compiler, count_queries, django_assert_max_num_queries
+):
+    """Measured from version 2 on (version 1 has no previous version to compare)."""
+    client.force_login(compiler)
+    newer = None
+    for n in range(2):
+        _accepted(world, f"Input {n}")
+        newer, _ = packages.request_compile(world.reviews.amr, by=compiler, enqueue=False)
+        packages.compile_package(newer.pk)
+    urls = [reverse("reviews:packages"), newer.get_absolute_url()]
+    small = [count_queries(client, url) for url in urls]
+    for n in range(2, 7):
+        _accepted(world, f"Input {n}")
+        newer, _ = packages.request_compile(world.reviews.amr, by=compiler, enqueue=False)
+        packages.compile_package(newer.pk)
+    urls = [reverse("reviews:packages"), newer.get_absolute_url()]
+    assert [count_queries(client, url) for url in urls] == small
+    with django_assert_max_num_queries(20):
+        client.get(newer.get_absolute_url())
