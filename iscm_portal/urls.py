@@ -52,5 +52,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("review/", include("reviews.urls")),
+    path("packages/", include("reviews.public_urls")),
     path("", include("submissions.urls")),
 ]

@@ -215,3 +215,18 @@ def test_package_pages_query_counts_do_not_grow(
     assert [count_queries(client, url) for url in urls] == small
     with django_assert_max_num_queries(20):
         client.get(newer.get_absolute_url())
+
+
+def test_public_packages_list_only_published_ones(client, world, compiler):
+    _accepted(world, "Input")
+    package, _ = packages.request_compile(world.reviews.amr, by=compiler, enqueue=False)
+    packages.compile_package(package.pk)
+    download = reverse("packages:download", args=[package.pk])
+    assert package not in client.get(reverse("packages:list")).context["packages"]
+    assert client.get(download).status_code == 404
+
+    RegionalPackage.objects.filter(pk=package.pk).update(published=True)
+    assert list(client.get(reverse("packages:list")).context["packages"]) == [package]
+    response = client.get(download)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"%PDF-")
