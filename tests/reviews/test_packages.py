@@ -230,3 +230,21 @@ def test_public_packages_list_only_published_ones(client, world, compiler):
     response = client.get(download)
     assert response.status_code == 200
     assert b"".join(response.streaming_content).startswith(b"%PDF-")
+
+
+def test_seed_bench_seeds_accepted_inputs_a_package_can_hold(reference_data, settings):
+    settings.DEBUG = True
+    from django.utils import timezone
+
+    from iscm_portal.demo import load_demo_data
+    from submissions.models import WrittenInput
+
+    load_demo_data(today=timezone.localdate())
+    call_command("seed_bench", "--inputs", "3", "--region", "ECLAC", stdout=StringIO())
+    seeded = WrittenInput.objects.filter(created_by__email="bench@example.invalid")
+    assert seeded.count() == 3
+    assert {i.status for i in seeded} == {"accepted"}
+    assert {i.language for i in seeded} == {"en", "fr", "es"}
+    settings.DEBUG = False
+    with pytest.raises(Exception, match="force"):
+        call_command("seed_bench", "--inputs", "1", stdout=StringIO())
