@@ -248,3 +248,25 @@ def test_seed_bench_seeds_accepted_inputs_a_package_can_hold(reference_data, set
     settings.DEBUG = False
     with pytest.raises(Exception, match="force"):
         call_command("seed_bench", "--inputs", "1", stdout=StringIO())
+
+
+def test_package_has_bookmarks_for_every_input_and_section(world, compiler):
+    _accepted(world, "Bookmarked input")
+    package, _ = packages.request_compile(world.reviews.amr, by=compiler, enqueue=False)
+    package = packages.compile_package(package.pk)
+    reader, _text_unused = _text(package)
+
+    titles = []
+
+    def walk(outline):
+        for item in outline:
+            if isinstance(item, list):
+                walk(item)
+            else:
+                titles.append(item.title)
+
+    walk(reader.outline)
+    assert "Contents" in titles and "Overview" in titles
+    assert "Bookmarked input" in titles
+    assert "1. Introduction" in titles
+    assert reader.trailer["/Root"].get("/Lang") == "en"
