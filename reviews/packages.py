@@ -142,9 +142,11 @@ def compile_package(package_pk: int) -> RegionalPackage:
         return package
     name = None
     try:
-        html = render_to_string("pdf/package.html", package_context(package))
+        context = package_context(package)
+        html = render_to_string("pdf/package.html", context)
         _progress(package, _("Laying out the pages"), 30)
-        pdf = render_html_to_pdf(html, fetcher=PortalURLFetcher())
+        fetcher = PortalURLFetcher(attachments=context["attachment_files"])
+        pdf = render_html_to_pdf(html, fetcher=fetcher)
         _progress(package, _("Storing the file"), 90)
         pages = len(PdfReader(io.BytesIO(pdf)).pages)
         name = default_storage.save(
@@ -189,16 +191,44 @@ def package_context(package: RegionalPackage) -> dict:
         }
         for version in versions
     ]
+    annexes, files = _annexes(documents)
     return {
         "package": package,
         "review": package.review,
         "documents": documents,
+        "annexes": annexes,
+        "attachment_files": files,
         "contributors": _contributors(documents),
         "matrix": _coverage_matrix(documents),
         "counts": _counts(documents),
         "generated": timezone.localdate(),
         "static_base": "/static/",
     }
+
+
+def _annexes(documents) -> tuple[list[dict], dict[int, str]]:
+    """Every attachment of the included versions, listed; the PDFs among them embedded
+    in the package as file attachments (see docs/architecture.md for why embedded, not
+    appended). A file that is missing or unreadable is listed with a note and left out,
+    never a failed package. Returns (rows, {attachment id: stored file} to embed)."""
+    rows, files = [], {}
+    for item in documents:
+        doc = item["doc"]
+        for attachment in doc["attachments"]:
+            stored = attachment.get("file")
+            available = bool(stored) and default_storage.exists(stored)
+            embedded = available and attachment["content_type"] == "application/pdf"
+            if embedded:
+                files[attachment["id"]] = stored
+            rows.append(
+                {
+                    "lead": doc["lead"]["acronym"],
+                    "attachment": attachment,
+                    "embedded": embedded,
+                    "missing": not available,
+                }
+            )
+    return rows, files
 
 
 def _contributors(documents) -> list[dict]:

@@ -36,7 +36,8 @@ PDF_VARIANT = "pdf/ua-1"
 
 class PortalURLFetcher(weasyprint.URLFetcher):
     """Serves `https://portal.invalid/static/…` from the portal's static files and
-    `https://portal.invalid/attachments/<id>` for the attachment ids it is given.
+    `https://portal.invalid/attachments/<id>[/<file name>]` for the attachment ids it
+    is given.
     Every other URL — file://, data:, http(s) anywhere, loopback — is refused and
     remembered in `refused` (WeasyPrint then leaves the resource out)."""
 
@@ -56,7 +57,10 @@ class PortalURLFetcher(weasyprint.URLFetcher):
                     with open(found, "rb") as static_file:
                         return _response(url, static_file.read())
             elif path.startswith(ATTACHMENT_PREFIX):
-                name = self.attachments.get(_as_int(path.removeprefix(ATTACHMENT_PREFIX)))
+                # /attachments/<id>/<file name>: the id decides, the name only labels the
+                # embedded file in the reader.
+                attachment_id = path.removeprefix(ATTACHMENT_PREFIX).split("/", 1)[0]
+                name = self.attachments.get(_as_int(attachment_id))
                 if name:
                     with default_storage.open(name, "rb") as stored:
                         return _response(url, stored.read())

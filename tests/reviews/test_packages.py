@@ -2,6 +2,7 @@
 background compile with progress, failures that can be retried, compiler-only pages."""
 
 import io
+import re
 from io import StringIO
 
 import pytest
@@ -15,6 +16,7 @@ from submissions import workflow
 from submissions.roles import sync_role_groups
 
 from ..factories import ReviewerAssignmentFactory, UserFactory
+from ..submissions.conftest import fill
 from .test_review_pages import _submitted
 
 pytestmark = pytest.mark.django_db
@@ -270,3 +272,84 @@ def test_package_has_bookmarks_for_every_input_and_section(world, compiler):
     assert "Bookmarked input" in titles
     assert "1. Introduction" in titles
     assert reader.trailer["/Root"].get("/Lang") == "en"
+
+
+def test_three_input_package_joint_arabic_chinese(world, compiler, settings):
+    from django.core.files.storage import default_storage
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from submissions import editing
+
+    from ..sample_files import make_pdf
+
+    texts = {
+        "en": "Joint work on regular pathways continued",
+        "ar": "توسعت مسارات الهجرة النظامية في المنطقة",
+        "zh": "该地区的正规移民渠道有所扩大",
+    }
+    made = {}
+    for language, text in texts.items():
+        written_input = editing.create_input(
+            by=world.lead_user,
+            cycle=world.cycle,
+            lead_iscm=world.lead,
+            partners=[world.partner] if language == "en" else [],
+            targets=[world.reviews.amr],
+            title=f"{language.upper()} {text}",
+            language=language,
+            basis="written_input",
+        )
+        fill(written_input, world, intro=text)
+        made[language] = written_input
+    annex = editing.add_attachment(
+        made["en"], SimpleUploadedFile("annex.pdf", make_pdf(2)), title="Annex", by=world.lead_user
+    )
+    lost = editing.add_attachment(
+        made["zh"], SimpleUploadedFile("lost.pdf", make_pdf()), title="Lost", by=world.lead_user
+    )
+    for written_input in made.values():
+        workflow.submit_input(written_input, by=world.lead_user, today=timezone.localdate())
+        workflow.accept_input(written_input, by=world.reviewer)
+    default_storage.delete(lost.file.name)  # a broken attachment must not fail the package
+
+    package, _ = packages.request_compile(world.reviews.amr, by=compiler, enqueue=False)
+    package = packages.compile_package(package.pk)
+    assert package.status == "done", package.error
+    with package.file.open("rb") as stored:
+        data = stored.read()
+    import hashlib
+
+    assert hashlib.sha256(data).hexdigest() == package.sha256
+    reader = PdfReader(io.BytesIO(data))
+    pages = [" ".join(page.extract_text().split()) for page in reader.pages]
+    assert package.page_count == len(reader.pages)
+    for text in texts.values():
+        assert any(text in page for page in pages), text
+    assert list(reader.attachments) == ["annex.pdf"]  # embedded; the lost one is not
+    with annex.file.open("rb") as original:
+        assert reader.attachments["annex.pdf"][0] == original.read()
+    assert any("could not be read" in page for page in pages)
+    assert reader.metadata.author == "International Organization for Migration (IOM)"
+
+    # The contents page's numbers point at the pages where each input starts. (Entries
+    # read "LEAD: <title> ... <page>"; an Arabic line extracts in visual order, so the
+    # match keys on "LEAD: <code>" and the first number after it.)
+    contents = next(page for page in pages if page.startswith("Contents"))
+    for language, text in texts.items():
+        number = int(re.search(rf"LEAD: {language.upper()}[^\d]*(\d+)", contents).group(1))
+        assert text in pages[number - 1], language
+
+
+@pytest.mark.parametrize("persona", ["reviewer", "lead_user", "admin"])
+def test_only_compilers_compile_or_publish(client, world, compiler, persona):
+    _accepted(world, "Input")
+    package, _ = packages.request_compile(world.reviews.amr, by=compiler, enqueue=False)
+    packages.compile_package(package.pk)
+    client.force_login(getattr(world, persona))
+    compile_url = reverse("reviews:package-compile", args=[world.reviews.amr.pk])
+    assert client.post(compile_url).status_code == 404
+    publish_url = reverse("reviews:package-publish", args=[package.pk])
+    assert client.post(publish_url, {"publish": "yes"}).status_code == 404
+    assert not RegionalPackage.objects.get(pk=package.pk).published
+    assert RegionalPackage.objects.count() == 1
