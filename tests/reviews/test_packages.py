@@ -353,3 +353,27 @@ def test_only_compilers_compile_or_publish(client, world, compiler, persona):
     assert client.post(publish_url, {"publish": "yes"}).status_code == 404
     assert not RegionalPackage.objects.get(pk=package.pk).published
     assert RegionalPackage.objects.count() == 1
+
+
+def test_a_crash_while_storing_never_leaves_a_done_package_on_a_partial_file(
+    world, compiler, monkeypatch
+):
+    """The PDF is complete in memory before it is stored, and the package is marked done
+    only after the storage returned: a crash in between leaves it failed (or, for a
+    killed worker, running), never done with a half-written file."""
+    _accepted(world, "Input")
+    package, _ = packages.request_compile(world.reviews.amr, by=compiler, enqueue=False)
+
+    class CrashingStorage:
+        def exists(self, name):
+            return False
+
+        def save(self, name, content):
+            raise OSError("disk full while writing")
+
+    monkeypatch.setattr(packages, "default_storage", CrashingStorage())
+    package = packages.compile_package(package.pk)
+    assert package.status == "failed"
+    assert "disk full" in package.error
+    assert not package.file
+    assert not RegionalPackage.objects.filter(status="done").exists()
