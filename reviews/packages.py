@@ -279,6 +279,11 @@ def _counts(documents) -> dict:
     return {key: counter.most_common() for key, counter in counts.items()}
 
 
+def package_filename(package: RegionalPackage) -> str:
+    review = package.review
+    return f"{review.region.code}-{review.cycle.slug}-package-v{package.number}.pdf"
+
+
 def changes_since_previous(package: RegionalPackage) -> dict | None:
     """Inputs added, removed and updated since the previous done version (None for the
     first one)."""

@@ -4,15 +4,17 @@ A package of a region the person does not compile for is a 404."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from submissions.downloads import serve_stored_file
 from submissions.models import RegionalReview, ReviewerAssignment
 
 from .. import packages
 from ..models import RegionalPackage
+from ..packages import package_filename
 
 
 def _compiler_reviews(user):
@@ -117,15 +119,6 @@ def package_download(request, pk):
     package = _package(request, pk)
     if package.status != RegionalPackage.Status.DONE:
         raise Http404("Not compiled")
-    try:
-        stored = package.file.open("rb")
-    except FileNotFoundError:
-        raise Http404("The stored file is missing") from None
-    response = FileResponse(
-        stored,
-        as_attachment=True,
-        filename=f"{package.review.region.code}-{package.review.cycle.slug}-package-v{package.number}.pdf",
-        content_type="application/pdf",
+    return serve_stored_file(
+        package.file, filename=package_filename(package), content_type="application/pdf"
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response

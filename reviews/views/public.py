@@ -1,9 +1,11 @@
 """Published regional packages, for everyone."""
 
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 
+from submissions.downloads import serve_stored_file
+
 from ..models import RegionalPackage
+from ..packages import package_filename
 
 
 def _published():
@@ -21,15 +23,6 @@ def package_list(request):
 
 def package_download(request, pk):
     package = get_object_or_404(_published(), pk=pk)
-    try:
-        stored = package.file.open("rb")
-    except FileNotFoundError:
-        raise Http404("The stored file is missing") from None
-    response = FileResponse(
-        stored,
-        as_attachment=True,
-        filename=f"{package.review.region.code}-{package.review.cycle.slug}-package-v{package.number}.pdf",
-        content_type="application/pdf",
+    return serve_stored_file(
+        package.file, filename=package_filename(package), content_type="application/pdf"
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response

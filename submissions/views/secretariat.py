@@ -7,7 +7,7 @@ from itertools import groupby
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from .. import editing, workflow
 from ..checklist import submission_problems
+from ..downloads import serve_stored_file
 from ..forms import (
     AttachmentForm,
     ContentForm,
@@ -453,18 +454,9 @@ def attachment_download(request, attachment_pk):
         }
         if attachment.pk not in submitted_ids:
             raise Http404("Not part of a submitted version")
-    try:
-        stored = attachment.file.open("rb")
-    except FileNotFoundError:
-        raise Http404("The stored file is missing") from None
-    response = FileResponse(
-        stored,
-        as_attachment=True,
-        filename=attachment.display_name,
-        content_type=attachment.content_type,
+    return serve_stored_file(
+        attachment.file, filename=attachment.display_name, content_type=attachment.content_type
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
 
 
 @login_required
