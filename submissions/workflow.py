@@ -407,20 +407,16 @@ def grant_extension(
 ) -> WrittenInput:
     """Give an input a later deadline than its reviews' (never an earlier one).
 
-    An extension is per input: it applies to every review the input targets. Side
-    effects: checks `by` reviews a region the input targets (whether or not the input
-    was submitted yet, since late drafts are who needs it), and that `until` is after
-    today and after every target review's own deadline; stores the date; appends an
-    extension event with the date and reason, visible to the secretariats. No e-mail.
+    An extension is per input: it applies to every review the input targets.
+    Side effects: checks `by` may extend it (`WrittenInput.objects.extendable_by`: a
+    region `by` reviews, submitted or not since late drafts are who needs it, not
+    withdrawn) and that `until` is after today and every target review's own deadline;
+    stores the date; appends an extension event with the date and reason, visible to
+    the secretariats. No e-mail.
     """
     with transaction.atomic():
         locked = WrittenInput.objects.select_for_update().get(pk=written_input.pk)
-        targets_my_region = WrittenInput.objects.filter(
-            pk=locked.pk,
-            target_reviews__region__assignments__user=by,
-            target_reviews__region__assignments__role=REVIEWER,
-        ).exists()
-        if not targets_my_region:
+        if not WrittenInput.objects.extendable_by(by).filter(pk=locked.pk).exists():
             raise TransitionRefused(_("You may not do this on this input."))
         deadlines = [d for d in locked.target_reviews.values_list("deadline", flat=True) if d]
         latest = max([today, *deadlines])

@@ -63,6 +63,23 @@ class WrittenInputQuerySet(models.QuerySet):
         partner_links = WrittenInput.partner_iscms.through.objects.filter(iscm__in=iscm_ids)
         return Q(lead_iscm__in=iscm_ids) | Q(pk__in=partner_links.values("writteninput"))
 
+    def _targeting_regions_of(self, user, *, role=None):
+        """Q for inputs targeting a review in a region `user` is assigned to (as `role`,
+        or in any role when None)."""
+        assignments = ReviewerAssignment.objects.filter(user=user)
+        if role is not None:
+            assignments = assignments.filter(role=role)
+        targeting = WrittenInput.target_reviews.through.objects.filter(
+            regionalreview__region__in=assignments.values("region")
+        ).values("writteninput")
+        return Q(pk__in=targeting)
+
+    @staticmethod
+    def _ever_submitted():
+        # "Sent at least once" is having a version, not a status: a draft withdrawn
+        # before it was ever submitted must stay invisible to reviewers.
+        return Q(pk__in=InputVersion.objects.values("input"))
+
     def for_secretariat(self, user):
         """Inputs of the ISCMs `user` is on the secretariat of, as lead or partner."""
         if not user.is_authenticated:
@@ -83,15 +100,8 @@ class WrittenInputQuerySet(models.QuerySet):
         if user.is_staff:
             return self.all()
         my_iscms = Membership.objects.filter(user=user).values("iscm")
-        my_regions = ReviewerAssignment.objects.filter(user=user).values("region")
-        targeting_my_regions = WrittenInput.target_reviews.through.objects.filter(
-            regionalreview__region__in=my_regions
-        ).values("writteninput")
-        # "Sent at least once" is having a version, not a status: a draft withdrawn
-        # before it was ever submitted must stay invisible to reviewers.
-        ever_submitted = InputVersion.objects.values("input")
         return self.filter(
-            self._of_iscms(my_iscms) | (Q(pk__in=targeting_my_regions) & Q(pk__in=ever_submitted))
+            self._of_iscms(my_iscms) | (self._targeting_regions_of(user) & self._ever_submitted())
         )
 
     def reviewable_by(self, user):
@@ -99,13 +109,10 @@ class WrittenInputQuerySet(models.QuerySet):
         targeting a review of a region they are assigned to as reviewer."""
         if not user.is_authenticated or not user.is_active:
             return self.none()
-        my_regions = ReviewerAssignment.objects.filter(
-            user=user, role=ReviewerAssignment.Role.REVIEWER
-        ).values("region")
-        targeting = WrittenInput.target_reviews.through.objects.filter(
-            regionalreview__region__in=my_regions
-        ).values("writteninput")
-        return self.filter(pk__in=targeting).filter(pk__in=InputVersion.objects.values("input"))
+        reviewer = ReviewerAssignment.Role.REVIEWER
+        return self.filter(
+            self._targeting_regions_of(user, role=reviewer) & self._ever_submitted()
+        )
 
     def extendable_by(self, user):
         """Inputs whose deadline `user` may extend: any input not withdrawn that targets
@@ -113,13 +120,10 @@ class WrittenInputQuerySet(models.QuerySet):
         shows who and when, never the draft's content."""
         if not user.is_authenticated or not user.is_active:
             return self.none()
-        my_regions = ReviewerAssignment.objects.filter(
-            user=user, role=ReviewerAssignment.Role.REVIEWER
-        ).values("region")
-        targeting = WrittenInput.target_reviews.through.objects.filter(
-            regionalreview__region__in=my_regions
-        ).values("writteninput")
-        return self.filter(pk__in=targeting).exclude(status=Status.WITHDRAWN)
+        reviewer = ReviewerAssignment.Role.REVIEWER
+        return self.filter(self._targeting_regions_of(user, role=reviewer)).exclude(
+            status=Status.WITHDRAWN
+        )
 
     def editable_by(self, user):
         """Inputs `user` may change now: their ISCMs' inputs in an editable state."""
