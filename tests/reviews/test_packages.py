@@ -377,3 +377,20 @@ def test_a_crash_while_storing_never_leaves_a_done_package_on_a_partial_file(
     assert "disk full" in package.error
     assert not package.file
     assert not RegionalPackage.objects.filter(status="done").exists()
+
+
+def test_public_packages_query_count_does_not_grow(
+    client, world, compiler, count_queries, django_assert_max_num_queries
+):
+    def publish_new_version(title):
+        _accepted(world, title)
+        package, _ = packages.request_compile(world.reviews.amr, by=compiler, enqueue=False)
+        packages.compile_package(package.pk)
+        RegionalPackage.objects.filter(pk=package.pk).update(published=True)
+
+    publish_new_version("First")
+    one = count_queries(client, reverse("packages:list"))
+    for n in range(4):
+        publish_new_version(f"Input {n}")
+    with django_assert_max_num_queries(3):
+        assert count_queries(client, reverse("packages:list")) == one
