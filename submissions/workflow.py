@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from . import tasks
+from . import search, tasks
 from .checklist import Problem, submission_problems
 from .models import InputVersion, ReviewComment, ReviewEvent, Status, WrittenInput
 from .snapshots import content_queryset, take_snapshot
@@ -164,6 +164,7 @@ def _transition(
     message: str = "",
     check: Callable[[WrittenInput], None] | None = None,
     expected_version: int | None = None,
+    after: Callable[[WrittenInput, int | None], None] | None = None,
 ) -> WrittenInput:
     transition = TRANSITIONS[name]
     with transaction.atomic():
@@ -211,6 +212,8 @@ def _transition(
             message=message.strip(),
             version_number=version_number,
         )
+        if after is not None:
+            after(locked, version_number)
         if transition.releases_comments:
             ReviewComment.objects.filter(input=locked).pending().update(
                 released_at=timezone.now(), released_with=event
@@ -368,8 +371,9 @@ def publish_input(
 
     Side effects: checks `by` reviews a target region and that consent is given (read
     under the row lock, so a consent withdrawn a moment earlier wins); sets the status
-    to published; increments `version`; appends a transition event; queues the e-mail
-    to the secretariats after commit.
+    to published; increments `version`; records the publication date and the version
+    made public and indexes its text for the public search; appends a transition event;
+    queues the e-mail to the secretariats after commit.
     """
 
     def consent_given(locked):
@@ -378,8 +382,19 @@ def publish_input(
                 _("The lead ISCM has not consented to publication: the input cannot be published.")
             )
 
+    def record_publication(locked, version_number):
+        locked.published_at = timezone.now()
+        locked.published_version = version_number
+        locked.save(update_fields=["published_at", "published_version"])
+        search.index_input(locked)
+
     return _transition(
-        written_input, "publish", by=by, check=consent_given, expected_version=expected_version
+        written_input,
+        "publish",
+        by=by,
+        check=consent_given,
+        expected_version=expected_version,
+        after=record_publication,
     )
 
 
@@ -389,11 +404,22 @@ def unpublish_input(
     """Take a published input off the public portal (it stays accepted).
 
     Side effects: checks `by` reviews a target region and a reason is given; sets the
-    status back to accepted; increments `version`; appends a transition event; queues
-    the e-mail to the secretariats after commit.
+    status back to accepted; increments `version`; clears the publication date and
+    version (the public pages stop showing it at once); appends a transition event;
+    queues the e-mail to the secretariats after commit.
     """
+
+    def clear_publication(locked, version_number):
+        locked.published_at = locked.published_version = None
+        locked.save(update_fields=["published_at", "published_version"])
+
     return _transition(
-        written_input, "unpublish", by=by, message=reason, expected_version=expected_version
+        written_input,
+        "unpublish",
+        by=by,
+        message=reason,
+        expected_version=expected_version,
+        after=clear_publication,
     )
 
 

@@ -9,6 +9,7 @@ and answer 404 for anything outside.
 import secrets
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -218,6 +219,17 @@ class WrittenInput(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+    # Set by workflow.publish_input, cleared by unpublish_input: the public pages sort
+    # and filter on them without reading the event history.
+    published_at = models.DateTimeField(_("published"), null=True, blank=True, editable=False)
+    published_version = models.PositiveIntegerField(
+        _("published version"), null=True, blank=True, editable=False
+    )
+    # Kept by submissions/search.py (the only module that writes or reads them): the
+    # plain text of title, sections and objectives, and on PostgreSQL its weighted
+    # vector, GIN-indexed (see migration 0003). On SQLite the vector stays empty.
+    search_document = models.TextField(_("search text"), blank=True, editable=False)
+    search_vector = SearchVectorField(null=True, editable=False)
 
     objects = WrittenInputQuerySet.as_manager()
 
@@ -225,7 +237,10 @@ class WrittenInput(models.Model):
         verbose_name = _("written input")
         verbose_name_plural = _("written inputs")
         ordering = ["-updated_at"]
-        indexes = [models.Index(fields=["status", "cycle"])]
+        indexes = [
+            models.Index(fields=["status", "cycle"]),
+            models.Index(fields=["status", "-published_at"], name="input_public_newest"),
+        ]
 
     def __str__(self):
         return self.title
@@ -237,6 +252,10 @@ class WrittenInput(models.Model):
 
     def get_absolute_url(self):
         return reverse("submissions:input-detail", args=[self.pk])
+
+    def get_public_url(self):
+        """The contribution's public page (answers 404 unless published)."""
+        return reverse("submissions:contribution-detail", args=[self.slug])
 
     def _new_slug(self):
         # Readable and stable for public URLs; a short random tail keeps it unique
