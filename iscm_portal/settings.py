@@ -122,6 +122,12 @@ if not SITE_URL:
     )
 SITE_URL = SITE_URL.rstrip("/")
 
+# How long facet counts and result pages of the public list stay cached (seconds; 0
+# turns caching off). The cache key holds the newest workflow event, so a publication
+# is visible at once; the time only bounds edits to reference data. The cache is
+# Django's default (per process) unless CACHES says otherwise.
+PUBLIC_CACHE_SECONDS = env_int("PUBLIC_CACHE_SECONDS", 300)
+
 INSTALLED_APPS = [
     "iscm_portal",
     "submissions",
@@ -134,6 +140,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.sitemaps",
     "crispy_forms",
     "crispy_bootstrap5",
     "django_filters",

@@ -1,8 +1,26 @@
 import django_filters
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .models import ISCM, Region
+from . import search
+from .models import (
+    ISCM,
+    ContentLanguage,
+    ContributionFormat,
+    GCMObjective,
+    GuidingPrinciple,
+    ObjectiveResponse,
+    Region,
+    ReviewCycle,
+    RoundTable,
+    WrittenInput,
+)
+
+JOINT, DIRECT = "joint", "direct"
+JOINT_CHOICES = [(JOINT, _("Joint inputs")), (DIRECT, _("Direct inputs"))]
+NEWEST, RELEVANCE = "newest", "relevance"
+SORT_CHOICES = [(NEWEST, _("Newest first")), (RELEVANCE, _("Relevance"))]
 
 
 class ISCMFilter(django_filters.FilterSet):
@@ -27,3 +45,162 @@ class ISCMFilter(django_filters.FilterSet):
     class Meta:
         model = ISCM
         fields = ["kind", "region"]
+
+
+def _partner_inputs(**iscm_lookup):
+    return WrittenInput.partner_iscms.through.objects.filter(**iscm_lookup).values("writteninput")
+
+
+def _through(relation: str, **lookup):
+    return getattr(WrittenInput, relation).through.objects.filter(**lookup).values("writteninput")
+
+
+class ContributionFilter(django_filters.FilterSet):
+    """Filters of the public list of contributions, the open data and the feed. The
+    query string keeps them shareable (`?objective=5&region=ECA&q=recruitment`).
+
+    Several values of one filter widen the selection (any of them); different filters
+    narrow it (all of them). Every relation is filtered through a subquery, so no
+    filter multiplies rows and no DISTINCT is needed over the whole table.
+    """
+
+    FACETS = (
+        "cycle",
+        "region",
+        "iscm",
+        "kind",
+        "objective",
+        "round_table",
+        "principle",
+        "format",
+        "language",
+        "joint",
+    )
+
+    q = django_filters.CharFilter(
+        label=_("Search"), max_length=search.MAX_QUERY_LENGTH, method="filter_search"
+    )
+    cycle = django_filters.ModelMultipleChoiceFilter(
+        queryset=ReviewCycle.objects.all(),
+        to_field_name="slug",
+        label=_("Review cycle"),
+        method="filter_cycle",
+    )
+    region = django_filters.ModelMultipleChoiceFilter(
+        queryset=Region.objects.all(),
+        to_field_name="code",
+        label=_("Region"),
+        method="filter_region",
+    )
+    iscm = django_filters.ModelMultipleChoiceFilter(
+        queryset=ISCM.objects.all(), to_field_name="slug", label=_("ISCM"), method="filter_iscm"
+    )
+    kind = django_filters.MultipleChoiceFilter(
+        choices=ISCM.Kind.choices, label=_("Kind of ISCM"), method="filter_kind"
+    )
+    objective = django_filters.ModelMultipleChoiceFilter(
+        queryset=GCMObjective.objects.all(),
+        to_field_name="number",
+        label=_("GCM objective"),
+        method="filter_objective",
+    )
+    round_table = django_filters.MultipleChoiceFilter(
+        choices=RoundTable.choices, label=_("Round table"), method="filter_round_table"
+    )
+    principle = django_filters.ModelMultipleChoiceFilter(
+        queryset=GuidingPrinciple.objects.all(),
+        to_field_name="letter",
+        label=_("Guiding principle"),
+        method="filter_principle",
+    )
+    format = django_filters.ModelMultipleChoiceFilter(
+        queryset=ContributionFormat.objects.all(),
+        to_field_name="slug",
+        label=_("Contribution format"),
+        method="filter_format",
+    )
+    language = django_filters.MultipleChoiceFilter(
+        choices=ContentLanguage.choices, label=_("Language"), method="filter_language"
+    )
+    joint = django_filters.ChoiceFilter(
+        choices=JOINT_CHOICES, label=_("Joint or direct"), method="filter_joint"
+    )
+    sort = django_filters.ChoiceFilter(
+        choices=SORT_CHOICES, label=_("Sort by"), method="keep", empty_label=None
+    )
+
+    class Meta:
+        model = WrittenInput
+        fields = []
+
+    def keep(self, queryset, name, value):
+        return queryset  # the view orders; a filter only validates the choice
+
+    def filter_search(self, queryset, name, value):
+        return search.matching(queryset, value)
+
+    def filter_cycle(self, queryset, name, value):
+        return queryset.filter(cycle__in=value) if value else queryset
+
+    def filter_region(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(pk__in=_through("target_reviews", regionalreview__region__in=value))
+
+    def filter_iscm(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(Q(lead_iscm__in=value) | Q(pk__in=_partner_inputs(iscm__in=value)))
+
+    def filter_kind(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(lead_iscm__kind__in=value) | Q(pk__in=_partner_inputs(iscm__kind__in=value))
+        )
+
+    def filter_objective(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(
+            pk__in=ObjectiveResponse.objects.filter(objective__in=value).values("input")
+        )
+
+    def filter_round_table(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(
+            pk__in=ObjectiveResponse.objects.filter(objective__round_table__in=value).values(
+                "input"
+            )
+        )
+
+    def filter_principle(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(pk__in=_through("principles", guidingprinciple__in=value))
+
+    def filter_format(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(pk__in=_through("formats", contributionformat__in=value))
+
+    def filter_language(self, queryset, name, value):
+        return queryset.filter(language__in=value) if value else queryset
+
+    def filter_joint(self, queryset, name, value):
+        if value == JOINT:
+            return queryset.filter(pk__in=_partner_inputs())
+        if value == DIRECT:
+            return queryset.exclude(pk__in=_partner_inputs())
+        return queryset
+
+    def selection(self, *, without: str | None = None):
+        """The published inputs matching every valid filter except `without` (the
+        selection a facet counts over). Call after `is_valid()`."""
+        queryset = self.queryset
+        data = self.form.cleaned_data
+        for name, filter_ in self.filters.items():
+            if name != without and name in data and data[name] not in (None, "", []):
+                queryset = filter_.filter(queryset, data[name])
+        return queryset

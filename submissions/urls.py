@@ -1,11 +1,25 @@
 from django.urls import path
 
 from . import converters  # noqa: F401  (registers the <id:…> converter)
-from .views import public, secretariat
+from .views import opendata, public, secretariat
 
 app_name = "submissions"
 
 urlpatterns = [
+    path("contributions/", public.contribution_list, name="contribution-list"),
+    path("contributions/<slug:slug>/", public.contribution_detail, name="contribution-detail"),
+    path("contributions/<slug:slug>/pdf/", public.contribution_pdf, name="contribution-pdf"),
+    path(
+        "contributions/<slug:slug>/attachments/<id:attachment_pk>/",
+        public.contribution_attachment,
+        name="contribution-attachment",
+    ),
+    path("regions/", public.region_list, name="region-list"),
+    path("regions/<slug:code>/", public.region_detail, name="region-detail"),
+    path("open-data/", opendata.about, name="open-data"),
+    path("open-data/contributions.json", opendata.contributions_json, name="open-data-json"),
+    path("open-data/contributions.csv", opendata.contributions_csv, name="open-data-csv"),
+    path("feeds/contributions.atom", opendata.ContributionFeed(), name="feed"),
     path("iscms/", public.iscm_list, name="iscm-list"),
     path("iscms/<slug:slug>/", public.iscm_detail, name="iscm-detail"),
     path("objectives/", public.objective_list, name="objective-list"),

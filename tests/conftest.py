@@ -7,6 +7,7 @@ the ones that need written inputs.
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 
 from submissions.reference_data import load_reference_data
 from submissions.roles import sync_role_groups
@@ -25,6 +26,12 @@ def _test_settings(settings, tmp_path):
     }
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Event ids repeat across rolled-back tests on SQLite, so cached public results
+    # could outlive a test; tests/submissions/test_browse.py turns caching on.
+    settings.PUBLIC_CACHE_SECONDS = 0
+    # A request in French leaves French active in this thread (LocaleMiddleware does
+    # not undo it); every test starts in English.
+    translation.activate("en")
 
 
 @pytest.fixture
@@ -40,6 +47,8 @@ def count_queries():
     def count(client, url):
         with CaptureQueriesContext(connection) as queries:
             response = client.get(url)
+            if response.streaming:  # a streamed body queries while it is read
+                b"".join(response.streaming_content)
         assert response.status_code == 200, url
         return len(queries)
 

@@ -40,3 +40,16 @@ def anchored(mapping, kind, number=None):
     `{% anchored comments_by_anchor "section" 3 as comments %}`."""
     key = f"{kind}-{number}" if number is not None else kind
     return (mapping or {}).get(key, [])
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes):
+    """The current query string with `changes` applied (a value of None removes the
+    parameter): pagination and sorting links that keep the filters."""
+    params = context["request"].GET.copy()
+    for name, value in changes.items():
+        params.pop(name, None)
+        if value not in (None, ""):
+            params[name] = value
+    encoded = params.urlencode()
+    return f"?{encoded}" if encoded else "?"

@@ -146,3 +146,88 @@ def ready_input(world, joint_input):
     fill(joint_input, world)
     joint_input.refresh_from_db()
     return joint_input
+
+
+STATES = (
+    "draft",
+    "submitted",
+    "changes_requested",
+    "accepted",
+    "declined",
+    "withdrawn",
+    "published",
+    "unpublished",
+)
+
+
+@pytest.fixture
+def make_input(world):
+    """make_input(title, state="published", …): an input driven through the real
+    workflow to `state` (one of STATES; "unpublished" is published then taken off)."""
+    from django.utils import timezone
+
+    from submissions import workflow
+
+    def make(
+        title,
+        state="published",
+        *,
+        language="en",
+        lead=None,
+        partners=(),
+        targets=None,
+        intro="We met twice and agreed on this text.",
+        objectives=None,
+        principles=(),
+        formats=(),
+    ):
+        lead = lead or world.lead
+        secretariat = world.lead_user if lead == world.lead else world.partner_user
+        written_input = editing.create_input(
+            by=secretariat,
+            cycle=world.cycle,
+            lead_iscm=lead,
+            partners=list(partners),
+            targets=targets or [world.reviews.amr],
+            title=title,
+            language=language,
+            basis="written_input",
+        )
+        objectives = objectives or {world.objectives[0]: "Progress made."}
+        editing.save_content(
+            written_input,
+            editing.ContentChanges(
+                sections={world.sections.intro.pk: intro},
+                objectives={
+                    o.pk: {"progress": text, "practices": "", "challenges": ""}
+                    for o, text in objectives.items()
+                },
+                principles=list(principles),
+                formats=list(formats),
+            ),
+            by=secretariat,
+            expected_version=written_input.version,
+        )
+        if state == "draft":
+            return written_input
+        today = timezone.localdate()
+        if state == "withdrawn":
+            return workflow.withdraw_input(written_input, by=secretariat, reason="Not now.")
+        workflow.submit_input(written_input, by=secretariat, today=today)
+        if state == "submitted":
+            return written_input
+        if state == "changes_requested":
+            return workflow.request_changes(written_input, by=world.reviewer, message="More.")
+        if state == "declined":
+            return workflow.decline_input(written_input, by=world.reviewer, reason="Off topic.")
+        workflow.accept_input(written_input, by=world.reviewer)
+        if state == "accepted":
+            return written_input
+        workflow.set_publication_consent(written_input, by=secretariat, consent=True)
+        written_input = workflow.publish_input(written_input, by=world.reviewer)
+        if state == "unpublished":
+            return workflow.unpublish_input(written_input, by=world.reviewer, reason="Error.")
+        assert state == "published", state
+        return written_input
+
+    return make

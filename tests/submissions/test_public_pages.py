@@ -11,9 +11,9 @@ pytestmark = pytest.mark.django_db
 # ISCM list: count of all ISCMs, the filtered ISCMs, their regions (prefetch), and the
 # region choices of the filter form. Objective pages: one or two queries.
 ISCM_LIST_QUERIES = 4
-ISCM_DETAIL_QUERIES = 2
+ISCM_DETAIL_QUERIES = 7  # + the published contributions: count, page, partners, regions (2)
 OBJECTIVE_LIST_QUERIES = 1
-OBJECTIVE_DETAIL_QUERIES = 2
+OBJECTIVE_DETAIL_QUERIES = 5  # + the reports on it: count, page, partners
 
 
 def test_iscm_list_shows_all_thirty_iscms(client, reference_data):

@@ -1,0 +1,296 @@
+"""The public list of contributions: a page of the selection, its total and the facet
+counts, in a bounded number of queries whatever the data.
+
+Facets are counted the usual way for multi-select filters: the counts of one facet
+apply every other filter but not its own, so each value's count is what the list
+would hold with that value chosen too (and the other values of a chosen facet stay
+visible with their counts). One GROUP BY query per facet.
+
+Counts and result pages are cached (Django's cache, `PUBLIC_CACHE_SECONDS`, 0 turns it
+off) under a key that holds the newest workflow event id: every publication or
+withdrawal appends an event, so a cached answer never outlives a change of what is
+public. The id is read from the primary-key index, in one cheap query, by every app
+server and worker alike; nothing assumes one process.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.paginator import Paginator
+from django.db.models import Count, Max, Q
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+from . import search
+from .filters import DIRECT, JOINT, JOINT_CHOICES, NEWEST, RELEVANCE, ContributionFilter
+from .models import ISCM, ObjectiveResponse, ReviewEvent, WrittenInput
+
+PAGE_SIZE = 20
+
+
+def public_inputs():
+    return WrittenInput.objects.published()
+
+
+def generation() -> int:
+    """Changes whenever anything public may have changed (see the module docstring)."""
+    return ReviewEvent.objects.aggregate(last=Max("pk"))["last"] or 0
+
+
+def _cached(key_parts: dict, compute):
+    seconds = settings.PUBLIC_CACHE_SECONDS
+    if seconds <= 0:
+        return compute()
+    digest = hashlib.sha256(json.dumps(key_parts, sort_keys=True).encode()).hexdigest()
+    key = f"public:{digest}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, seconds)
+    return value
+
+
+def _through_counts(relation: str, column: str, selection) -> dict:
+    through = getattr(WrittenInput, relation).through
+    rows = (
+        through.objects.filter(writteninput__in=selection.values("pk"))
+        .values(column)
+        .annotate(n=Count("writteninput", distinct=True))
+        .order_by()
+    )
+    return {row[column]: row["n"] for row in rows}
+
+
+def _column_counts(column: str, selection) -> dict:
+    rows = selection.order_by().values(column).annotate(n=Count("pk"))
+    return {row[column]: row["n"] for row in rows}
+
+
+def _iscm_counts(selection) -> dict:
+    # An ISCM is never lead and partner of the same input, so the two counts add up.
+    counts = _column_counts("lead_iscm", selection)
+    for iscm_id, n in _through_counts("partner_iscms", "iscm", selection).items():
+        counts[iscm_id] = counts.get(iscm_id, 0) + n
+    return counts
+
+
+def _kind_counts(selection) -> dict:
+    partners = WrittenInput.partner_iscms.through.objects
+    aggregates = {
+        kind: Count(
+            "pk",
+            filter=Q(lead_iscm__kind=kind)
+            | Q(pk__in=partners.filter(iscm__kind=kind).values("writteninput")),
+        )
+        for kind in ISCM.Kind.values
+    }
+    return selection.order_by().aggregate(**aggregates)
+
+
+def _objective_counts(column: str, selection) -> dict:
+    rows = (
+        ObjectiveResponse.objects.filter(input__in=selection.values("pk"))
+        .values(column)
+        .annotate(n=Count("input", distinct=True))
+        .order_by()
+    )
+    return {row[column]: row["n"] for row in rows}
+
+
+def _joint_counts(selection) -> dict:
+    partners = WrittenInput.partner_iscms.through.objects.values("writteninput")
+    counts = selection.order_by().aggregate(
+        total=Count("pk"), joint=Count("pk", filter=Q(pk__in=partners))
+    )
+    return {JOINT: counts["joint"], DIRECT: counts["total"] - counts["joint"]}
+
+
+COUNTERS = {
+    "cycle": lambda s: _column_counts("cycle", s),
+    "region": lambda s: _through_counts("target_reviews", "regionalreview__region", s),
+    "iscm": _iscm_counts,
+    "kind": _kind_counts,
+    "objective": lambda s: _objective_counts("objective", s),
+    "round_table": lambda s: _objective_counts("objective__round_table", s),
+    "principle": lambda s: _through_counts("principles", "guidingprinciple", s),
+    "format": lambda s: _through_counts("formats", "contributionformat", s),
+    "language": lambda s: _column_counts("language", s),
+    "joint": _joint_counts,
+}
+
+
+@dataclass
+class Results:
+    filterset: ContributionFilter
+    page: object  # a Paginator page over the total; `inputs` holds its contributions
+    inputs: list = field(default_factory=list)
+    facets: dict = field(default_factory=dict)  # facet name → {value id → count}
+    snippets: dict = field(default_factory=dict)  # input id → SafeString
+    sort: str = NEWEST
+    query: str = ""
+
+    @property
+    def total(self) -> int:
+        return self.page.paginator.count
+
+
+def _filter_key(filterset) -> dict:
+    """The valid filters as plain data, for cache keys."""
+    data = filterset.form.cleaned_data
+    key = {}
+    for name in ContributionFilter.FACETS:
+        value = data.get(name)
+        if isinstance(value, str):
+            key[name] = value
+        elif value:
+            key[name] = sorted(str(getattr(v, "pk", v)) for v in value)
+    key["q"] = (data.get("q") or "").strip()
+    return key
+
+
+def browse(params, *, page_number=None) -> Results:
+    """Everything the contributions page shows for query-string `params`."""
+    filterset = ContributionFilter(params, queryset=public_inputs())
+    filterset.is_valid()  # invalid values are ignored and reported on the form
+    query = (filterset.form.cleaned_data.get("q") or "").strip()
+    sort = filterset.form.cleaned_data.get("sort") or (RELEVANCE if query else NEWEST)
+    if sort == RELEVANCE and not query:
+        sort = NEWEST
+    key = {"generation": generation(), "filters": _filter_key(filterset)}
+
+    def count_facets():
+        counts = {
+            name: counter(filterset.selection(without=name)) for name, counter in COUNTERS.items()
+        }
+        return {"facets": counts, "total": filterset.selection().count()}
+
+    counted = _cached({**key, "what": "facets"}, count_facets)
+    page = Paginator(range(counted["total"]), PAGE_SIZE).get_page(page_number)
+
+    def page_of_results():
+        selection = filterset.selection()
+        if sort == RELEVANCE:
+            selection = selection.order_by("-search_rank", "-published_at", "-pk")
+        else:
+            selection = selection.order_by("-published_at", "-pk")
+        start = page.start_index() - 1 if counted["total"] else 0
+        ids = list(selection.values_list("pk", flat=True)[start : start + PAGE_SIZE])
+        snippets = {pk: str(s) for pk, s in search.snippets(ids, query).items()}
+        return {"ids": ids, "snippets": snippets}
+
+    found = _cached({**key, "what": "page", "sort": sort, "page": page.number}, page_of_results)
+    by_id = listing_queryset().in_bulk(found["ids"])
+    return Results(
+        filterset=filterset,
+        page=page,
+        inputs=[by_id[pk] for pk in found["ids"] if pk in by_id],
+        facets=counted["facets"],
+        # Cached as plain str: built by search.snippets, which escapes the text.
+        snippets={int(k): _safe(v) for k, v in found["snippets"].items()},
+        sort=sort,
+        query=query,
+    )
+
+
+def _safe(html: str) -> SafeString:
+    return mark_safe(html)  # noqa: S308 — produced by search.snippets (escaped)
+
+
+def listing_queryset():
+    """Published inputs with what a list entry shows, in a fixed number of queries."""
+    return (
+        public_inputs()
+        .select_related("lead_iscm", "cycle")
+        .prefetch_related("partner_iscms", "target_reviews__region")
+    )
+
+
+@dataclass
+class FacetOption:
+    value: str
+    label: str
+    count: int
+    checked: bool
+
+
+@dataclass
+class Facet:
+    name: str
+    label: str
+    options: list[FacetOption]
+
+    @property
+    def any_checked(self) -> bool:
+        return any(option.checked for option in self.options)
+
+
+def _choices(name: str) -> list[tuple[str, object, str]]:
+    """(query-string value, count key, label) of every possible value of a facet, in
+    display order: one small query for the facets over reference tables."""
+    from .models import (
+        ContentLanguage,
+        ContributionFormat,
+        GCMObjective,
+        GuidingPrinciple,
+        Region,
+        ReviewCycle,
+        RoundTable,
+    )
+
+    match name:
+        case "cycle":
+            return [(c.slug, c.pk, c.name) for c in ReviewCycle.objects.order_by("-slug")]
+        case "region":
+            return [(r.code, r.pk, f"{r.code} — {_(r.name)}") for r in Region.objects.all()]
+        case "iscm":
+            return [(i.slug, i.pk, i.acronym) for i in ISCM.objects.order_by("acronym")]
+        case "kind":
+            return [(v, v, label) for v, label in ISCM.Kind.choices]
+        case "objective":
+            return [
+                (str(o.number), o.pk, f"{o.number}. {_(o.short_title)}")
+                for o in GCMObjective.objects.all()
+            ]
+        case "round_table":
+            return [(str(v), v, f"{v}. {label}") for v, label in RoundTable.choices]
+        case "principle":
+            return [
+                (p.letter, p.pk, f"({p.letter}) {_(p.title)}")
+                for p in GuidingPrinciple.objects.all()
+            ]
+        case "format":
+            return [(f.slug, f.pk, _(f.name)) for f in ContributionFormat.objects.all()]
+        case "language":
+            return list(
+                zip(
+                    ContentLanguage.values,
+                    ContentLanguage.values,
+                    ContentLanguage.labels,
+                    strict=True,
+                )
+            )
+        case "joint":
+            return [(v, v, label) for v, label in JOINT_CHOICES]
+    raise ValueError(name)
+
+
+def facets(results: Results) -> list[Facet]:
+    """The facets to show: every value with a count, and every chosen value (count 0
+    when nothing matches any more), with its label in the interface language."""
+    chosen = {
+        name: set(results.filterset.form.data.getlist(name)) for name in ContributionFilter.FACETS
+    }
+    shown = []
+    for name in ContributionFilter.FACETS:
+        counts = results.facets.get(name, {})
+        options = [
+            FacetOption(value, str(label), counts.get(key, 0), value in chosen[name])
+            for value, key, label in _choices(name)
+            if counts.get(key, 0) or value in chosen[name]
+        ]
+        label = results.filterset.filters[name].label
+        shown.append(Facet(name, str(label), options))
+    return shown

@@ -1,0 +1,45 @@
+"""Caching of the public list: counts and pages come from the cache until anything
+public changes, and a publication shows at once."""
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from submissions import workflow
+
+
+@pytest.fixture
+def caching(settings):
+    settings.PUBLIC_CACHE_SECONDS = 300
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_cached_list_skips_the_counting_queries(client, world, make_input, caching, count_queries):
+    make_input("First")
+    url = reverse("submissions:contribution-list") + "?region=AMR"
+    cold = count_queries(client, url)
+    warm = count_queries(client, url)
+    assert warm <= cold - 12  # ten facets, the ISCM partners, the total, the page
+    assert client.get(url).context["results"].total == 1
+
+
+def test_a_publication_or_withdrawal_shows_at_once_despite_the_cache(
+    client, world, make_input, caching
+):
+    url = reverse("submissions:contribution-list")
+    make_input("First")
+    assert client.get(url).context["results"].total == 1
+    second = make_input("Second")
+    results = client.get(url).context["results"]
+    assert results.total == 2 and results.inputs[0].pk == second.pk
+    workflow.unpublish_input(second, by=world.reviewer, reason="Error.")
+    assert client.get(url).context["results"].total == 1
+
+
+def test_cache_is_off_with_zero_seconds(client, world, make_input, settings, count_queries):
+    settings.PUBLIC_CACHE_SECONDS = 0
+    make_input("First")
+    url = reverse("submissions:contribution-list")
+    assert count_queries(client, url) == count_queries(client, url)

@@ -1,0 +1,500 @@
+"""The public portal: the contributions list with facets and search, the contribution
+page, the cross-cutting pages, and what never appears there."""
+
+import csv
+import io
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+from pypdf import PdfReader
+
+from submissions.models import ContributionFormat, WrittenInput
+
+from ..factories import ISCMFactory, ReviewerAssignmentFactory
+from .conftest import STATES
+
+SECRET = "zanzibarian"  # a word no other text in these tests holds
+
+
+def _body(response):
+    if response.streaming:
+        return b"".join(response.streaming_content).decode()
+    return response.content.decode()
+
+
+def _public_urls(world):
+    return {
+        "list": reverse("submissions:contribution-list"),
+        "search": reverse("submissions:contribution-list") + f"?q={SECRET}",
+        "objective": reverse("submissions:objective-detail", args=[world.objectives[0].number]),
+        "iscm": reverse("submissions:iscm-detail", args=[world.lead.slug]),
+        "region": reverse("submissions:region-detail", args=["AMR"]),
+        "json": reverse("submissions:open-data-json"),
+        "csv": reverse("submissions:open-data-csv"),
+        "feed": reverse("submissions:feed"),
+        "sitemap": reverse("sitemap"),
+    }
+
+
+@pytest.fixture
+def every_state(world, make_input):
+    """One input in each state, all holding SECRET in title and text."""
+    return {
+        state: make_input(f"{state.title()} {SECRET} input", state, intro=f"The {SECRET} text.")
+        for state in STATES
+    }
+
+
+def test_only_published_inputs_appear_anywhere_public(client, world, every_state):
+    published = every_state["published"]
+    hidden = [i for state, i in every_state.items() if state != "published"]
+    for name, url in _public_urls(world).items():
+        response = client.get(url)
+        assert response.status_code == 200, name
+        body = _body(response)
+        assert published.title in body or published.slug in body, name
+        for written_input in hidden:
+            assert written_input.title not in body, (name, written_input.status)
+            assert written_input.slug not in body, (name, written_input.status)
+
+
+def test_facet_counts_and_total_count_only_published(client, world, every_state):
+    response = client.get(reverse("submissions:contribution-list"), {"q": SECRET})
+    results = response.context["results"]
+    assert results.total == 1
+    assert [i.pk for i in results.inputs] == [every_state["published"].pk]
+    for name, counts in results.facets.items():
+        # Principles and formats are optional: none chosen counts nothing.
+        expected = 0 if name in ("principle", "format") else 1
+        assert sum(counts.values()) == expected, (name, counts)
+    assert results.facets["language"] == {"en": 1}
+
+
+def test_unpublished_contribution_pages_answer_404(client, every_state):
+    for state, written_input in every_state.items():
+        for name in ("contribution-detail", "contribution-pdf"):
+            response = client.get(reverse(f"submissions:{name}", args=[written_input.slug]))
+            expected = 200 if state == "published" else 404
+            assert response.status_code == expected, (state, name)
+
+
+def test_unpublishing_removes_an_input_from_search_and_lists(client, world, make_input):
+    from submissions import workflow
+
+    written_input = make_input(f"Soon gone {SECRET}")
+    url = reverse("submissions:contribution-list")
+    assert client.get(url, {"q": SECRET}).context["results"].total == 1
+    workflow.unpublish_input(written_input, by=world.reviewer, reason="Error.")
+    assert client.get(url, {"q": SECRET}).context["results"].total == 0
+    assert WrittenInput.objects.get(pk=written_input.pk).published_at is None
+
+
+@pytest.fixture
+def varied(world, make_input):
+    """Four published inputs that differ on every facet. PART (region EUR) leads the two
+    inputs to the EUR review alone; the reviewer reviews both regions."""
+    ReviewerAssignmentFactory(region=world.regions.eur, user=world.reviewer)
+    o1, o2, o3 = world.objectives
+    events = ContributionFormat.objects.get(slug="events")
+    a, f = world.principles
+    return {
+        "amr_direct": make_input(
+            "Direct to AMR", objectives={o1: "Data."}, principles=[a], formats=[events]
+        ),
+        "joint_both": make_input(
+            "Joint to AMR and EUR",
+            partners=[world.partner],
+            targets=[world.reviews.amr, world.reviews.eur],
+            objectives={o1: "Data.", o2: "Drivers."},
+            principles=[a, f],
+        ),
+        "eur_fr": make_input(
+            "Contribution française",
+            lead=world.partner,
+            language="fr",
+            targets=[world.reviews.eur],
+            objectives={o2: "Moteurs."},
+        ),
+        "eur_es": make_input(
+            "Contribución española",
+            language="es",
+            lead=world.partner,
+            partners=[world.lead],
+            targets=[world.reviews.eur],
+            objectives={o3: "Información."},
+            formats=[events],
+        ),
+    }
+
+
+def test_facet_counts_for_a_combined_selection(client, world, varied):
+    o1, o2, o3 = world.objectives
+    response = client.get(
+        reverse("submissions:contribution-list"), {"region": "EUR", "objective": str(o2.number)}
+    )
+    results = response.context["results"]
+    assert {i.title for i in results.inputs} == {"Joint to AMR and EUR", "Contribution française"}
+    assert results.total == 2
+    facets = results.facets
+    # A facet counts with every other filter applied, never its own.
+    # region: objective 2 alone selects joint_both (AMR+EUR) and eur_fr (EUR).
+    assert facets["region"] == {world.regions.amr.pk: 1, world.regions.eur.pk: 2}
+    # objective: EUR alone selects joint_both (o1, o2), eur_fr (o2), eur_es (o3).
+    assert facets["objective"] == {o1.pk: 1, o2.pk: 2, o3.pk: 1}
+    # Other facets count the selection itself (EUR and objective 2).
+    assert facets["language"] == {"en": 1, "fr": 1}
+    assert facets["joint"] == {"joint": 1, "direct": 1}
+    assert facets["iscm"] == {world.lead.pk: 1, world.partner.pk: 2}
+    assert facets["principle"] == {world.principles[0].pk: 1, world.principles[1].pk: 1}
+    # round table: every round table of the selection's objectives (joint_both has o1).
+    expected = {o2.round_table: 2}
+    expected[o1.round_table] = expected.get(o1.round_table, 0) + 1
+    assert facets["round_table"] == expected
+    body = response.content.decode()
+    assert 'name="region" value="EUR"' in body and "checked" in body
+
+
+def test_several_values_of_one_facet_widen_the_selection(client, varied):
+    response = client.get(reverse("submissions:contribution-list") + "?language=fr&language=es")
+    assert {i.language for i in response.context["results"].inputs} == {"fr", "es"}
+    response = client.get(reverse("submissions:contribution-list") + "?language=fr&joint=joint")
+    assert response.context["results"].total == 0
+
+
+def test_filters_by_kind_iscm_principle_format_cycle_and_round_table(client, world, varied):
+    url = reverse("submissions:contribution-list")
+    world.partner.kind = "IRF"
+    world.partner.save()
+
+    def titles(**params):
+        return {i.title for i in client.get(url, params).context["results"].inputs}
+
+    assert titles(kind="IRF") == {
+        "Joint to AMR and EUR",
+        "Contribution française",
+        "Contribución española",
+    }
+    assert titles(iscm=world.partner.slug) == titles(kind="IRF")
+    assert titles(principle="f") == {"Joint to AMR and EUR"}
+    assert titles(format="events") == {"Direct to AMR", "Contribución española"}
+    assert titles(cycle=world.cycle.slug) == {i.title for i in varied.values()}
+    assert titles(joint="direct") == {"Direct to AMR", "Contribution française"}
+    round_table = world.objectives[2].round_table
+    expected = {
+        i.title
+        for i in varied.values()
+        if i.objective_responses.filter(objective__round_table=round_table).exists()
+    }
+    assert titles(round_table=str(round_table)) == expected
+
+
+def test_bad_filter_values_are_reported_and_ignored(client, varied):
+    response = client.get(
+        reverse("submissions:contribution-list"),
+        {"objective": "99", "language": "xx", "q": "x" * 300, "page": "zz"},
+    )
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert set(form.errors) == {"objective", "language", "q"}
+    assert response.context["results"].total == 4
+    body = response.content.decode()
+    assert "Some filters were not understood" in body
+
+
+def test_filters_are_in_a_shareable_query_string_and_pagination_keeps_them(
+    client, world, make_input, settings
+):
+    from submissions import browse
+
+    for n in range(browse.PAGE_SIZE + 2):
+        make_input(f"Input {n}")
+    response = client.get(reverse("submissions:contribution-list"), {"region": "AMR"})
+    body = response.content.decode()
+    assert response.context["results"].page.has_next()
+    assert 'href="?region=AMR&amp;page=2"' in body
+    second = client.get(reverse("submissions:contribution-list"), {"region": "AMR", "page": 2})
+    assert len(second.context["results"].inputs) == 2
+
+
+def test_newest_first_and_relevance_when_searching(client, world, make_input):
+    older = make_input("Title without the word", intro=f"{SECRET} in the text only.")
+    newer = make_input("Another one", intro="Nothing here.")
+    in_title = make_input(f"The {SECRET} report", intro="Text.")
+    url = reverse("submissions:contribution-list")
+    assert [i.pk for i in client.get(url).context["results"].inputs] == [
+        in_title.pk,
+        newer.pk,
+        older.pk,
+    ]
+    results = client.get(url, {"q": SECRET}).context["results"]
+    assert results.sort == "relevance"
+    assert [i.pk for i in results.inputs] == [in_title.pk, older.pk]  # title weighs more
+    results = client.get(url, {"q": SECRET, "sort": "newest"}).context["results"]
+    assert [i.pk for i in results.inputs] == [in_title.pk, older.pk]
+
+
+def test_search_covers_sections_and_objective_texts_with_highlighted_snippets(
+    client, world, make_input
+):
+    in_objective = make_input(
+        "Objective text", objectives={world.objectives[0]: f"Progress on {SECRET} corridors."}
+    )
+    hostile = make_input(
+        "Hostile", intro=f'<script>alert("x")</script> {SECRET} <img src=x onerror=alert(1)>'
+    )
+    response = client.get(reverse("submissions:contribution-list"), {"q": SECRET})
+    results = response.context["results"]
+    assert {i.pk for i in results.inputs} == {in_objective.pk, hostile.pk}
+    assert f"<mark>{SECRET}</mark>" in results.snippets[in_objective.pk]
+    snippet = results.snippets[hostile.pk]
+    assert "<script" not in snippet and "<img" not in snippet
+    assert "&lt;" in snippet or "alert" not in snippet
+    body = response.content.decode()
+    assert "<script>alert" not in body and "<img src=x" not in body
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="stemming needs PostgreSQL")
+@pytest.mark.parametrize(
+    ("language", "text", "query"),
+    [
+        ("en", "Member States recruited more migrant workers.", "recruiting"),
+        ("fr", "Les travailleuses migrantes ont été protégées.", "travailleuse"),
+        ("es", "Los trabajadores migrantes fueron contratados.", "trabajador"),
+    ],
+)
+def test_search_stems_words_in_the_language_of_the_content_on_postgresql(
+    client, make_input, language, text, query
+):
+    written_input = make_input(f"Input in {language}", language=language, intro=text)
+    make_input("Something else", intro="Unrelated words about data.")
+    results = client.get(reverse("submissions:contribution-list"), {"q": query}).context["results"]
+    assert [i.pk for i in results.inputs] == [written_input.pk]
+    assert "<mark>" in results.snippets[written_input.pk]
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "query"),
+    [
+        ("en", "Member States recruited more migrant workers.", "recruit"),
+        ("fr", "Les travailleuses migrantes ont été protégées.", "protégées"),
+        ("es", "Los trabajadores migrantes fueron contratados.", "contratados"),
+    ],
+)
+def test_search_finds_a_word_of_a_section_in_english_french_and_spanish(
+    client, make_input, language, text, query
+):
+    written_input = make_input(f"Input in {language}", language=language, intro=text)
+    make_input("Something else", intro="Unrelated words about data.")
+    results = client.get(reverse("submissions:contribution-list"), {"q": query}).context["results"]
+    assert [i.pk for i in results.inputs] == [written_input.pk]
+
+
+def test_contribution_page_shows_the_published_version_with_links(client, world, varied):
+    joint = varied["joint_both"]
+    response = client.get(reverse("submissions:contribution-detail", args=[joint.slug]))
+    body = response.content.decode()
+    assert response.status_code == 200
+    for url in (
+        reverse("submissions:iscm-detail", args=[world.lead.slug]),
+        reverse("submissions:iscm-detail", args=[world.partner.slug]),
+        reverse("submissions:region-detail", args=["AMR"]),
+        reverse("submissions:region-detail", args=["EUR"]),
+        reverse("submissions:objective-detail", args=[world.objectives[1].number]),
+        reverse("submissions:contribution-pdf", args=[joint.slug]),
+    ):
+        assert f'href="{url}"' in body, url
+    assert "version 1" in body
+    assert "How to cite" in body
+    assert f"http://testserver/contributions/{joint.slug}/" in response.context["citation"]
+    assert "(f) Human rights" in body
+
+
+def test_contribution_page_of_an_arabic_input_is_right_to_left(client, make_input):
+    written_input = make_input("مساهمة عربية", language="ar", intro="نص عربي عن الهجرة.")
+    body = client.get(written_input.get_public_url()).content.decode()
+    assert 'lang="ar" dir="rtl"' in body
+
+
+def test_contribution_pdf_is_the_published_version(client, varied):
+    written_input = varied["eur_fr"]
+    response = client.get(reverse("submissions:contribution-pdf", args=[written_input.slug]))
+    assert response["Content-Type"] == "application/pdf"
+    assert "attachment" in response["Content-Disposition"]
+    reader = PdfReader(io.BytesIO(response.content))
+    text = " ".join(page.extract_text() for page in reader.pages)
+    assert "Contribution française" in text
+
+
+def test_attachments_of_the_published_version_are_downloadable(client, world, make_input):
+    from submissions import editing
+
+    from ..sample_files import make_pdf
+
+    draft = make_input("With annex", "draft")
+    attachment = editing.add_attachment(
+        draft, _upload("annex.pdf", make_pdf()), title="Annex", by=world.lead_user
+    )
+    published = make_input("Without annex")
+    url = reverse("submissions:contribution-attachment", args=[published.slug, attachment.pk])
+    assert client.get(url).status_code == 404  # not this input's
+    url = reverse("submissions:contribution-attachment", args=[draft.slug, attachment.pk])
+    assert client.get(url).status_code == 404  # not published
+
+
+def _upload(name, data):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, data, content_type="application/octet-stream")
+
+
+def test_objective_page_shows_what_each_iscm_reported_side_by_side(client, world, varied):
+    o2 = world.objectives[1]
+    body = client.get(reverse("submissions:objective-detail", args=[o2.number])).content.decode()
+    assert "Drivers." in body and "Moteurs." in body
+    assert "Data." not in body  # objective 1 texts stay on objective 1
+    assert "Practices worth sharing" in body
+    assert varied["joint_both"].get_public_url() in body
+
+
+def test_iscm_page_lists_contributions_as_lead_and_as_partner(client, world, varied):
+    body = client.get(world.partner.get_absolute_url()).content.decode()
+    assert "Joint to AMR and EUR" in body  # partner
+    assert "Contribution française" in body and "Contribución española" in body  # lead
+    assert "Direct to AMR" not in body
+
+
+def test_region_page_shows_reviews_iscms_and_contributions(client, world, varied):
+    response = client.get(reverse("submissions:region-detail", args=["EUR"]))
+    body = response.content.decode()
+    assert world.cycle.name in body
+    assert world.partner.acronym in body
+    assert "Contribution française" in body and "Direct to AMR" not in body
+    assert client.get(reverse("submissions:region-detail", args=["NOPE"])).status_code == 404
+
+
+def test_open_data_json_has_every_field_and_takes_the_filters(client, world, varied):
+    response = client.get(reverse("submissions:open-data-json"))
+    data = json.loads(_body(response))
+    assert data["count"] == 4 and len(data["contributions"]) == 4
+    record = next(r for r in data["contributions"] if r["title"] == "Joint to AMR and EUR")
+    joint = varied["joint_both"]
+    assert record == {
+        "id": joint.pk,
+        "slug": joint.slug,
+        "title": "Joint to AMR and EUR",
+        "url": f"http://testserver/contributions/{joint.slug}/",
+        "pdf_url": f"http://testserver/contributions/{joint.slug}/pdf/",
+        "cycle": world.cycle.slug,
+        "lead_iscm": "LEAD",
+        "partner_iscms": ["PART"],
+        "regions": ["AMR", "EUR"],
+        "objectives": [1, 2],
+        "principles": ["a", "f"],
+        "language": "en",
+        "basis": "written_input",
+        "published_at": WrittenInput.objects.get(pk=joint.pk).published_at.isoformat(),
+    }
+    filtered = json.loads(
+        _body(client.get(reverse("submissions:open-data-json"), {"region": "AMR"}))
+    )
+    assert {r["title"] for r in filtered["contributions"]} == {
+        "Direct to AMR",
+        "Joint to AMR and EUR",
+    }
+    bad = json.loads(_body(client.get(reverse("submissions:open-data-json"), {"region": "XX"})))
+    assert "region" in bad["errors"] and bad["count"] == 4
+
+
+def test_open_data_csv_parses_with_the_same_fields(client, varied):
+    response = client.get(reverse("submissions:open-data-csv"), {"language": "es"})
+    assert response["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(_body(response).lstrip("\ufeff"))))
+    assert len(rows) == 1
+    assert list(rows[0]) == [
+        "id",
+        "slug",
+        "title",
+        "url",
+        "pdf_url",
+        "cycle",
+        "lead_iscm",
+        "partner_iscms",
+        "regions",
+        "objectives",
+        "principles",
+        "language",
+        "basis",
+        "published_at",
+    ]
+    assert rows[0]["title"] == "Contribución española"
+    assert rows[0]["lead_iscm"] == "PART"
+    assert rows[0]["partner_iscms"] == "LEAD"
+    assert rows[0]["objectives"] == "3"
+
+
+def test_feed_is_atom_with_escaped_text(client, make_input):
+    make_input("<b>Bold</b> title", intro="<script>alert(1)</script> Text.")
+    response = client.get(reverse("submissions:feed"))
+    assert response["Content-Type"].startswith("application/atom+xml")
+    root = ET.fromstring(response.content)  # noqa: S314 — our own feed
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    entry = root.find("a:entry", ns)
+    assert entry.find("a:title", ns).text == "<b>Bold</b> title"
+    summary = entry.find("a:summary", ns)
+    assert summary.get("type") == "html"
+    assert "<script>" not in summary.text and "&lt;script&gt;" in summary.text
+
+
+def test_sitemap_and_robots(client, world, varied):
+    sitemap = client.get(reverse("sitemap")).content.decode()
+    for written_input in varied.values():
+        assert f"/contributions/{written_input.slug}/" in sitemap
+    assert f"/iscms/{world.lead.slug}/" in sitemap
+    assert "/objectives/1/" in sitemap and "/regions/EUR/" in sitemap
+    robots = client.get("/robots.txt")
+    assert robots["Content-Type"].startswith("text/plain")
+    text = robots.content.decode()
+    assert "Disallow: /my/" in text and "Sitemap: http://testserver/sitemap.xml" in text
+
+
+def test_the_language_switcher_keeps_the_current_page(client, varied):
+    page = reverse("submissions:contribution-list") + "?region=EUR"
+    response = client.post(reverse("set_language"), {"language": "fr", "next": page})
+    assert response.status_code == 302 and response["Location"] == page
+    body = client.get(page).content.decode()
+    assert '<html lang="fr">' in body
+    assert "Contributions" in body
+    response = client.post(reverse("set_language"), {"language": "es", "next": page})
+    assert '<html lang="es">' in client.get(response["Location"]).content.decode()
+
+
+def test_query_counts_of_public_pages_do_not_grow_with_contributions(
+    client, world, make_input, count_queries
+):
+    both = [world.reviews.amr, world.reviews.eur]
+    first = make_input("First", partners=[world.partner], targets=both)
+    make_input("Second")
+    urls = {**_public_urls(world), "detail": first.get_public_url()}
+    urls["filtered"] = urls["list"] + f"?objective=1&region=AMR&kind={world.lead.kind}"
+    urls["regions"] = reverse("submissions:region-list")
+    urls["open-data"] = reverse("submissions:open-data")
+    urls["home"] = reverse("home")
+    at_two = {name: count_queries(client, url) for name, url in urls.items()}
+    for n in range(28):
+        make_input(
+            f"Input {n}",
+            partners=[world.partner] if n % 2 else [],
+            targets=both if n % 2 else [world.reviews.amr],
+        )
+    ISCMFactory.create_batch(3)
+    assert WrittenInput.objects.published().count() == 30
+    at_thirty = {name: count_queries(client, url) for name, url in urls.items()}
+    assert at_thirty == at_two
+    # The list: session-less anonymous request; the newest event id (cache key); 10
+    # facet counts (+1, ISCMs count leads and partners); the total; the page's ids;
+    # the page's inputs with partners and regions (4); labels of 6 reference facets.
+    assert at_two["list"] <= 25, at_two
+    assert max(at_two.values()) <= 28, at_two
