@@ -1,4 +1,7 @@
+from django.conf import settings
+from django.http import HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 
 from submissions.models import ReviewCycle
@@ -21,3 +24,14 @@ def home(request):
         "iscm_portal/home.html",
         {"cycle": cycle, "reviews": reviews, "today": today},
     )
+
+
+# Signed-in areas and actions are of no use to crawlers; everything public is listed
+# in the sitemap.
+ROBOTS_DISALLOW = ("/my/", "/review/", "/accounts/", "/admin/", "/i18n/", "/attachments/")
+
+
+def robots_txt(request):
+    lines = ["User-agent: *", *(f"Disallow: {path}" for path in ROBOTS_DISALLOW)]
+    lines.append(f"Sitemap: {settings.SITE_URL}{reverse('sitemap')}")
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
