@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: run test install lint format system-check clean
+.PHONY: run test install lint format system-check messages update-messages clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,14 +18,30 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	@touch $(STAMP)
 
-install: $(STAMP) system-check
+install: $(STAMP) system-check messages
 
 # WeasyPrint (the PDF renderer) needs Pango from the operating system.
 system-check: $(STAMP)
 	@$(BIN)/python -c 'import weasyprint' 2>/dev/null || { \
 	  echo "WeasyPrint cannot load the system libraries it needs. On Debian/Ubuntu run:"; \
-	  echo "  sudo apt-get install -y libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-core fonts-noto-cjk"; \
+	  echo "  sudo apt-get install -y libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-core fonts-noto-cjk gettext"; \
 	  exit 1; }
+
+# The interface translations (locale/*/LC_MESSAGES/django.po) compiled to .mo files,
+# which git does not hold. compilemessages needs GNU gettext's msgfmt.
+messages: $(STAMP)
+	@command -v msgfmt >/dev/null || { \
+	  echo "Compiling the translations needs GNU gettext. On Debian/Ubuntu run:"; \
+	  echo "  sudo apt-get install -y gettext"; exit 1; }
+	@DEBUG=1 SECRET_KEY=compilemessages $(BIN)/python manage.py compilemessages \
+	  --ignore=.venv --ignore=var -v0
+
+# After changing interface strings: refresh the catalogues, then translate every new
+# entry (tests/test_translations.py fails on an empty or fuzzy one).
+update-messages: $(STAMP)
+	@DEBUG=1 SECRET_KEY=makemessages $(BIN)/python manage.py makemessages -l fr -l es \
+	  --ignore=.venv --ignore='static/vendor/*' --ignore=tests --ignore=bench \
+	  --ignore='*.egg-info' --ignore=var --no-obsolete
 
 var/secret_key:
 	@mkdir -p var
@@ -38,6 +54,7 @@ run: install var/secret_key
 	$(BIN)/python manage.py migrate --noinput; \
 	$(BIN)/python manage.py load_reference_data; \
 	$(BIN)/python manage.py load_demo_data; \
+	$(BIN)/python manage.py rebuild_search_index; \
 	$(BIN)/python manage.py db_worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	echo "Portal: http://$(HOST):$(PORT)/  (task worker pid $$worker; Ctrl-C stops both)"; \
