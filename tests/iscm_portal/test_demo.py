@@ -100,3 +100,42 @@ def test_demo_example_dates_are_renewed_once_they_have_passed(demo):
     load_demo_data(today=later)
     reviews = RegionalReview.objects.filter(cycle__slug="2028-2029")
     assert all(r.status_on(later) == "open" for r in reviews)
+
+
+def test_a_visitor_finds_and_reuses_the_demo_published_joint_input(demo, client):
+    """Issue 6's "done when", through the pages a visitor uses."""
+    import csv
+    import io
+    import json
+
+    from django.urls import reverse
+    from pypdf import PdfReader
+
+    slug = "demo-rcm-cmc-joint-published"
+    contributions = reverse("submissions:contribution-list")
+    found = client.get(contributions, {"q": "hurricane"}).context["results"]
+    assert [i.slug for i in found.inputs] == [slug]
+    assert "<mark>hurricane</mark>" in found.snippets[found.inputs[0].pk]
+    narrowed = client.get(contributions, {"q": "hurricane", "objective": "5", "region": "ECLAC"})
+    assert [i.slug for i in narrowed.context["results"].inputs] == [slug]
+    page = client.get(reverse("submissions:contribution-detail", args=[slug]))
+    body = page.content.decode()
+    assert 'href="/objectives/5/"' in body and 'href="/iscms/cmc/"' in body
+    pdf = client.get(reverse("submissions:contribution-pdf", args=[slug]))
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "labour mobility" in " ".join(text.split())
+    assert "Temporary labour mobility schemes" in client.get("/objectives/5/").content.decode()
+    assert slug in client.get("/iscms/cmc/").content.decode()
+    for language, word in (("fr", "Télécharger le PDF"), ("es", "Descargar el PDF")):
+        switched = client.post(
+            reverse("set_language"), {"language": language, "next": page.request["PATH_INFO"]}
+        )
+        assert word in client.get(switched["Location"]).content.decode()
+    data = json.loads(b"".join(client.get("/open-data/contributions.json").streaming_content))
+    assert slug in {r["slug"] for r in data["contributions"]}
+    rows = csv.DictReader(
+        io.StringIO(
+            b"".join(client.get("/open-data/contributions.csv").streaming_content).decode()
+        )
+    )
+    assert slug in {r["slug"] for r in rows}

@@ -118,6 +118,10 @@ def test_demo_inputs_exist_in_their_states_and_load_idempotently(demo, settings)
     arabic = WrittenInput.objects.get(slug="demo-arcp-arabic-draft")
     assert (arabic.status, arabic.language, arabic.direction) == ("draft", "ar", "rtl")
 
+    published = WrittenInput.objects.get(slug="demo-rcm-cmc-joint-published")
+    assert published.status == "published" and published.is_joint
+    assert published.published_version == 1 and "hurricane" in published.search_document
+
     settings.DEBUG = True
     load_demo_data(today=timezone.localdate())
-    assert WrittenInput.objects.count() == 6
+    assert WrittenInput.objects.count() == 7
