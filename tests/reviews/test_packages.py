@@ -252,6 +252,28 @@ def test_seed_bench_seeds_accepted_inputs_a_package_can_hold(reference_data, set
         call_command("seed_bench", "--inputs", "1", stdout=StringIO())
 
 
+def test_seed_bench_publish_seeds_searchable_published_inputs(reference_data, settings, client):
+    settings.DEBUG = True
+    from django.utils import timezone
+
+    from iscm_portal.demo import load_demo_data
+    from submissions.models import WrittenInput
+
+    load_demo_data(today=timezone.localdate())
+    call_command("seed_bench", "--publish", "--inputs", "20", stdout=StringIO())
+    seeded = WrittenInput.objects.filter(created_by__email="bench@example.invalid")
+    assert seeded.count() == 20
+    assert {i.status for i in seeded} == {"published"}
+    assert all(i.published_at and i.published_version == 1 for i in seeded)
+    assert seeded.filter(partner_iscms__isnull=False).distinct().count() == 5
+    results = client.get(reverse("submissions:contribution-list"), {"q": "marker17"})
+    assert [i.title for i in results.context["results"].inputs] == [
+        i.title for i in seeded if "marker17" in i.search_document
+    ]
+    page = client.get(seeded.first().get_public_url())
+    assert page.status_code == 200
+
+
 def test_package_has_bookmarks_for_every_input_and_section(world, compiler):
     _accepted(world, "Bookmarked input")
     package, _ = packages.request_compile(world.reviews.amr, by=compiler, enqueue=False)
