@@ -60,9 +60,17 @@ run: install var/secret_key
 	echo "Portal: http://$(HOST):$(PORT)/  (task worker pid $$worker; Ctrl-C stops both)"; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+# axe-core for the accessibility checks of the browser tests (tests/e2e). Without npm
+# the browser tests are skipped with a message; CI installs it.
+NODE_STAMP := node_modules/.installed
+$(NODE_STAMP): package.json package-lock.json
+	@if command -v npm >/dev/null; then \
+	  npm ci --no-audit --no-fund --silent && touch $@; \
+	else echo "npm not found: the browser tests will be skipped (apt-get install -y npm)."; fi
+
 # The whole suite. pytest's exit code 5 ("no tests collected") is a failure here, so
 # a broken collection can never pass for a green run.
-test: install
+test: install $(NODE_STAMP)
 	@export SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 	  SITE_URL="$${SITE_URL:-http://testserver}"; \
 	$(BIN)/pytest $(PYTEST_ARGS); status=$$?; \
@@ -78,4 +86,4 @@ format: install
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) var/staticfiles
+	rm -rf $(VENV) var/staticfiles node_modules

@@ -40,7 +40,8 @@ ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:
 PAGES = {
     "list": "/contributions/",
     "filtered": "/contributions/?objective=5&region=ECA",
-    "search": "/contributions/?q=marker17",
+    "search": "/contributions/?q=marker17",  # a rare word: 1 % of the inputs
+    "search-common": "/contributions/?q=migrants",  # a common one: a full page at any size
     "contribution": None,  # /contributions/<slug>/ of a seeded input, found per database
     "trivial": "/robots.txt",
 }

@@ -54,11 +54,13 @@ def _cached(key_parts: dict, compute):
 
 
 def _through_counts(relation: str, column: str, selection) -> dict:
+    # A plain COUNT is right: each through table holds an (input, value) pair once, and
+    # an input targets one review per region (one cycle), so no input counts twice.
     through = getattr(WrittenInput, relation).through
     rows = (
         through.objects.filter(writteninput__in=selection.values("pk"))
         .values(column)
-        .annotate(n=Count("writteninput", distinct=True))
+        .annotate(n=Count("pk"))
         .order_by()
     )
     return {row[column]: row["n"] for row in rows}
@@ -90,11 +92,12 @@ def _kind_counts(selection) -> dict:
     return selection.order_by().aggregate(**aggregates)
 
 
-def _objective_counts(column: str, selection) -> dict:
+def _objective_counts(column: str, selection, *, distinct: bool) -> dict:
+    # One response per (input, objective); several objectives share a round table.
     rows = (
         ObjectiveResponse.objects.filter(input__in=selection.values("pk"))
         .values(column)
-        .annotate(n=Count("input", distinct=True))
+        .annotate(n=Count("input", distinct=distinct))
         .order_by()
     )
     return {row[column]: row["n"] for row in rows}
@@ -113,8 +116,8 @@ COUNTERS = {
     "region": lambda s: _through_counts("target_reviews", "regionalreview__region", s),
     "iscm": _iscm_counts,
     "kind": _kind_counts,
-    "objective": lambda s: _objective_counts("objective", s),
-    "round_table": lambda s: _objective_counts("objective__round_table", s),
+    "objective": lambda s: _objective_counts("objective", s, distinct=False),
+    "round_table": lambda s: _objective_counts("objective__round_table", s, distinct=True),
     "principle": lambda s: _through_counts("principles", "guidingprinciple", s),
     "format": lambda s: _through_counts("formats", "contributionformat", s),
     "language": lambda s: _column_counts("language", s),
