@@ -2,7 +2,8 @@
 server, with axe-core checking every page a journey visits.
 
 They run in `make test` when chromium (and axe-core, from `npm ci`) are present and are
-skipped with a message when not; `.ci/run` installs both, so CI always runs them. A
+skipped with a message when not; `.ci/run` installs both and sets
+REQUIRE_BROWSER_TESTS, which turns a missing one into a failure. A
 failing test leaves a screenshot in test-results/ (git ignores it).
 """
 
@@ -46,6 +47,8 @@ def pytest_collection_modifyitems(config, items):
     reason = _missing()
     if reason is None:
         return
+    if os.environ.get("REQUIRE_BROWSER_TESTS"):  # CI: never a silent skip
+        raise pytest.UsageError(f"browser tests required but cannot run: {reason}")
     here = Path(__file__).parent
     for item in items:
         if here in Path(item.fspath).parents:
@@ -110,8 +113,31 @@ def axe_violations(page) -> list[dict]:
     return [v for v in result if v["impact"] in BLOCKING_IMPACTS]
 
 
+def inline_scripts(page) -> list[str]:
+    """Script the page carries inline (elements without src, event-handler attributes,
+    javascript: links): none allowed, so a Content-Security-Policy can forbid it."""
+    return page.evaluate(
+        r"""() => {
+            const found = [];
+            for (const s of document.querySelectorAll("script:not([src])")) {
+                if (s.type !== "application/json") found.push(s.outerHTML.slice(0, 80));
+            }
+            for (const el of document.querySelectorAll("*")) {
+                for (const a of el.attributes) {
+                    if (a.name.startsWith("on")) found.push(`${el.tagName} ${a.name}`);
+                    if (/^\s*javascript:/i.test(a.value)) found.push(`${el.tagName} ${a.name}`);
+                }
+            }
+            return found;
+        }"""
+    )
+
+
 def assert_accessible(page, label: str = "") -> None:
-    """No serious or critical axe-core violation; the message lists them."""
+    """No serious or critical axe-core violation (the message lists them), and no
+    inline script."""
+    scripts = inline_scripts(page)
+    assert not scripts, f"inline script on {label or page.url}: {scripts}"
     violations = axe_violations(page)
     if violations:
         lines = [f"{v['impact']}: {v['id']} — {v['help']} at {v['nodes']}" for v in violations]

@@ -477,7 +477,13 @@ def test_query_counts_of_public_pages_do_not_grow_with_contributions(
     both = [world.reviews.amr, world.reviews.eur]
     first = make_input("First", partners=[world.partner], targets=both)
     make_input("Second")
-    urls = {**_public_urls(world), "detail": first.get_public_url()}
+    urls = {
+        **_public_urls(world),
+        "detail": first.get_public_url(),
+        "pdf": reverse("submissions:contribution-pdf", args=[first.slug]),
+        "objectives": reverse("submissions:objective-list"),
+        "iscms": reverse("submissions:iscm-list"),
+    }
     urls["filtered"] = urls["list"] + f"?objective=1&region=AMR&kind={world.lead.kind}"
     urls["regions"] = reverse("submissions:region-list")
     urls["open-data"] = reverse("submissions:open-data")

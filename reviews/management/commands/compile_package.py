@@ -8,20 +8,41 @@ from submissions.models import RegionalReview
 
 
 class Command(BaseCommand):
-    help = "Compile a regional review's package now (no worker), print path, pages and seconds."
+    help = (
+        "Compile a regional review's package now (no worker), print path, pages and seconds; "
+        "with --enqueue, queue it for the task worker and print the package id."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--cycle", required=True, help="review cycle slug, e.g. 2028-2029")
         parser.add_argument("--region", required=True, help="region code, e.g. ECLAC")
         parser.add_argument("--output", help="also copy the PDF to this file")
+        parser.add_argument(
+            "--enqueue",
+            action="store_true",
+            help="only ask for the compile, as the package page does (a task for "
+            "`manage.py db_worker`), and print the package id; compiles nothing here",
+        )
 
-    def handle(self, *args, cycle, region, output=None, **options):
+    def handle(self, *args, cycle, region, output=None, enqueue=False, **options):
         try:
             review = RegionalReview.objects.get(cycle__slug=cycle, region__code=region.upper())
         except RegionalReview.DoesNotExist:
             raise CommandError(
                 f"No regional review for cycle {cycle!r} and region {region!r}."
             ) from None
+        if enqueue:
+            if output:
+                raise CommandError("--output needs the compile to run here: drop --enqueue.")
+            # request_compile enqueues the task when its transaction commits.
+            package, created = request_compile(review)
+            # First line: the id alone, for scripts.
+            note = "queued" if created else f"{package.status}, unchanged: not queued again"
+            self.stdout.write(
+                f"{package.pk}\nversion {package.number}, "
+                f"{package.input_versions.count()} inputs ({note})"
+            )
+            return
         started = time.perf_counter()
         package, created = request_compile(review, enqueue=False)
         if created:
