@@ -40,12 +40,15 @@ def generation() -> int:
     return ReviewEvent.objects.aggregate(last=Max("pk"))["last"] or 0
 
 
+def _digest(key_parts: dict) -> str:
+    return hashlib.sha256(json.dumps(key_parts, sort_keys=True).encode()).hexdigest()
+
+
 def _cached(key_parts: dict, compute):
     seconds = settings.PUBLIC_CACHE_SECONDS
     if seconds <= 0:
         return compute()
-    digest = hashlib.sha256(json.dumps(key_parts, sort_keys=True).encode()).hexdigest()
-    key = f"public:{digest}"
+    key = f"public:{_digest(key_parts)}"
     value = cache.get(key)
     if value is None:
         value = compute()
@@ -134,6 +137,9 @@ class Results:
     snippets: dict = field(default_factory=dict)  # input id → SafeString
     sort: str = NEWEST
     query: str = ""
+    # Names this selection at this generation: the template caches the facet panel
+    # under it (with the interface language), so a warm page skips the label queries.
+    key: str = ""
 
     @property
     def total(self) -> int:
@@ -195,6 +201,7 @@ def browse(params, *, page_number=None) -> Results:
         snippets={int(k): _safe(v) for k, v in found["snippets"].items()},
         sort=sort,
         query=query,
+        key=_digest({**key, "what": "facet panel"}),
     )
 
 

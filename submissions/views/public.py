@@ -1,6 +1,7 @@
 """Pages anyone may read, signed in or not. Only published inputs appear here: every
 query starts from `WrittenInput.objects.published()` (through `browse.public_inputs`)."""
 
+from functools import partial
 from itertools import groupby
 
 from django.conf import settings
@@ -152,7 +153,13 @@ def contribution_list(request):
     return render(
         request,
         "submissions/contribution_list.html",
-        {"results": results, "facets": browse.facets(results), "form": results.filterset.form},
+        {
+            "results": results,
+            # Called by the template only when its cached facet panel is missing.
+            "facets": partial(browse.facets, results),
+            "form": results.filterset.form,
+            "cache_seconds": settings.PUBLIC_CACHE_SECONDS,
+        },
     )
 
 
