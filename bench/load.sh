@@ -133,7 +133,7 @@ export DATABASE_URL="$DB_URL" MEDIA_ROOT="$WORKDIR/media" STATIC_ROOT="$WORKDIR/
 export LOG_LEVEL=WARNING DJANGO_SETTINGS_MODULE=iscm_portal.settings
 unset PUBLIC_CACHE_SECONDS TASKS_BACKEND DEBUG
 # Production settings for everything but the demo loader (which refuses with DEBUG off).
-PROD=(env DEBUG=0 SITE_URL="$BASE" ALLOWED_HOSTS=127.0.0.1)
+PROD=(env DEBUG=0 SITE_URL="$BASE" ALLOWED_HOSTS=127.0.0.1 SECURE_SSL_REDIRECT=0) # plain http here
 manage() { (cd "$ROOT" && "$PY" manage.py "$@"); }
 
 say "database $DB; inputs $INPUTS; wrk -t$THREADS -c$CONNECTIONS -d$DURATION per page"

@@ -251,7 +251,13 @@ def main() -> None:
     }
     base_env.pop("PUBLIC_CACHE_SECONDS", None)
     # Production settings: hashed static names from collectstatic, served by WhiteNoise.
-    serve_env = {**base_env, "DEBUG": "0", "ALLOWED_HOSTS": "127.0.0.1"}
+    # Plain http on 127.0.0.1: no redirect to https (production settings otherwise).
+    serve_env = {
+        **base_env,
+        "DEBUG": "0",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0",
+    }
     manage = [sys.executable, str(ROOT / "manage.py")]
 
     def run(env, *command):

@@ -44,6 +44,9 @@ class RegionalPackage(models.Model):
     queued_at = models.DateTimeField(_("queued"), auto_now_add=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # Written every few seconds by the compiling worker (reviews/packages.py): a running
+    # package whose heartbeat stops is one whose worker died.
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("regional package")

@@ -4,18 +4,27 @@ accepted versions, compiled into one PDF in the background.
 A compiler asks (`request_compile`); the request answers at once with a queued package
 and a django-tasks task compiles it (`compile_package`), recording its stage and
 progress on the row so the page can show them. A done package never changes.
+
+A worker can die mid-compile (killed, out of memory, machine lost). While it compiles,
+a heartbeat thread writes `heartbeat_at` every PACKAGE_HEARTBEAT_SECONDS;
+`fail_stale_packages` marks a running package whose heartbeat is older than
+PACKAGE_COMPILE_TIMEOUT as failed (the compiler can try again), and a compile that
+finishes after being given up on does not mark it done: its file is deleted.
 """
 
+import datetime
 import hashlib
 import io
 import logging
+import threading
 import uuid
 from collections import Counter
 from functools import partial
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -61,6 +70,7 @@ def request_compile(review: RegionalReview, *, by=None, enqueue: bool = True):
     returns it with created=False and changes nothing; otherwise creates version n+1,
     queued, with the accepted input versions, and after commit enqueues the task.
     """
+    fail_stale_packages()  # a compile whose worker died must not block a new one
     with transaction.atomic():
         RegionalReview.objects.select_for_update().get(pk=review.pk)
         versions = accepted_versions(review)
@@ -96,6 +106,7 @@ def retry_compile(package: RegionalPackage) -> RegionalPackage:
         percent=0,
         stage=_("Waiting for a worker"),
         started_at=None,
+        heartbeat_at=None,
         finished_at=None,
     )
     if reset:
@@ -115,23 +126,79 @@ def _enqueue_after_commit(package):
 
 
 def _progress(package, stage, percent, **fields):
-    RegionalPackage.objects.filter(pk=package.pk).update(stage=stage, percent=percent, **fields)
+    RegionalPackage.objects.filter(pk=package.pk).update(
+        stage=stage, percent=percent, heartbeat_at=timezone.now(), **fields
+    )
+
+
+class _Heartbeat(threading.Thread):
+    """Writes the package's `heartbeat_at` every `every` seconds until stopped: the
+    layout is one long WeasyPrint call that reports nothing on its own."""
+
+    def __init__(self, package_pk: int, every: float):
+        super().__init__(name=f"package-{package_pk}-heartbeat", daemon=True)
+        self.package_pk = package_pk
+        self.every = every
+        self.stopped = threading.Event()
+
+    def run(self):
+        try:
+            while not self.stopped.wait(self.every):
+                RegionalPackage.objects.filter(
+                    pk=self.package_pk, status=RegionalPackage.Status.RUNNING
+                ).update(heartbeat_at=timezone.now())
+        except Exception:  # a missed beat only risks a false "stalled"; never crash
+            logger.exception("Heartbeat of package %s failed", self.package_pk)
+        finally:
+            connection.close()  # this thread's own connection
+
+    def stop(self):
+        self.stopped.set()
+        self.join()
+
+
+def fail_stale_packages(now: datetime.datetime | None = None) -> int:
+    """Mark running packages whose worker shows no sign of life as failed.
+
+    Side effects: one conditional UPDATE (running and heartbeat older than
+    PACKAGE_COMPILE_TIMEOUT → failed, with a message saying so). Returns how many.
+    """
+    now = now or timezone.now()
+    timeout = settings.PACKAGE_COMPILE_TIMEOUT
+    minutes = max(1, round(timeout / 60))
+    return RegionalPackage.objects.filter(
+        status=RegionalPackage.Status.RUNNING,
+        heartbeat_at__lt=now - datetime.timedelta(seconds=timeout),
+    ).update(
+        status=RegionalPackage.Status.FAILED,
+        error=_(
+            "The worker stopped during the compile: no sign of life for %(minutes)s "
+            "minutes. Nothing was published; try again."
+        )
+        % {"minutes": minutes},
+        finished_at=now,
+    )
 
 
 def compile_package(package_pk: int) -> RegionalPackage:
     """Render one queued package and store it.
 
     Side effects: claims the package with a conditional UPDATE (queued → running; if 0
-    rows change another worker has it, and this call does nothing); records stage and
-    percent as it goes; stores the PDF through Django's storage API under a random
-    name with its sha256, page count and size; marks it done. Any error marks it
-    failed with the error text (the compiler can retry); nothing half-written is kept.
+    rows change another worker has it, and this call does nothing); beats a heartbeat
+    and records stage and percent as it goes; renders the input versions the package
+    was created with (later versions of an input wait for the next package); stores the
+    PDF through Django's storage API under a random name with its sha256, page count
+    and size; marks it done, unless it was given up on meanwhile (then the file is
+    deleted). Any error marks it failed with the error text (the compiler can retry);
+    nothing half-written is kept.
     """
+    now = timezone.now()
     claimed = RegionalPackage.objects.filter(
         pk=package_pk, status=RegionalPackage.Status.QUEUED
     ).update(
         status=RegionalPackage.Status.RUNNING,
-        started_at=timezone.now(),
+        started_at=now,
+        heartbeat_at=now,
         stage=_("Preparing the contents"),
         percent=5,
     )
@@ -141,6 +208,8 @@ def compile_package(package_pk: int) -> RegionalPackage:
     if not claimed:
         return package
     name = None
+    heartbeat = _Heartbeat(package.pk, settings.PACKAGE_HEARTBEAT_SECONDS)
+    heartbeat.start()
     try:
         context = package_context(package)
         html = render_to_string("pdf/package.html", context)
@@ -152,7 +221,9 @@ def compile_package(package_pk: int) -> RegionalPackage:
         name = default_storage.save(
             f"packages/{package.review_id}/{uuid.uuid4().hex}.pdf", ContentFile(pdf)
         )
-        RegionalPackage.objects.filter(pk=package.pk).update(
+        finished = RegionalPackage.objects.filter(
+            pk=package.pk, status=RegionalPackage.Status.RUNNING
+        ).update(
             status=RegionalPackage.Status.DONE,
             file=name,
             sha256=hashlib.sha256(pdf).hexdigest(),
@@ -162,15 +233,22 @@ def compile_package(package_pk: int) -> RegionalPackage:
             percent=100,
             finished_at=timezone.now(),
         )
+        if not finished:  # given up on as stalled meanwhile: keep nothing
+            logger.warning("Package %s finished after being marked failed", package.pk)
+            default_storage.delete(name)
     except Exception as error:
         logger.exception("Package %s failed", package.pk)
         if name:
             default_storage.delete(name)
-        RegionalPackage.objects.filter(pk=package.pk).update(
+        RegionalPackage.objects.filter(
+            pk=package.pk, status=RegionalPackage.Status.RUNNING
+        ).update(
             status=RegionalPackage.Status.FAILED,
             error=f"{type(error).__name__}: {error}"[:2000],
             finished_at=timezone.now(),
         )
+    finally:
+        heartbeat.stop()
     package.refresh_from_db()
     return package
 

@@ -6,6 +6,7 @@ the ones that need written inputs.
 
 import pytest
 from django.db import connection
+from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
@@ -13,6 +14,21 @@ from submissions.reference_data import load_reference_data
 from submissions.roles import sync_role_groups
 
 from . import factories
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _plain_http():
+    """Tests speak plain http (the test client, the live server chromium talks to): no
+    redirect to https, no HSTS, no secure-only cookies. Session-wide, because the live
+    server builds its middleware once, before any test's own settings; the production
+    values are checked by tests/test_security.py."""
+    with override_settings(
+        SECURE_SSL_REDIRECT=False,
+        SESSION_COOKIE_SECURE=False,
+        CSRF_COOKIE_SECURE=False,
+        SECURE_HSTS_SECONDS=0,
+    ):
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -29,6 +45,8 @@ def _test_settings(settings, tmp_path):
     # Event ids repeat across rolled-back tests on SQLite, so cached public results
     # could outlive a test; tests/submissions/test_browse.py turns caching on.
     settings.PUBLIC_CACHE_SECONDS = 0
+    # Sign-in throttling is on only where a test turns it on (tests/test_security.py).
+    settings.AXES_ENABLED = False
     # A request in French leaves French active in this thread (LocaleMiddleware does
     # not undo it); every test starts in English.
     translation.activate("en")

@@ -35,6 +35,9 @@ def _package(request, pk):
 
 @login_required
 def package_list(request):
+    # A compile whose worker died is shown as failed (retryable), never "running"
+    # forever: one conditional UPDATE, a no-op when every worker is alive.
+    packages.fail_stale_packages()
     reviews = list(
         _compiler_reviews(request.user)
         .select_related("region", "cycle")
@@ -69,6 +72,7 @@ def package_compile(request, review_pk):
 
 @login_required
 def package_detail(request, pk):
+    packages.fail_stale_packages()  # as on the list
     package = _package(request, pk)
     return render(
         request,
@@ -79,7 +83,7 @@ def package_detail(request, pk):
                 "input__lead_iscm__acronym"
             ),
             "changes": packages.changes_since_previous(package),
-            # The page reloads itself while the package is compiling (no script needed).
+            # static/js/package-status.js asks again while the package is compiling.
             "refresh_seconds": 3 if package.in_progress else None,
         },
     )

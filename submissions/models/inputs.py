@@ -160,11 +160,20 @@ class WrittenInput(models.Model):
     lead_iscm = models.ForeignKey(
         ISCM, on_delete=models.PROTECT, related_name="led_inputs", verbose_name=_("lead ISCM")
     )
+    # Explicit link tables only to PROTECT the other side: an ISCM that partners an
+    # input, or a review an input targets, cannot be deleted (and silently dropped).
     partner_iscms = models.ManyToManyField(
-        ISCM, blank=True, related_name="partner_inputs", verbose_name=_("partner ISCMs")
+        ISCM,
+        blank=True,
+        through="InputPartner",
+        related_name="partner_inputs",
+        verbose_name=_("partner ISCMs"),
     )
     target_reviews = models.ManyToManyField(
-        RegionalReview, related_name="inputs", verbose_name=_("target regional reviews")
+        RegionalReview,
+        through="InputTarget",
+        related_name="inputs",
+        verbose_name=_("target regional reviews"),
     )
     title = models.CharField(_("title"), max_length=255)
     language = models.CharField(
@@ -287,6 +296,35 @@ class WrittenInput(models.Model):
         if self.deadline_extension and self.deadline_extension > review.deadline:
             return self.deadline_extension
         return review.deadline
+
+
+class InputPartner(models.Model):
+    """A partner ISCM of a joint input (the table Django made for `partner_iscms`)."""
+
+    writteninput = models.ForeignKey(WrittenInput, on_delete=models.CASCADE)
+    iscm = models.ForeignKey(ISCM, on_delete=models.PROTECT)
+
+    class Meta:
+        db_table = "submissions_writteninput_partner_iscms"
+        unique_together = [("writteninput", "iscm")]
+
+    def __str__(self):
+        return f"{self.iscm} in {self.writteninput}"
+
+
+class InputTarget(models.Model):
+    """A regional review an input is sent to (the table Django made for
+    `target_reviews`)."""
+
+    writteninput = models.ForeignKey(WrittenInput, on_delete=models.CASCADE)
+    regionalreview = models.ForeignKey(RegionalReview, on_delete=models.PROTECT)
+
+    class Meta:
+        db_table = "submissions_writteninput_target_reviews"
+        unique_together = [("writteninput", "regionalreview")]
+
+    def __str__(self):
+        return f"{self.writteninput} → {self.regionalreview}"
 
 
 class SectionResponse(models.Model):

@@ -14,10 +14,6 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-# Playwright's sync API runs an event loop in this thread; Django refuses ORM calls in
-# such a thread unless told it is safe. It is: the loop only waits on the browser.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_FLAGS = [
@@ -53,6 +49,20 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if here in Path(item.fspath).parents:
             item.add_marker(pytest.mark.skip(reason=f"browser tests skipped: {reason}"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _orm_beside_the_browser():
+    # Playwright's sync API runs an event loop in this thread; Django refuses ORM calls
+    # in such a thread unless told it is safe. It is: the loop only waits on the
+    # browser. Only while browser tests run (tests of deploy settings strip it too).
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture(scope="session")

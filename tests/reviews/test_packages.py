@@ -13,22 +13,11 @@ from pypdf import PdfReader
 from reviews import packages
 from reviews.models import RegionalPackage
 from submissions import workflow
-from submissions.roles import sync_role_groups
 
-from ..factories import ReviewerAssignmentFactory, UserFactory
 from ..submissions.conftest import fill
 from .test_review_pages import _submitted
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def compiler(world):
-    user = ReviewerAssignmentFactory(
-        region=world.regions.amr, role="compiler", user=UserFactory(full_name="Cora Compiler")
-    ).user
-    sync_role_groups(user)
-    return user
 
 
 def _accepted(world, title):
