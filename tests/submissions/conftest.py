@@ -163,7 +163,8 @@ STATES = (
 @pytest.fixture
 def make_input(world):
     """make_input(title, state="published", …): an input driven through the real
-    workflow to `state` (one of STATES; "unpublished" is published then taken off)."""
+    workflow to `state` (one of STATES; "unpublished" is published then taken off).
+    `attachments`: (title, uploaded file) pairs added while it is a draft."""
     from django.utils import timezone
 
     from submissions import workflow
@@ -180,6 +181,7 @@ def make_input(world):
         objectives=None,
         principles=(),
         formats=(),
+        attachments=(),
     ):
         lead = lead or world.lead
         secretariat = world.lead_user if lead == world.lead else world.partner_user
@@ -208,6 +210,8 @@ def make_input(world):
             by=secretariat,
             expected_version=written_input.version,
         )
+        for title, upload in attachments:
+            editing.add_attachment(written_input, upload, title=title, by=secretariat)
         if state == "draft":
             return written_input
         today = timezone.localdate()

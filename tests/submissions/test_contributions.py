@@ -344,6 +344,22 @@ def test_attachments_of_the_published_version_are_downloadable(client, world, ma
     assert client.get(url).status_code == 404  # not published
 
 
+def test_the_published_version_attachments_download_as_attachments(client, make_input):
+    from ..sample_files import make_pdf
+
+    data = make_pdf()
+    written_input = make_input("With annex", attachments=[("Annex", _upload("a.pdf", data))])
+    page = client.get(written_input.get_public_url()).content.decode()
+    attachment = written_input.attachments.get()
+    url = reverse("submissions:contribution-attachment", args=[written_input.slug, attachment.pk])
+    assert f'href="{url}"' in page
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(response.streaming_content) == data
+
+
 def _upload(name, data):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
