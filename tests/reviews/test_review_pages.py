@@ -192,7 +192,11 @@ def test_publish_page_refuses_without_consent(client, world):
     workflow.accept_input(written_input, by=world.reviewer)
     client.force_login(world.reviewer)
     response = _decide(client, written_input, "publish")
-    assert "not consented" in response.content.decode()
+    body = response.content.decode()
+    assert "not consented" in body
+    # Announced to screen readers (templates/bootstrap5/errors.html).
+    alert = body[body.index('role="alert"') :]
+    assert alert.index("not consented") < alert.index("</div>")
     assert WrittenInput.objects.get(pk=written_input.pk).status == "accepted"
 
 
