@@ -353,7 +353,18 @@ def overview(request):
                     ],
                 )
             )
-    return render(request, "reviews/overview.html", {"cycle": cycle, "rows": rows})
+    # Only who may extend an input sees its title and the link (a reviewer of its
+    # region); other staff see where each ISCM stands, not other regions' drafts.
+    extendable = (
+        set(WrittenInput.objects.extendable_by(request.user).values_list("pk", flat=True))
+        if cycle is not None
+        else set()
+    )
+    return render(
+        request,
+        "reviews/overview.html",
+        {"cycle": cycle, "rows": rows, "extendable": extendable},
+    )
 
 
 @login_required

@@ -353,7 +353,9 @@ def input_submit(request, pk):
 
 @login_required
 def input_withdraw(request, pk):
-    written_input = _secretariat_input(request, pk)
+    # Withdrawing is the lead secretariat's alone: partners get a 404, as for any page
+    # that is not theirs (the input page tells them who may withdraw).
+    written_input = _secretariat_input(request, pk, WrittenInput.objects.led_by(request.user))
     form = WithdrawForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -48,7 +48,7 @@ def _counts(client, world, written_input, count_queries):
     """Measured while changes are requested, so every secretariat page is open."""
     workflow.request_changes(written_input, by=world.reviewer, message="Measure.")
     counts = {}
-    client.force_login(world.partner_user)
+    client.force_login(world.lead_user)  # the lead: the withdraw page is theirs alone
     for name in SECRETARIAT_PAGES:
         counts[name] = count_queries(client, reverse(name, args=[written_input.pk]))
     client.force_login(world.reviewer)

@@ -282,6 +282,18 @@ def test_overview_shows_where_each_iscm_stands(client, world):
     assert afr[world.other] is None
 
 
+def test_overview_shows_draft_titles_only_to_who_may_extend_them(client, world, joint_input):
+    extension = reverse("reviews:extension", args=[joint_input.pk])
+    client.force_login(world.reviewer)  # reviews AMR, which the draft targets
+    body = client.get(reverse("reviews:overview")).content.decode()
+    assert joint_input.title in body and extension in body
+    for persona in ("other_reviewer", "admin"):
+        client.force_login(getattr(world, persona))
+        body = client.get(reverse("reviews:overview")).content.decode()
+        assert "Draft" in body  # where the ISCM stands, still
+        assert joint_input.title not in body and extension not in body
+
+
 def test_overview_query_count_does_not_grow(
     client, world, count_queries, django_assert_max_num_queries
 ):

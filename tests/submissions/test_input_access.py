@@ -77,7 +77,6 @@ SECRETARIAT_PAGES = [
     "submissions:input-edit",
     "submissions:input-details",
     "submissions:input-preview",
-    "submissions:input-withdraw",
 ]
 
 
@@ -99,7 +98,21 @@ def test_secretariat_pages_per_persona(client, world, joint_input, page, persona
     assert response.status_code == expected
 
 
-@pytest.mark.parametrize("page", [*SECRETARIAT_PAGES, "submissions:dashboard"])
+@pytest.mark.parametrize(
+    ("persona", "expected"),
+    [("lead_user", 200), ("partner_user", 404), ("other_user", 404), ("reviewer", 404)],
+)
+def test_the_withdraw_page_is_the_lead_secretariats_alone(
+    client, world, joint_input, persona, expected
+):
+    client.force_login(getattr(world, persona))
+    response = client.get(reverse("submissions:input-withdraw", args=[joint_input.pk]))
+    assert response.status_code == expected
+
+
+@pytest.mark.parametrize(
+    "page", [*SECRETARIAT_PAGES, "submissions:input-withdraw", "submissions:dashboard"]
+)
 def test_secretariat_pages_need_sign_in(client, world, joint_input, page):
     args = [] if page == "submissions:dashboard" else [joint_input.pk]
     response = client.get(reverse(page, args=args))
