@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from submissions.forms import limit_text_size
 from submissions.models import ReviewEvent
 
 
@@ -8,7 +9,11 @@ class CommentForm(forms.Form):
     """A comment anchored to a part of the version on screen."""
 
     anchor = forms.ChoiceField(label=_("About"))
-    body = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3}))
+    body = forms.CharField(
+        label=_("Comment"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        validators=[limit_text_size],
+    )
     visibility = forms.ChoiceField(
         label=_("Who sees it"),
         choices=[
@@ -42,6 +47,7 @@ class DecisionForm(forms.Form):
         label=_("Message to the secretariat"),
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
+        validators=[limit_text_size],
     )
     # The input's edit version when the page was shown: a decision on anything newer
     # (e.g. a resubmission since) is refused rather than applied unread.
@@ -63,4 +69,8 @@ class ExtensionForm(forms.Form):
         label=_("New deadline for this input"),
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    reason = forms.CharField(label=_("Reason (shown to the secretariat)"), required=False)
+    reason = forms.CharField(
+        label=_("Reason (shown to the secretariat)"),
+        required=False,
+        validators=[limit_text_size],
+    )

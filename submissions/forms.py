@@ -7,7 +7,7 @@ import json
 
 from django import forms
 from django.http import QueryDict
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -29,6 +29,49 @@ from .snapshots import objectives_by_round_table
 
 CHECKBOXES = forms.CheckboxSelectMultiple
 LARGEST_ID = 2**63 - 1
+
+# Size limits of every free-text field (section and objective texts, reasons, comments,
+# messages), checked by `limit_text_size`. Chosen generously: the longest section of
+# the outline allows 1,000 words, about 7,000 characters (word limits themselves are
+# checked on submission, not on save). What they bound is the time to show and print a
+# text, which grows with its lines: every list item and typed line break is a line box
+# in the PDF (WeasyPrint needs 1–2 ms each) and Python-Markdown's line breaks take time
+# quadratic in their number. Unbounded, one field holding a 20,000-item list took 46 s
+# to print and one of 20,000 line breaks 34 s; at the limits a field prints in about a
+# second and a half. A 1,000-word text within its word limit never needs 1,000 lines
+# (even a list of two-word items is 500). 50,000 characters is seven times the longest
+# section and keeps a pasted 200,000-character word out of the pages and the PDF.
+MAX_TEXT_CHARACTERS = 50_000
+MAX_TEXT_LINES = 1_000
+
+
+def limit_text_size(value: str) -> None:
+    """Validator of free-text fields: at most MAX_TEXT_CHARACTERS and MAX_TEXT_LINES."""
+    if len(value) > MAX_TEXT_CHARACTERS:
+        raise forms.ValidationError(
+            _(
+                "This text has %(count)s characters; a field can hold at most %(limit)s. "
+                "Shorten it, or put long material in an attachment."
+            )
+            % {
+                "count": number_format(len(value), force_grouping=True),
+                "limit": number_format(MAX_TEXT_CHARACTERS, force_grouping=True),
+            },
+            code="too_long",
+        )
+    lines = len(value.splitlines())
+    if lines > MAX_TEXT_LINES:
+        raise forms.ValidationError(
+            _(
+                "This text has %(count)s lines; a field can hold at most %(limit)s. Join "
+                "short lines into paragraphs, or put long lists in an attachment."
+            )
+            % {
+                "count": number_format(lines, force_grouping=True),
+                "limit": number_format(MAX_TEXT_LINES, force_grouping=True),
+            },
+            code="too_many_lines",
+        )
 
 
 def _valid_id(value) -> bool:
@@ -219,6 +262,7 @@ class ContentForm(forms.Form):
                         self.fields[objective_field_name(n, part)] = forms.CharField(
                             required=False,
                             label=label,
+                            validators=[limit_text_size],
                             widget=forms.Textarea(attrs={**text_attrs, "rows": 4}),
                         )
                 self.groups.append((section, []))
@@ -240,6 +284,7 @@ class ContentForm(forms.Form):
             self.fields[name] = forms.CharField(
                 required=False,
                 label=_("Text of section %(number)s") % {"number": section.number},
+                validators=[limit_text_size],
                 widget=forms.Textarea(attrs=attrs),
             )
             names.append(name)
@@ -424,6 +469,7 @@ class WithdrawForm(forms.Form):
         label=gettext_lazy("Why is the input withdrawn?"),
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=gettext_lazy("The secretariats of the lead and partner ISCMs receive it."),
+        validators=[limit_text_size],
     )
 
 

@@ -14,8 +14,10 @@ types is untrusted. Rendering happens in two independent layers:
 """
 
 import html
+import ipaddress
 import re
 import xml.etree.ElementTree as etree
+from urllib.parse import unquote, urlsplit
 
 import markdown
 import nh3
@@ -52,6 +54,78 @@ ALLOWED_ATTRIBUTES = {"*": set(), "a": {"href"}}
 # link into the portal itself (protocol-relative `//host` counts as relative here).
 ALLOWED_URL_SCHEMES = frozenset({"http", "https", "mailto"})
 LINK_REL = "nofollow noopener noreferrer"
+# Host names that never name a public site (RFC 6761, RFC 6762, RFC 8375, and the name
+# cloud providers give their metadata service).
+_LOCAL_NAME_SUFFIXES = (".localhost", ".local", ".internal", ".home.arpa")
+_IPV4_PART_RE = re.compile(r"0[xX][0-9a-fA-F]*|[0-9]+")
+_C0_CONTROLS_AND_SPACE = "".join(map(chr, range(0x21)))
+
+
+def _ipv4(host: str) -> ipaddress.IPv4Address | None:
+    """`host` read as an IPv4 address the way browsers read it (the WHATWG URL
+    standard): 1 to 4 parts, each decimal, octal (leading 0) or hexadecimal (0x), the
+    last one filling the remaining bytes, so "127.1", "2130706433" and "0x7f.0.0.1" are
+    all 127.0.0.1. None when it is not one."""
+    parts = host.split(".")
+    if not 1 <= len(parts) <= 4 or not all(_IPV4_PART_RE.fullmatch(p) for p in parts):
+        return None
+    numbers = []
+    for part in parts:
+        if part[:2].lower() == "0x":
+            numbers.append(int(part[2:] or "0", 16))
+        elif len(part) > 1 and part.startswith("0"):
+            numbers.append(int(part, 8) if set(part) <= set("01234567") else -1)
+        else:
+            numbers.append(int(part))
+    *leading, last = numbers
+    if any(not 0 <= n <= 255 for n in leading) or not 0 <= last < 256 ** (5 - len(numbers)):
+        return None
+    value = last
+    for index, number in enumerate(leading):
+        value += number << (8 * (3 - index))
+    return ipaddress.IPv4Address(value)
+
+
+def _points_inside(url: str) -> bool:
+    """Whether an http(s) URL names the reader's own machine or a private network:
+    loopback, private, link-local (the cloud metadata service at 169.254.169.254),
+    unspecified or reserved addresses in any spelling a browser accepts, `localhost`
+    and other local names, single-label intranet names, or a host that cannot be read
+    at all. Other schemes (mailto) are not hosts: False."""
+    # Read the way browsers do: surrounding spaces and control characters dropped, tabs
+    # and newlines removed anywhere, "\" as "/", any number of slashes after "http:".
+    url = re.sub(r"[\t\n\r]", "", url.strip(_C0_CONTROLS_AND_SPACE))
+    scheme, colon, rest = url.replace("\\", "/").partition(":")
+    if not colon or scheme.lower() not in ("http", "https"):
+        return False
+    try:
+        host = unquote(urlsplit("http://" + rest.lstrip("/")).hostname or "")
+        if ":" in host:
+            address = ipaddress.IPv6Address(host)
+            address = address.ipv4_mapped or address
+            return not address.is_global
+        # IDNA maps full-width digits and ideographic full stops to ASCII ones.
+        host = host.encode("idna").decode("ascii").lower().rstrip(".")
+    except (ValueError, UnicodeError):
+        return True
+    if not host or "." not in host or host == "localhost" or host.endswith(_LOCAL_NAME_SUFFIXES):
+        return True
+    if _IPV4_PART_RE.fullmatch(host.rsplit(".", 1)[-1]):
+        # A host whose last label is a number is an IPv4 address, or no valid URL.
+        address = _ipv4(host)
+        return address is None or not address.is_global
+    return False
+
+
+def _public_links_only(tag: str, attribute: str, value: str) -> str | None:
+    # nh3 calls this after its scheme check: a link into the reader's machine or
+    # network (a router page, a local service, the cloud metadata service) is of no use
+    # in a published input and is what an attacker would plant; the link loses its
+    # href, like a javascript: link, and its text stays.
+    if attribute == "href" and _points_inside(value):
+        return None
+    return value
+
 
 _CLEANER = nh3.Cleaner(
     tags=set(ALLOWED_TAGS),
@@ -59,6 +133,7 @@ _CLEANER = nh3.Cleaner(
     url_schemes=set(ALLOWED_URL_SCHEMES),
     url_relative="deny",
     link_rel=LINK_REL,
+    attribute_filter=_public_links_only,
 )
 # For plain_text: drop every tag and keep the text (still entity-escaped).
 _TAG_STRIPPER = nh3.Cleaner(tags=set(), attributes={}, link_rel=None)
@@ -206,8 +281,8 @@ def render_markdown(text: str) -> SafeString:
     """Render the Markdown subset of written inputs as sanitized HTML.
 
     Supported: paragraphs, line breaks, bulleted and numbered (nested) lists, **bold**,
-    *italic*, and links to http, https and mailto URLs. Anything else is shown as text or
-    reduced to its text.
+    *italic*, and links to http, https and mailto URLs (not to the reader's own machine
+    or network: `_points_inside`). Anything else is shown as text or reduced to its text.
     """
     if not text or not text.strip():
         return SafeString("")

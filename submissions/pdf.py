@@ -11,6 +11,7 @@ the first.
 
 import logging
 import mimetypes
+import re
 from urllib.parse import unquote, urlsplit
 
 import weasyprint
@@ -32,6 +33,13 @@ ATTACHMENT_PREFIX = "/attachments/"
 
 # Tagged PDF for screen readers; see docs/architecture.md for the choice of PDF/UA-1.
 PDF_VARIANT = "pdf/ua-1"
+# Characters no font draws: C0 controls but tab, line feed and carriage return, DEL, C1
+# controls. Typed text may hold them (stored as typed), but WeasyPrint prints each as a
+# .notdef box, and a .notdef glyph in a font makes all the text of that font unreadable
+# to text extraction (pypdf), which is what copy and paste and screen readers rely on.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# The Unicode line and paragraph separators have no glyph either: printed as a space.
+_SEPARATORS = re.compile("[\u2028\u2029]")
 
 
 class PortalURLFetcher(weasyprint.URLFetcher):
@@ -80,6 +88,7 @@ def _as_int(text: str) -> int | None:
 
 def render_html_to_pdf(html: str, *, fetcher: PortalURLFetcher | None = None) -> bytes:
     fetcher = fetcher or PortalURLFetcher()
+    html = _SEPARATORS.sub(" ", _UNPRINTABLE.sub("", html))
     document = weasyprint.HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher)
     return document.write_pdf(pdf_variant=PDF_VARIANT, uncompressed_pdf=False)
 

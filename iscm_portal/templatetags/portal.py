@@ -23,6 +23,14 @@ def nav_link(context, url_name, label):
 
 
 @register.filter
+def isolate(value):
+    """`{{ text|isolate }}`: typed text among the portal's own words (in a sentence, a
+    list entry, beside a status) as a <bdi>, so its direction is its own and a
+    right-to-left override typed into it (U+202E) cannot reorder the words after it."""
+    return format_html("<bdi>{}</bdi>", value)
+
+
+@register.filter
 def get_field(form, name):
     """`form|get_field:name` — the bound field called `name` (for generated forms)."""
     return form[name]

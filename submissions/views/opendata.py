@@ -2,6 +2,7 @@
 
 import csv
 import json
+import re
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
@@ -18,6 +19,13 @@ from ..models import WrittenInput
 
 FEED_SIZE = 50
 CSV_LIST_SEPARATOR = ";"
+# A cell starting with one of these is a formula to spreadsheet programs (CSV
+# injection: `=HYPERLINK(…)` in a title would send whoever opens the file to any site).
+CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Characters XML 1.0 cannot carry, which Django's feed generator refuses with an
+# exception: typed text may hold them (pasted from other programs, or entity-encoded
+# like "&#14;", which becomes the character in the plain text of the summary).
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def about(request):
@@ -61,10 +69,19 @@ class _Echo:
         return value
 
 
+def _csv_cell(value):
+    """A text a spreadsheet program would compute gets an apostrophe in front, which
+    makes it show as text (OWASP's advice on CSV injection); the JSON keeps it as typed."""
+    if isinstance(value, str) and value.startswith(CSV_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def contributions_csv(request):
     """One row per contribution; lists (partners, regions, objectives, principles)
     joined with ';'. UTF-8 with a byte-order mark so spreadsheet programs read
-    Arabic and Chinese titles right."""
+    Arabic and Chinese titles right; a text that starts like a formula is shown as
+    text (`_csv_cell`)."""
     _filterset, queryset = opendata.selection(request.GET)
     writer = csv.writer(_Echo())
 
@@ -73,7 +90,11 @@ def contributions_csv(request):
         for record in opendata.records(queryset):
             yield writer.writerow(
                 [
-                    CSV_LIST_SEPARATOR.join(map(str, value)) if isinstance(value, list) else value
+                    _csv_cell(
+                        CSV_LIST_SEPARATOR.join(map(str, value))
+                        if isinstance(value, list)
+                        else value
+                    )
                     for value in record.values()
                 ]
             )
@@ -104,13 +125,13 @@ class ContributionFeed(Feed):
         )
 
     def item_title(self, item):
-        return item.title
+        return _NOT_XML.sub("", item.title)
 
     def item_description(self, item):
         # Atom readers take the summary as HTML: the secretariat's text must arrive as
         # text, so it is escaped here (the feed generator only escapes it for XML).
         summary = item.search_document[len(item.title) :].strip()
-        return escape(summary[:400] + ("…" if len(summary) > 400 else ""))
+        return _NOT_XML.sub("", escape(summary[:400] + ("…" if len(summary) > 400 else "")))
 
     def item_link(self, item):
         return item.get_public_url()
@@ -122,4 +143,4 @@ class ContributionFeed(Feed):
         return item.published_at
 
     def item_author_name(self, item):
-        return f"{item.lead_iscm.name} ({item.lead_iscm.acronym})"
+        return _NOT_XML.sub("", f"{item.lead_iscm.name} ({item.lead_iscm.acronym})")

@@ -205,7 +205,9 @@ def citation(written_input, doc) -> str:
     ) % {
         "authors": authors,
         "year": written_input.published_at.year,
-        "title": doc["title"],
+        # Isolated (FSI … PDI, the plain-text <bdi>, kept when the citation is copied):
+        # an Arabic title, or an override typed into one, cannot reorder what follows.
+        "title": f"\u2068{doc['title']}\u2069",
         "regions": regions,
         "cycle": doc["cycle"]["name"],
         "version": written_input.published_version,
