@@ -5,10 +5,13 @@ from functools import partial
 from itertools import groupby
 
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from .. import browse
@@ -24,6 +27,7 @@ from ..models import (
     RoundTable,
     WrittenInput,
 )
+from ..pdf import INPUT_LAYOUT_VERSION
 from ..snapshots import objectives_by_round_table
 from .versions import pdf_response
 
@@ -216,8 +220,22 @@ def citation(written_input, doc) -> str:
 
 
 def contribution_pdf(request, slug):
+    """The published version as PDF. Rendered once per version, interface language and
+    layout, then kept in the storage (shared by every app server): a published version
+    never changes, and rendering takes about a second."""
     written_input, version = _published(slug)
-    return pdf_response(written_input, version.snapshot, version_number=version.number)
+    language = get_language() or settings.LANGUAGE_CODE
+    name = (
+        f"public-pdfs/{written_input.pk}/"
+        f"v{version.number}-{language}-layout{INPUT_LAYOUT_VERSION}.pdf"
+    )
+    filename = f"{written_input.slug}-v{version.number}.pdf"
+    if not default_storage.exists(name):
+        response = pdf_response(written_input, version.snapshot, version_number=version.number)
+        # Two first requests at once both render; the storage keeps both names, and
+        # either file is the same document.
+        name = default_storage.save(name, ContentFile(response.content))
+    return serve_stored_file(name, filename=filename, content_type="application/pdf")
 
 
 def contribution_attachment(request, slug, attachment_pk):

@@ -122,7 +122,9 @@ def test_a_visitor_finds_and_reuses_the_demo_published_joint_input(demo, client)
     body = page.content.decode()
     assert 'href="/objectives/5/"' in body and 'href="/iscms/cmc/"' in body
     pdf = client.get(reverse("submissions:contribution-pdf", args=[slug]))
-    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    text = "".join(
+        p.extract_text() for p in PdfReader(io.BytesIO(b"".join(pdf.streaming_content))).pages
+    )
     assert "labour mobility" in " ".join(text.split())
     assert "Temporary labour mobility schemes" in client.get("/objectives/5/").content.decode()
     assert slug in client.get("/iscms/cmc/").content.decode()

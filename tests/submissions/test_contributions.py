@@ -79,6 +79,7 @@ def test_unpublished_contribution_pages_answer_404(client, every_state):
             response = client.get(reverse(f"submissions:{name}", args=[written_input.slug]))
             expected = 200 if state == "published" else 404
             assert response.status_code == expected, (state, name)
+            response.close()
 
 
 def test_unpublishing_removes_an_input_from_search_and_lists(client, world, make_input):
@@ -318,12 +319,27 @@ def test_contribution_page_of_an_arabic_input_is_right_to_left(client, make_inpu
     assert 'lang="ar" dir="rtl"' in body
 
 
+def test_contribution_pdf_is_rendered_once_per_version_and_language(
+    client, varied, settings, django_assert_max_num_queries
+):
+    url = reverse("submissions:contribution-pdf", args=[varied["eur_fr"].slug])
+    first = b"".join(client.get(url).streaming_content)
+    stored = sorted(p.name for p in (settings.MEDIA_ROOT / "public-pdfs").rglob("*.pdf"))
+    assert stored == ["v1-en-layout1.pdf"]
+    with django_assert_max_num_queries(3):  # the input, its version; no rendering
+        assert b"".join(client.get(url).streaming_content) == first
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    b"".join(client.get(url).streaming_content)
+    stored = sorted(p.name for p in (settings.MEDIA_ROOT / "public-pdfs").rglob("*.pdf"))
+    assert stored == ["v1-en-layout1.pdf", "v1-fr-layout1.pdf"]
+
+
 def test_contribution_pdf_is_the_published_version(client, varied):
     written_input = varied["eur_fr"]
     response = client.get(reverse("submissions:contribution-pdf", args=[written_input.slug]))
     assert response["Content-Type"] == "application/pdf"
     assert "attachment" in response["Content-Disposition"]
-    reader = PdfReader(io.BytesIO(response.content))
+    reader = PdfReader(io.BytesIO(b"".join(response.streaming_content)))
     text = " ".join(page.extract_text() for page in reader.pages)
     assert "Contribution française" in text
 
