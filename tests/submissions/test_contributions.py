@@ -79,7 +79,8 @@ def test_unpublished_contribution_pages_answer_404(client, every_state):
             response = client.get(reverse(f"submissions:{name}", args=[written_input.slug]))
             expected = 200 if state == "published" else 404
             assert response.status_code == expected, (state, name)
-            response.close()
+            if response.streaming:  # read it whole, which closes the stored file
+                b"".join(response.streaming_content)
 
 
 def test_unpublishing_removes_an_input_from_search_and_lists(client, world, make_input):
