@@ -464,6 +464,22 @@ class AttachmentForm(forms.Form):
     )
 
 
+class WordImportForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("Filled-in Word template (.docx)"),
+        help_text=gettext_lazy(
+            "The portal's Word template of this round, or an input exported from the "
+            "portal, saved as .docx. Nothing is saved before you have checked the preview."
+        ),
+        widget=forms.ClearableFileInput(
+            attrs={
+                "accept": ".docx,application/vnd.openxmlformats-officedocument"
+                ".wordprocessingml.document"
+            }
+        ),
+    )
+
+
 class WithdrawForm(forms.Form):
     reason = forms.CharField(
         label=gettext_lazy("Why is the input withdrawn?"),

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import converters  # noqa: F401  (registers the <id:…> converter)
-from .views import opendata, public, secretariat
+from .views import opendata, public, secretariat, word
 
 app_name = "submissions"
 
@@ -33,6 +33,9 @@ urlpatterns = [
     path("my/inputs/<id:pk>/preview/", secretariat.input_preview, name="input-preview"),
     path("my/inputs/<id:pk>/diff/", secretariat.input_diff, name="input-diff"),
     path("my/inputs/<id:pk>/pdf/", secretariat.input_pdf_download, name="input-pdf"),
+    path("my/inputs/<id:pk>/import/", word.input_import, name="input-import"),
+    path("my/inputs/<id:pk>/import/apply/", word.input_import_apply, name="input-import-apply"),
+    path("my/cycles/<slug:slug>/template.docx", word.cycle_template, name="cycle-template"),
     path("my/inputs/<id:pk>/submit/", secretariat.input_submit, name="input-submit"),
     path("my/inputs/<id:pk>/withdraw/", secretariat.input_withdraw, name="input-withdraw"),
     path("my/inputs/<id:pk>/consent/", secretariat.input_consent, name="input-consent"),
@@ -46,6 +49,8 @@ urlpatterns = [
         secretariat.attachment_delete,
         name="attachment-delete",
     ),
+    # Any input the person may see (secretariats, reviewers, compilers, administrators).
+    path("inputs/<id:pk>/export.docx", word.input_docx, name="input-docx"),
     path(
         "attachments/<id:attachment_pk>/",
         secretariat.attachment_download,

@@ -146,6 +146,15 @@ EXPECTED = {
     "submissions:input-preview":          (LOGIN, 200,  200,  404,  404,  404,  404,  404),
     "submissions:input-diff":             (LOGIN, 200,  200,  404,  404,  404,  404,  404),
     "submissions:input-pdf":              (LOGIN, 200,  200,  404,  404,  404,  404,  404),
+    # Word import into a draft: J is with the reviewers, so the page sends back to the
+    # detail; applying a preview takes POST only.
+    "submissions:input-import":           (LOGIN, 302,  302,  404,  404,  404,  404,  404),
+    "submissions:input-import-apply":     (405,   405,  405,  405,  405,  405,  405,  405),
+    # The Word template of a cycle (reference data only): anyone signed in.
+    "submissions:cycle-template":         (LOGIN, 200,  200,  200,  200,  200,  200,  200),
+    # J as .docx through visible_to: its secretariats (the live draft), reviewers and
+    # compilers of a target region and administrators (the latest submitted version).
+    "submissions:input-docx":             (LOGIN, 200,  200,  404,  200,  404,  200,  200),
     "submissions:input-submit":           (405,   405,  405,  405,  405,  405,  405,  405),
     # Withdrawing is the lead's alone: the page is found through led_by.
     "submissions:input-withdraw":         (LOGIN, 200,  404,  404,  404,  404,  404,  404),
@@ -322,6 +331,7 @@ def objects(world, compiler, make_input):  # noqa: F811 (fixtures imported above
         "submissions:region-detail": {"code": world.regions.amr.code},
         "submissions:iscm-detail": {"slug": world.lead.slug},
         "submissions:objective-detail": {"number": world.objectives[0].number},
+        "submissions:cycle-template": {"slug": world.cycle.slug},
         **{
             f"submissions:{name}": {"pk": joint.pk}
             for name in (
@@ -331,6 +341,9 @@ def objects(world, compiler, make_input):  # noqa: F811 (fixtures imported above
                 "input-preview",
                 "input-diff",
                 "input-pdf",
+                "input-import",
+                "input-import-apply",
+                "input-docx",
                 "input-submit",
                 "input-withdraw",
                 "input-consent",
