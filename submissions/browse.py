@@ -11,6 +11,11 @@ off) under a key that holds the newest workflow event id: every publication or
 withdrawal appends an event, so a cached answer never outlives a change of what is
 public. The id is read from the primary-key index, in one cheap query, by every app
 server and worker alike; nothing assumes one process.
+
+Known limit: event ids are handed out at insert, not at commit. A publication whose
+transaction commits after a later-numbered event has committed (both within the same
+moment) can be missed by a page cached in between; it then shows once the cache entry
+expires (PUBLIC_CACHE_SECONDS) or the next event is written.
 """
 
 import hashlib
@@ -290,8 +295,12 @@ def _choices(name: str) -> list[tuple[str, object, str]]:
 def facets(results: Results) -> list[Facet]:
     """The facets to show: every value with a count, and every chosen value (count 0
     when nothing matches any more), with its label in the interface language."""
+    # Only what was applied is shown ticked: a filter with an invalid value is ignored
+    # as a whole, and the panel is cached under the applied filters alone.
+    form = results.filterset.form
     chosen = {
-        name: set(results.filterset.form.data.getlist(name)) for name in ContributionFilter.FACETS
+        name: set(form.data.getlist(name)) if name not in form.errors else set()
+        for name in ContributionFilter.FACETS
     }
     shown = []
     for name in ContributionFilter.FACETS:

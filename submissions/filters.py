@@ -17,6 +17,33 @@ from .models import (
     WrittenInput,
 )
 
+# The largest value a filter looks up: beyond it SQLite cannot compare (OverflowError)
+# and no identifier of ours is that long.
+LARGEST_LOOKUP = 2**31 - 1
+MAX_VALUE_LENGTH = 100
+
+
+class _BoundedChoices(django_filters.fields.ModelMultipleChoiceField):
+    """Refuses values no row can have before they reach the database: a number too
+    large for it, or an overlong string (a 500 otherwise on SQLite)."""
+
+    def _check_values(self, value):
+        for item in value:
+            text = str(item)
+            too_big = text.isdigit() and int(text) > LARGEST_LOOKUP
+            if too_big or len(text) > MAX_VALUE_LENGTH:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": text[:MAX_VALUE_LENGTH]},
+                )
+        return super()._check_values(value)
+
+
+class BoundedModelMultipleChoiceFilter(django_filters.ModelMultipleChoiceFilter):
+    field_class = _BoundedChoices
+
+
 JOINT, DIRECT = "joint", "direct"
 JOINT_CHOICES = [(JOINT, _("Joint inputs")), (DIRECT, _("Direct inputs"))]
 NEWEST, RELEVANCE = "newest", "relevance"
@@ -80,25 +107,25 @@ class ContributionFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Search"), max_length=search.MAX_QUERY_LENGTH, method="filter_search"
     )
-    cycle = django_filters.ModelMultipleChoiceFilter(
+    cycle = BoundedModelMultipleChoiceFilter(
         queryset=ReviewCycle.objects.all(),
         to_field_name="slug",
         label=_("Review cycle"),
         method="filter_cycle",
     )
-    region = django_filters.ModelMultipleChoiceFilter(
+    region = BoundedModelMultipleChoiceFilter(
         queryset=Region.objects.all(),
         to_field_name="code",
         label=_("Region"),
         method="filter_region",
     )
-    iscm = django_filters.ModelMultipleChoiceFilter(
+    iscm = BoundedModelMultipleChoiceFilter(
         queryset=ISCM.objects.all(), to_field_name="slug", label=_("ISCM"), method="filter_iscm"
     )
     kind = django_filters.MultipleChoiceFilter(
         choices=ISCM.Kind.choices, label=_("Kind of ISCM"), method="filter_kind"
     )
-    objective = django_filters.ModelMultipleChoiceFilter(
+    objective = BoundedModelMultipleChoiceFilter(
         queryset=GCMObjective.objects.all(),
         to_field_name="number",
         label=_("GCM objective"),
@@ -107,13 +134,13 @@ class ContributionFilter(django_filters.FilterSet):
     round_table = django_filters.MultipleChoiceFilter(
         choices=RoundTable.choices, label=_("Round table"), method="filter_round_table"
     )
-    principle = django_filters.ModelMultipleChoiceFilter(
+    principle = BoundedModelMultipleChoiceFilter(
         queryset=GuidingPrinciple.objects.all(),
         to_field_name="letter",
         label=_("Guiding principle"),
         method="filter_principle",
     )
-    format = django_filters.ModelMultipleChoiceFilter(
+    format = BoundedModelMultipleChoiceFilter(
         queryset=ContributionFormat.objects.all(),
         to_field_name="slug",
         label=_("Contribution format"),

@@ -46,3 +46,27 @@ def test_cache_is_off_with_zero_seconds(client, world, make_input, settings, cou
     make_input("First")
     url = reverse("submissions:contribution-list")
     assert count_queries(client, url) == count_queries(client, url)
+
+
+def test_a_filter_ignored_as_invalid_is_not_shown_ticked_nor_cached_so(
+    client, world, make_input, caching
+):
+    make_input("First")
+    url = reverse("submissions:contribution-list")
+    half_bad = client.get(url + "?language=en&language=zz").content.decode()
+    assert 'value="en" id="facet-language-1" checked' not in half_bad
+    plain = client.get(url).content.decode()
+    assert "checked" not in plain.split('id="results-heading"')[0].split("Filters")[1]
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["objective=99999999999999999999999", "region=" + "A" * 500, "cycle=x%00y", "iscm=%00"],
+)
+def test_impossible_filter_values_are_reported_not_a_500(client, world, make_input, query):
+    make_input("First")
+    for name in ("submissions:contribution-list", "submissions:open-data-json"):
+        response = client.get(reverse(name) + "?" + query)
+        assert response.status_code == 200, (name, query)
+        if response.streaming:
+            b"".join(response.streaming_content)
