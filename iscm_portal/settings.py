@@ -135,6 +135,8 @@ PUBLIC_CACHE_SECONDS = env_int("PUBLIC_CACHE_SECONDS", 300)
 # (reviews/packages.py::fail_stale_packages).
 PACKAGE_HEARTBEAT_SECONDS = env_int("PACKAGE_HEARTBEAT_SECONDS", 10)
 PACKAGE_COMPILE_TIMEOUT = env_int("PACKAGE_COMPILE_TIMEOUT", 300)
+# A package no worker has started after this many seconds is failed too (retryable).
+PACKAGE_QUEUE_TIMEOUT = env_int("PACKAGE_QUEUE_TIMEOUT", 3600)
 
 INSTALLED_APPS = [
     "iscm_portal",

@@ -135,18 +135,17 @@ class _Heartbeat(threading.Thread):
     """Writes the package's `heartbeat_at` every `every` seconds until stopped: the
     layout is one long WeasyPrint call that reports nothing on its own."""
 
-    def __init__(self, package_pk: int, every: float):
+    def __init__(self, package_pk: int, every: float, run_started):
         super().__init__(name=f"package-{package_pk}-heartbeat", daemon=True)
         self.package_pk = package_pk
         self.every = every
+        self.run_started = run_started
         self.stopped = threading.Event()
 
     def run(self):
         try:
             while not self.stopped.wait(self.every):
-                RegionalPackage.objects.filter(
-                    pk=self.package_pk, status=RegionalPackage.Status.RUNNING
-                ).update(heartbeat_at=timezone.now())
+                _this_run(self.package_pk, self.run_started).update(heartbeat_at=timezone.now())
         except Exception:  # a missed beat only risks a false "stalled"; never crash
             logger.exception("Heartbeat of package %s failed", self.package_pk)
         finally:
@@ -157,16 +156,40 @@ class _Heartbeat(threading.Thread):
         self.join()
 
 
+def _this_run(package_pk: int, run_started):
+    """The package while this run still owns it: running, and claimed at
+    `run_started`. A run given up on and retried is another run (a later claim), which
+    an old worker finishing late must not mark done or failed, nor keep alive."""
+    return RegionalPackage.objects.filter(
+        pk=package_pk, status=RegionalPackage.Status.RUNNING, started_at=run_started
+    )
+
+
 def fail_stale_packages(now: datetime.datetime | None = None) -> int:
     """Mark running packages whose worker shows no sign of life as failed.
 
-    Side effects: one conditional UPDATE (running and heartbeat older than
-    PACKAGE_COMPILE_TIMEOUT → failed, with a message saying so). Returns how many.
+    Side effects: two conditional UPDATEs — running with a heartbeat older than
+    PACKAGE_COMPILE_TIMEOUT, and queued for longer than PACKAGE_QUEUE_TIMEOUT (no
+    worker took it: the task was lost, or no worker runs) → failed, with a message
+    saying so, so the compiler can try again. Returns how many.
     """
     now = now or timezone.now()
     timeout = settings.PACKAGE_COMPILE_TIMEOUT
     minutes = max(1, round(timeout / 60))
-    return RegionalPackage.objects.filter(
+    queue_timeout = settings.PACKAGE_QUEUE_TIMEOUT
+    never_started = RegionalPackage.objects.filter(
+        status=RegionalPackage.Status.QUEUED,
+        queued_at__lt=now - datetime.timedelta(seconds=queue_timeout),
+    ).update(
+        status=RegionalPackage.Status.FAILED,
+        error=_(
+            "No worker started the compile within %(minutes)s minutes. Nothing was "
+            "published; try again, and tell the administrator if it happens again."
+        )
+        % {"minutes": max(1, round(queue_timeout / 60))},
+        finished_at=now,
+    )
+    return never_started + RegionalPackage.objects.filter(
         status=RegionalPackage.Status.RUNNING,
         heartbeat_at__lt=now - datetime.timedelta(seconds=timeout),
     ).update(
@@ -192,7 +215,7 @@ def compile_package(package_pk: int) -> RegionalPackage:
     deleted). Any error marks it failed with the error text (the compiler can retry);
     nothing half-written is kept.
     """
-    now = timezone.now()
+    now = timezone.now()  # also names this run (see _this_run)
     claimed = RegionalPackage.objects.filter(
         pk=package_pk, status=RegionalPackage.Status.QUEUED
     ).update(
@@ -208,7 +231,7 @@ def compile_package(package_pk: int) -> RegionalPackage:
     if not claimed:
         return package
     name = None
-    heartbeat = _Heartbeat(package.pk, settings.PACKAGE_HEARTBEAT_SECONDS)
+    heartbeat = _Heartbeat(package.pk, settings.PACKAGE_HEARTBEAT_SECONDS, now)
     heartbeat.start()
     try:
         context = package_context(package)
@@ -221,9 +244,7 @@ def compile_package(package_pk: int) -> RegionalPackage:
         name = default_storage.save(
             f"packages/{package.review_id}/{uuid.uuid4().hex}.pdf", ContentFile(pdf)
         )
-        finished = RegionalPackage.objects.filter(
-            pk=package.pk, status=RegionalPackage.Status.RUNNING
-        ).update(
+        finished = _this_run(package.pk, now).update(
             status=RegionalPackage.Status.DONE,
             file=name,
             sha256=hashlib.sha256(pdf).hexdigest(),
@@ -240,9 +261,7 @@ def compile_package(package_pk: int) -> RegionalPackage:
         logger.exception("Package %s failed", package.pk)
         if name:
             default_storage.delete(name)
-        RegionalPackage.objects.filter(
-            pk=package.pk, status=RegionalPackage.Status.RUNNING
-        ).update(
+        _this_run(package.pk, now).update(
             status=RegionalPackage.Status.FAILED,
             error=f"{type(error).__name__}: {error}"[:2000],
             finished_at=timezone.now(),

@@ -80,7 +80,8 @@ def test_the_management_command_marks_stalled_compiles(world, compiler, settings
 def test_the_heartbeat_thread_writes_while_the_worker_lives(world, compiler):
     package = _running(world, compiler, heartbeat_age=600)
     before = RegionalPackage.objects.get(pk=package.pk).heartbeat_at
-    heartbeat = packages._Heartbeat(package.pk, every=0.02)
+    run = RegionalPackage.objects.get(pk=package.pk).started_at
+    heartbeat = packages._Heartbeat(package.pk, every=0.02, run_started=run)
     heartbeat.start()
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
@@ -111,6 +112,45 @@ def test_a_compile_that_ends_after_being_given_up_on_keeps_nothing(
     result = packages.compile_package(package.pk)
     assert result.status == "failed" and result.error == "stalled"
     assert not result.file
+    assert not list((settings.MEDIA_ROOT / "packages").rglob("*.pdf"))
+
+
+def test_a_package_no_worker_started_is_failed_after_the_queue_timeout(world, compiler, settings):
+    settings.PACKAGE_QUEUE_TIMEOUT = 3600
+    _accepted(world, "Accepted input")
+    package, _ = packages.request_compile(world.reviews.amr, by=compiler, enqueue=False)
+    assert packages.fail_stale_packages() == 0  # just queued: waiting is fine
+    later = timezone.now() + datetime.timedelta(seconds=3601)
+    assert packages.fail_stale_packages(now=later) == 1
+    package.refresh_from_db()
+    assert package.status == "failed" and "No worker started the compile" in package.error
+    assert packages.retry_compile(package).status == "queued"
+
+
+def test_an_old_run_finishing_late_leaves_the_retried_run_alone(
+    world, compiler, settings, monkeypatch
+):
+    """Worker A is given up on, the compiler retries and worker B claims the package;
+    then A finishes. B's run stays B's: A neither marks it done nor keeps a file."""
+    _accepted(world, "Accepted input")
+    package, _ = packages.request_compile(world.reviews.amr, by=compiler, enqueue=False)
+    real_render = packages.render_html_to_pdf
+    b_started = timezone.now() + datetime.timedelta(minutes=10)
+
+    def render_while_others_act(html, *, fetcher=None):
+        pdf = real_render(html, fetcher=fetcher)
+        RegionalPackage.objects.filter(pk=package.pk).update(status="failed", error="stalled")
+        packages.retry_compile(package)
+        RegionalPackage.objects.filter(pk=package.pk).update(  # worker B's claim
+            status="running", started_at=b_started, heartbeat_at=b_started
+        )
+        return pdf
+
+    monkeypatch.setattr(packages, "render_html_to_pdf", render_while_others_act)
+    packages.compile_package(package.pk)  # worker A
+    package.refresh_from_db()
+    assert (package.status, package.started_at) == ("running", b_started)
+    assert not package.file
     assert not list((settings.MEDIA_ROOT / "packages").rglob("*.pdf"))
 
 
