@@ -85,7 +85,10 @@ def _account(entry: dict, password: str) -> DemoAccount:
         user.set_password(password)
         user.save(update_fields=["password"])
     for slug in entry.get("memberships", []):
-        Membership.objects.get_or_create(user=user, iscm=ISCM.objects.get(slug=slug))
+        # Each demo secretariat member is their ISCM's only one, so its lead.
+        Membership.objects.get_or_create(
+            user=user, iscm=ISCM.objects.get(slug=slug), defaults={"is_lead": True}
+        )
     for code, role in entry.get("assignments", []):
         ReviewerAssignment.objects.get_or_create(
             user=user, region=Region.objects.get(code=code), role=role

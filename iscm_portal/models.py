@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
@@ -53,6 +54,31 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text=_("May sign in to the Django admin."),
     )
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    language = models.CharField(
+        _("interface language"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_(
+            "The language of the portal's pages and of the e-mails you receive. Empty: "
+            "your browser's choice for pages, English for e-mails."
+        ),
+    )
+    # Notifications a person may turn off. The ones the workflow needs cannot be: the
+    # decisions on your ISCMs' inputs (changes requested, accepted, declined), their
+    # publication and unpublication, and account mail (invitations, e-mail
+    # confirmation, password reset). `submissions.emails.OPTIONAL_NOTIFICATIONS` maps
+    # each e-mail to the field that governs it.
+    notify_colleague_actions = models.BooleanField(
+        _("when a colleague submits or withdraws an input of my ISCMs"), default=True
+    )
+    notify_deadline_reminders = models.BooleanField(
+        _("reminders before the deadline of a regional review"), default=True
+    )
+    notify_new_inputs = models.BooleanField(
+        _("when an input reaches my regions for review, or is withdrawn from it"),
+        default=True,
+    )
 
     objects = UserManager()
 
@@ -74,6 +100,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     def clean(self):
         super().clean()
         self.email = self.__class__.objects.normalize_email(self.email).strip()
+
+    @property
+    def email_language(self) -> str:
+        """The language of the e-mails this person receives."""
+        return self.language or settings.LANGUAGE_CODE
 
     def get_full_name(self):
         return self.full_name or self.email

@@ -142,6 +142,7 @@ INSTALLED_APPS = [
     "iscm_portal",
     "submissions",
     "reviews",
+    "accounts",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -157,6 +158,9 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 
 MIDDLEWARE = [
@@ -167,6 +171,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session passed the second factor.
+    "django_otp.middleware.OTPMiddleware",
+    # A signed-in person's own interface language wins over the browser's.
+    "accounts.middleware.PersonLanguageMiddleware",
+    # IOM staff (and anyone who enrolled) reach nothing but the second-factor pages
+    # until this session has passed it.
+    "accounts.middleware.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -220,6 +231,13 @@ AUTH_PASSWORD_VALIDATORS = [
 # A session ends 12 hours after sign-in (SESSION_COOKIE_AGE), also when the browser
 # stays open; signing out ends it at once.
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 60 * 60 * 12)
+
+# Accounts (accounts/): invitation links expire after INVITATION_DAYS, e-mail change
+# confirmations after EMAIL_CHANGE_DAYS. Authenticator apps show OTP_TOTP_ISSUER.
+INVITATION_DAYS = env_int("INVITATION_DAYS", 7)
+EMAIL_CHANGE_DAYS = env_int("EMAIL_CHANGE_DAYS", 3)
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "ISCM Review Portal")
+RECOVERY_CODE_COUNT = 10
 
 # --- Internationalisation -----------------------------------------------------------
 

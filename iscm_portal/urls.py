@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
+from accounts.views.profile import set_language
 from submissions.sitemaps import SITEMAPS
 
 from . import views
@@ -54,9 +55,11 @@ urlpatterns = [
     path("robots.txt", views.robots_txt, name="robots-txt"),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("accounts/", include(auth_patterns)),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Django's language switch, also saving a signed-in person's choice to their profile.
+    path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("review/", include("reviews.urls")),
+    path("", include("accounts.urls")),
     path("packages/", include("reviews.public_urls")),
     path("", include("submissions.urls")),
 ]

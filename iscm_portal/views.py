@@ -28,7 +28,16 @@ def home(request):
 
 # Signed-in areas and actions are of no use to crawlers; everything public is listed
 # in the sitemap.
-ROBOTS_DISALLOW = ("/my/", "/review/", "/accounts/", "/admin/", "/i18n/", "/attachments/")
+ROBOTS_DISALLOW = (
+    "/my/",
+    "/review/",
+    "/accounts/",
+    "/admin/",
+    "/i18n/",
+    "/attachments/",
+    "/invitations/",
+    "/staff/",
+)
 
 
 def robots_txt(request):

@@ -2,58 +2,90 @@
 templates/emails/: <name>_subject.txt, <name>_body.txt and <name>_body.html.
 
 Sent after the transaction commits (see workflow.py), one message per recipient so
-nobody sees the others' addresses. Only active accounts receive mail.
+nobody sees the others' addresses, each in the recipient's own language (their
+profile's interface language). Only active accounts receive mail, and only the
+notifications they have not turned off (`OPTIONAL_NOTIFICATIONS`).
 """
+
+from collections import defaultdict
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
 
 from .models import ReviewerAssignment, ReviewEvent
 
+# The e-mails a person may turn off in their profile, with the User field that says
+# whether they want it. Every other e-mail is required by the workflow or the account
+# (decisions, publication, invitations, confirmations, password reset) and always sent.
+OPTIONAL_NOTIFICATIONS = {
+    "input_submitted": "notify_colleague_actions",
+    "input_withdrawn": "notify_colleague_actions",
+    "input_to_review": "notify_new_inputs",
+    "deadline_reminder": "notify_deadline_reminders",
+}
+# input_withdrawn goes to reviewers too: for them it is the "reached my regions"
+# setting.
+REVIEWER_NOTIFICATIONS = {"input_withdrawn": "notify_new_inputs"}
 
-def send_templated(name: str, context: dict, recipients: list[str]) -> int:
-    """Render the three templates of `name` and send one message to each recipient."""
+
+def send_templated(name: str, context: dict, recipients) -> int:
+    """Render the three templates of `name` and send one message to each recipient.
+
+    `recipients` holds addresses (sent in the default language) or (address,
+    language) pairs; the templates are rendered once per language."""
     if not recipients:
         return 0
+    by_language = defaultdict(list)
+    for recipient in recipients:
+        address, language = (
+            (recipient, "") if isinstance(recipient, str) else (recipient[0], recipient[1])
+        )
+        by_language[language or settings.LANGUAGE_CODE].append(address)
     context = {**context, "site_url": settings.SITE_URL}
-    subject = " ".join(render_to_string(f"emails/{name}_subject.txt", context).split())
-    text = render_to_string(f"emails/{name}_body.txt", context)
-    html = render_to_string(f"emails/{name}_body.html", context)
     messages = []
-    for address in recipients:
-        message = EmailMultiAlternatives(subject, text, to=[address])
-        message.attach_alternative(html, "text/html")
-        messages.append(message)
+    for language, addresses in by_language.items():
+        with translation.override(language):
+            subject = " ".join(render_to_string(f"emails/{name}_subject.txt", context).split())
+            text = render_to_string(f"emails/{name}_body.txt", context)
+            html = render_to_string(f"emails/{name}_body.html", context)
+        for address in addresses:
+            message = EmailMultiAlternatives(subject, text, to=[address])
+            message.attach_alternative(html, "text/html")
+            messages.append(message)
     return get_connection().send_messages(messages)
 
 
-def secretariat_addresses(written_input) -> list[str]:
-    """Active secretariat members of the lead and the partner ISCMs."""
+def _wanting(people, notification: str | None):
+    """Active people among `people` (a User query set) who want `notification`."""
+    people = people.filter(is_active=True)
+    if notification:
+        people = people.filter(**{notification: True})
+    return list(people.distinct().order_by("email").values_list("email", "language"))
+
+
+def secretariat_addresses(written_input, name: str | None = None) -> list[tuple[str, str]]:
+    """(address, language) of the active secretariat members of the lead and the
+    partner ISCMs who want the e-mail `name`."""
     iscms = [written_input.lead_iscm_id, *written_input.partner_iscms.values_list("pk", flat=True)]
-    return list(
-        get_user_model()
-        .objects.filter(is_active=True, memberships__iscm__in=iscms)
-        .distinct()
-        .order_by("email")
-        .values_list("email", flat=True)
+    return _wanting(
+        get_user_model().objects.filter(memberships__iscm__in=iscms),
+        OPTIONAL_NOTIFICATIONS.get(name),
     )
 
 
-def reviewer_addresses(written_input) -> list[str]:
-    """Active reviewers of the regions the input targets."""
-    return list(
-        get_user_model()
-        .objects.filter(
-            is_active=True,
+def reviewer_addresses(written_input, name: str | None = None) -> list[tuple[str, str]]:
+    """(address, language) of the active reviewers of the regions the input targets
+    who want the e-mail `name`."""
+    return _wanting(
+        get_user_model().objects.filter(
             region_assignments__role=ReviewerAssignment.Role.REVIEWER,
             region_assignments__region__reviews__inputs=written_input,
-        )
-        .distinct()
-        .order_by("email")
-        .values_list("email", flat=True)
+        ),
+        REVIEWER_NOTIFICATIONS.get(name, OPTIONAL_NOTIFICATIONS.get(name)),
     )
 
 
@@ -82,11 +114,11 @@ def notify_secretariats(name: str, event_pk: int) -> int:
     context["input_url"] = settings.SITE_URL + reverse(
         "submissions:input-detail", args=[event.input_id]
     )
-    return send_templated(name, context, secretariat_addresses(event.input))
+    return send_templated(name, context, secretariat_addresses(event.input, name))
 
 
 def notify_reviewers(name: str, event_pk: int) -> int:
     """Tell the reviewers of an input's regions what an event did (template `name`)."""
     event, context = _event_context(event_pk)
     context["input_url"] = settings.SITE_URL + reverse("reviews:input", args=[event.input_id])
-    return send_templated(name, context, reviewer_addresses(event.input))
+    return send_templated(name, context, reviewer_addresses(event.input, name))

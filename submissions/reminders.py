@@ -90,7 +90,9 @@ def send_deadline_reminders(today: datetime.date, *, dry_run: bool = False) -> l
                 queryset=ISCM.objects.order_by("acronym").prefetch_related(
                     Prefetch(
                         "memberships",
-                        queryset=Membership.objects.filter(user__is_active=True)
+                        queryset=Membership.objects.filter(
+                            user__is_active=True, user__notify_deadline_reminders=True
+                        )
                         .select_related("user")
                         .order_by("user__email"),
                         to_attr="active_memberships",
@@ -127,7 +129,7 @@ def send_deadline_reminders(today: datetime.date, *, dry_run: bool = False) -> l
             # is stale now, and never mailed after it.
             if step in recorded or (review.pk, iscm.pk) in answered:
                 continue
-            addresses = [m.user.email for m in iscm.active_memberships]
+            addresses = [(m.user.email, m.user.language) for m in iscm.active_memberships]
             reminder = SentReminder(
                 review=review,
                 iscm=iscm,
@@ -161,7 +163,7 @@ def _answered(review_ids) -> set[tuple[int, int]]:
     return pairs
 
 
-def _record(reminder: SentReminder, addresses: list[str]) -> bool:
+def _record(reminder: SentReminder, addresses: list[tuple[str, str]]) -> bool:
     """Record the step (and the steps it supersedes), and queue its e-mail for after
     the commit. False when another run recorded it first.
 
@@ -200,7 +202,7 @@ def _record(reminder: SentReminder, addresses: list[str]) -> bool:
     return True
 
 
-def _send(reminder: SentReminder, addresses: list[str]) -> None:
+def _send(reminder: SentReminder, addresses: list[tuple[str, str]]) -> None:
     context = {
         "review": reminder.review,
         "region": reminder.review.region,

@@ -51,6 +51,15 @@ def roles_of(user) -> Roles:
     )
 
 
+def roles_for_request(request) -> Roles:
+    """The roles of the person making `request`, worked out once per request (the
+    navigation and the second-factor check both ask)."""
+    roles = getattr(request, "_portal_roles", None)
+    if roles is None:
+        roles = request._portal_roles = roles_of(request.user)
+    return roles
+
+
 def ensure_role_groups() -> dict[str, Group]:
     return {name: Group.objects.get_or_create(name=name)[0] for name in ROLE_GROUPS}
 

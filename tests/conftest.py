@@ -6,7 +6,7 @@ the ones that need written inputs.
 
 import pytest
 from django.db import connection
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
@@ -29,6 +29,45 @@ def _plain_http():
         SECURE_HSTS_SECONDS=0,
     ):
         yield
+
+
+_force_login_one_factor = Client.force_login
+
+
+def force_login_one_factor(client, user):
+    """Sign `user` in with the password step only: the session still owes its second
+    factor (what a person between the two steps of signing in has)."""
+    _force_login_one_factor(client, user)
+
+
+def _force_login_both_factors(client, user, backend=None):
+    """`client.force_login` in tests stands for a complete sign-in: the password and,
+    with an authenticator enrolled for the purpose, the second factor (IOM staff
+    reach nothing without it, see accounts.middleware). Tests of the second factor
+    itself use `force_login_one_factor`."""
+    _force_login_one_factor(client, user, backend)
+    pass_second_factor(client, user)
+
+
+def pass_second_factor(client, user):
+    """Mark the signed-in session of `client` as having passed the second factor, with
+    an authenticator enrolled for `user` if they have none."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Test authenticator", confirmed=True)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _both_factors():
+    Client.force_login = _force_login_both_factors
+    yield
+    Client.force_login = _force_login_one_factor
 
 
 @pytest.fixture(autouse=True)

@@ -24,6 +24,14 @@ class Membership(models.Model):
     iscm = models.ForeignKey(
         ISCM, on_delete=models.PROTECT, related_name="memberships", verbose_name=_("ISCM")
     )
+    is_lead = models.BooleanField(
+        _("lead"),
+        default=False,
+        help_text=_(
+            "A lead manages the ISCM's team: invites colleagues, removes members and "
+            "hands the lead role on. A team keeps at least one lead."
+        ),
+    )
     created_at = models.DateTimeField(_("since"), auto_now_add=True)
 
     class Meta:

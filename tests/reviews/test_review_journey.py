@@ -10,7 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from iscm_portal.demo import load_demo_data
+from iscm_portal.models import User
 from submissions.models import WrittenInput
+
+from ..conftest import pass_second_factor
 
 from .test_review_pages import _decide
 
@@ -28,6 +31,7 @@ def demo(reference_data, settings):
 def _login(client, email):
     client.logout()
     assert client.login(username=email, password="demo-password")
+    pass_second_factor(client, User.objects.get(email=email))
 
 
 def test_review_journey_on_demo_data(client, demo, django_capture_on_commit_callbacks):

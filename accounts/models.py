@@ -1,0 +1,223 @@
+"""Invitations and the audit trail of access changes.
+
+Who may do what is in `submissions.models.Membership` / `ReviewerAssignment` (see
+`submissions.roles`); these models record how people got there and who changed it.
+"""
+
+import hashlib
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from submissions.models import ISCM, Region
+
+
+def token_digest(token: str) -> str:
+    """What is stored of a link's token: its SHA-256. The token itself is only in the
+    e-mail, so a copy of the database cannot be turned into working links."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self, now=None):
+        now = now or timezone.now()
+        return self.filter(accepted_at=None, revoked_at=None, expires_at__gt=now)
+
+    def with_status(self, status: str, now=None):
+        now = now or timezone.now()
+        Status = Invitation.Status
+        if status == Status.ACCEPTED:
+            return self.exclude(accepted_at=None)
+        if status == Status.REVOKED:
+            return self.filter(accepted_at=None).exclude(revoked_at=None)
+        if status == Status.EXPIRED:
+            return self.filter(accepted_at=None, revoked_at=None, expires_at__lte=now)
+        if status == Status.PENDING:
+            return self.pending(now)
+        return self
+
+    def managed_by(self, user):
+        """The invitations `user` may see, resend and revoke: all of them for an
+        administrator; for a team lead, the secretariat invitations to their led ISCMs
+        only (an invitation to several ISCMs needs the lead of each)."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_staff:
+            return self
+        led = ISCM.objects.filter(memberships__user=user, memberships__is_lead=True)
+        return (
+            self.filter(role=Invitation.Role.SECRETARIAT, iscms__in=led)
+            .exclude(iscms__in=ISCM.objects.exclude(pk__in=led))
+            .distinct()
+        )
+
+
+class Invitation(models.Model):
+    """An invitation to the portal with one role, sent by e-mail as a single-use link
+    that expires. Accepting it creates the account (or, for an existing account, just
+    adds the role)."""
+
+    class Role(models.TextChoices):
+        SECRETARIAT = "secretariat", _("Secretariat of ISCMs")
+        REVIEWER = "reviewer", _("Reviewer for regions")
+        COMPILER = "compiler", _("Compiler for regions")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        EXPIRED = "expired", _("Expired")
+        REVOKED = "revoked", _("Revoked")
+
+    email = models.EmailField(_("e-mail address"))
+    role = models.CharField(_("role"), max_length=12, choices=Role.choices)
+    iscms = models.ManyToManyField(ISCM, blank=True, related_name="+", verbose_name=_("ISCMs"))
+    regions = models.ManyToManyField(
+        Region, blank=True, related_name="+", verbose_name=_("regions")
+    )
+    as_lead = models.BooleanField(_("as team lead"), default=False)
+    language = models.CharField(
+        _("language of the invitation"), max_length=10, choices=settings.LANGUAGES
+    )
+    token_digest = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="invitations_sent",
+        verbose_name=_("invited by"),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("last sent"))
+    send_count = models.PositiveSmallIntegerField(_("times sent"), default=1)
+    expires_at = models.DateTimeField(_("expires"))
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("accepted by"),
+    )
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("revoked by"),
+    )
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["email"], name="invitation_email")]
+
+    def __str__(self):
+        return f"{self.email} ({self.get_role_display()})"
+
+    def status_at(self, now) -> str:
+        if self.accepted_at:
+            return self.Status.ACCEPTED
+        if self.revoked_at:
+            return self.Status.REVOKED
+        if self.expires_at <= now:
+            return self.Status.EXPIRED
+        return self.Status.PENDING
+
+    @property
+    def status(self) -> str:
+        return self.status_at(timezone.now())
+
+    def get_status_display(self) -> str:
+        return self.Status(self.status).label
+
+    @property
+    def is_open(self) -> bool:
+        """Neither accepted nor revoked: it can be sent again (an expired one too)."""
+        return self.accepted_at is None and self.revoked_at is None
+
+    def scope(self) -> list:
+        """The ISCMs or regions the role is for (from prefetched rows where present)."""
+        if self.role == self.Role.SECRETARIAT:
+            return list(self.iscms.all())
+        return list(self.regions.all())
+
+
+class AuditEntry(models.Model):
+    """One change to who may do what: who did it, to whom, where, when. Written by the
+    domain functions of `accounts` (invitations, teams, people, twofactor), never
+    updated or deleted by the portal."""
+
+    class Action(models.TextChoices):
+        INVITED = "invited", _("Invitation sent")
+        INVITATION_RESENT = "invitation_resent", _("Invitation sent again")
+        INVITATION_REVOKED = "invitation_revoked", _("Invitation revoked")
+        INVITATION_ACCEPTED = "invitation_accepted", _("Invitation accepted")
+        ACCOUNT_CREATED = "account_created", _("Account created")
+        MEMBER_ADDED = "member_added", _("Added to a secretariat")
+        MEMBER_REMOVED = "member_removed", _("Removed from a secretariat")
+        LEAD_GIVEN = "lead_given", _("Made team lead")
+        LEAD_TAKEN = "lead_taken", _("No longer team lead")
+        ASSIGNMENT_ADDED = "assignment_added", _("Assigned to a region")
+        ASSIGNMENT_REMOVED = "assignment_removed", _("Assignment to a region removed")
+        DEACTIVATED = "deactivated", _("Account deactivated")
+        REACTIVATED = "reactivated", _("Account reactivated")
+        EMAIL_CHANGED = "email_changed", _("E-mail address changed")
+        SECOND_FACTOR_ENROLLED = "second_factor_enrolled", _("Second factor enrolled")
+        SECOND_FACTOR_REMOVED = "second_factor_removed", _("Second factor removed")
+        RECOVERY_CODES_RENEWED = "recovery_codes_renewed", _("Recovery codes renewed")
+
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    action = models.CharField(_("what"), max_length=32, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="audit_entries",
+        verbose_name=_("person"),
+    )
+    email = models.EmailField(_("e-mail address"), blank=True)
+    iscm = models.ForeignKey(
+        ISCM, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    detail = models.CharField(_("detail"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit trail")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.get_action_display()}"
+
+    @classmethod
+    def record(
+        cls, action, *, actor=None, person=None, email="", iscm=None, region=None, detail=""
+    ):
+        return cls.objects.create(
+            action=action,
+            actor=actor,
+            person=person,
+            email=email or (person.email if person is not None else ""),
+            iscm=iscm,
+            region=region,
+            detail=detail[:300],
+        )
