@@ -6,15 +6,17 @@ The routes come from `django.urls.get_resolver()`, walked recursively, so a new 
 without a row in the table fails `test_every_route_has_a_row` (and a row for a route
 that is gone fails too). Outcomes: 200; LOGIN (302 to the sign-in page, with `next`
 pointing back); 302 (any other redirect); 404 (not found, or not yours: a denied object
-is a 404, never a 403); 405 (the view accepts POST only). Each row was derived from the
+is a 404, never a 403); 405 (the view accepts POST only); 400 (a link refused with its
+reason). Each row was derived from the
 rules in the code (`WrittenInput.objects.visible_to / for_secretariat / editable_by /
 led_by / reviewable_by / extendable_by`, the compiler's regions for packages,
 `published()` for public pages, `is_staff` for the admin) and then checked against
 the app.
 
-At the time of writing: 65 routes × 8 personas = 520 GETs (the test prints the size).
+At the time of writing: 94 routes × 8 personas = 752 GETs (the test prints the size).
 """
 
+import re
 import time
 from types import SimpleNamespace
 from urllib.parse import parse_qs, urlsplit
@@ -25,6 +27,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.contenttypes.models import ContentType
+from django.core import mail, signing
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.shortcuts import resolve_url
 from django.test import Client
@@ -33,11 +36,13 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from accounts import invitations, profile
+from accounts.models import Invitation
 from reviews import packages
 from reviews.models import RegionalPackage
 from submissions import editing, workflow
 from submissions.comments import add_review_comment
-from submissions.models import WrittenInput
+from submissions.models import Membership, ReviewerAssignment, WrittenInput
 
 from .factories import UserFactory
 from .reviews.conftest import compiler  # noqa: F401  (fixture)
@@ -164,10 +169,46 @@ EXPECTED = {
     # J's attachment, listed by a submitted version: visible_to (secretariats of J,
     # reviewers and compilers of a target region, administrators).
     "submissions:attachment-download":    (LOGIN, 200,  200,  404,  200,  404,  200,  200),
+    # Accounts (accounts/). I is a pending invitation from the administrator to an address
+    # none of the personas has: its link shows the invitation to anyone holding it (a
+    # signed-in person is told to sign out first, and shown nothing else).
+    "accounts:invitation":                (200,   200,  200,  200,  200,  200,  200,  200),
+    "accounts:profile":                   (LOGIN, 200,  200,  200,  200,  200,  200,  200),
+    "accounts:email-change":              (LOGIN, 200,  200,  200,  200,  200,  200,  200),
+    # A confirmation link of another person's change: refused with the reason (400).
+    "accounts:email-confirm":             (LOGIN, 400,  400,  400,  400,  400,  400,  400),
+    "accounts:two-factor":                (LOGIN, 200,  200,  200,  200,  200,  200,  200),
+    "accounts:two-factor-enrol":          (LOGIN, 200,  200,  200,  200,  200,  200,  200),
+    # Every persona's session has passed its second factor: sent on.
+    "accounts:two-factor-verify":         (LOGIN, 302,  302,  302,  302,  302,  302,  302),
+    "accounts:two-factor-recovery-codes": (405,   405,  405,  405,  405,  405,  405,  405),
+    "accounts:two-factor-remove":         (405,   405,  405,  405,  405,  405,  405,  405),
+    # LEAD's team page: its members and administrators.
+    "accounts:team":                      (LOGIN, 200,  404,  404,  404,  404,  404,  200),
+    "accounts:team-invite":               (405,   405,  405,  405,  405,  405,  405,  405),
+    "accounts:team-hand-over":            (405,   405,  405,  405,  405,  405,  405,  405),
+    "accounts:member-remove":             (405,   405,  405,  405,  405,  405,  405,  405),
+    "accounts:member-lead":               (405,   405,  405,  405,  405,  405,  405,  405),
+    "accounts:invitation-resend":         (405,   405,  405,  405,  405,  405,  405,  405),
+    "accounts:invitation-revoke":         (405,   405,  405,  405,  405,  405,  405,  405),
+    # Staff management: administrators only.
+    "accounts:staff":                     (LOGIN, 404,  404,  404,  404,  404,  404,  200),
+    "accounts:staff-people":              (LOGIN, 404,  404,  404,  404,  404,  404,  200),
+    "accounts:staff-person":              (LOGIN, 404,  404,  404,  404,  404,  404,  200),
+    "accounts:staff-membership-add":      (405,   405,  405,  405,  405,  405,  405,  405),
+    "accounts:staff-assignment-add":      (405,   405,  405,  405,  405,  405,  405,  405),
+    "accounts:staff-person-active":       (405,   405,  405,  405,  405,  405,  405,  405),
+    "accounts:staff-person-two-factor":   (405,   405,  405,  405,  405,  405,  405,  405),
+    "accounts:staff-assignment-remove":   (405,   405,  405,  405,  405,  405,  405,  405),
+    "accounts:staff-regions":             (LOGIN, 404,  404,  404,  404,  404,  404,  200),
+    "accounts:staff-iscms":               (LOGIN, 404,  404,  404,  404,  404,  404,  200),
+    "accounts:staff-invitations":         (LOGIN, 404,  404,  404,  404,  404,  404,  200),
+    "accounts:staff-invitation-new":      (LOGIN, 404,  404,  404,  404,  404,  404,  200),
+    "accounts:staff-audit":               (LOGIN, 404,  404,  404,  404,  404,  404,  200),
 }
 # fmt: on
 
-OUTCOMES = {200, 302, 404, 405, LOGIN}
+OUTCOMES = {200, 302, 400, 404, 405, LOGIN}
 
 # Query strings a route needs to answer at all (the admin's autocomplete refuses a GET
 # without them with a 403, which says nothing about who may use it).
@@ -232,7 +273,7 @@ def test_every_route_has_a_row():
 
 
 @pytest.fixture
-def objects(world, compiler, make_input):  # noqa: F811 (fixtures imported above)
+def objects(world, compiler, make_input, django_capture_on_commit_callbacks):  # noqa: F811
     """The objects every route with parameters points at, built through the domain
     functions (editing, workflow, comments, reviews.packages). Package publication has
     no domain function: it goes through the compiler's own page."""
@@ -286,6 +327,22 @@ def objects(world, compiler, make_input):  # noqa: F811 (fixtures imported above
     assert package.published
 
     forgetful = UserFactory(full_name="Forgetful Person")  # never signs in: link stays valid
+
+    # I: a pending invitation; an e-mail change asked for by `forgetful`.
+    with django_capture_on_commit_callbacks(execute=True):  # the e-mail holds the link
+        invitation = invitations.create_invitation(
+            by=world.admin,
+            email="newcomer@example.net",
+            role=Invitation.Role.SECRETARIAT,
+            iscms=[world.lead],
+        )
+    invitation_token = re.search(r"/invitations/([^/]+)/", mail.outbox[-1].body).group(1)
+    email_token = signing.dumps(
+        {"user": forgetful.pk, "from": forgetful.email, "to": "new@example.net"},
+        salt=profile.SALT,
+    )
+    lead_membership = Membership.objects.get(user=world.lead_user, iscm=world.lead)
+    assignment = ReviewerAssignment.objects.filter(user=world.reviewer).first()
     joint.refresh_from_db()
     assert (joint.status, joint.versions.count()) == ("submitted", 2)
 
@@ -352,6 +409,29 @@ def objects(world, compiler, make_input):  # noqa: F811 (fixtures imported above
         },
         "submissions:attachment-delete": {"pk": joint.pk, "attachment_pk": joint_attachment.pk},
         "submissions:attachment-download": {"attachment_pk": joint_attachment.pk},
+        "accounts:invitation": {"token": invitation_token},
+        "accounts:email-confirm": {"token": email_token},
+        **{
+            f"accounts:{name}": {"slug": world.lead.slug}
+            for name in ("team", "team-invite", "team-hand-over")
+        },
+        **{
+            f"accounts:{name}": {"slug": world.lead.slug, "pk": lead_membership.pk}
+            for name in ("member-remove", "member-lead")
+        },
+        "accounts:invitation-resend": {"pk": invitation.pk},
+        "accounts:invitation-revoke": {"pk": invitation.pk},
+        **{
+            f"accounts:{name}": {"pk": world.lead_user.pk}
+            for name in (
+                "staff-person",
+                "staff-membership-add",
+                "staff-assignment-add",
+                "staff-person-active",
+                "staff-person-two-factor",
+            )
+        },
+        "accounts:staff-assignment-remove": {"pk": assignment.pk},
     }
     return SimpleNamespace(
         users=users,

@@ -106,8 +106,8 @@ def person_detail(request, pk, membership_form=None, assignment_form=None, statu
     return render(request, "accounts/staff/person_detail.html", context, status=status)
 
 
-@administrators_only
 @require_POST
+@administrators_only
 def membership_add(request, pk):
     person = _person(pk)
     form = MembershipAddForm(request.POST)
@@ -131,8 +131,8 @@ def membership_add(request, pk):
     return person_detail(request, pk, membership_form=form, status=400)
 
 
-@administrators_only
 @require_POST
+@administrators_only
 def assignment_add(request, pk):
     person = _person(pk)
     form = AssignmentAddForm(request.POST)
@@ -152,8 +152,8 @@ def assignment_add(request, pk):
     return person_detail(request, pk, assignment_form=form, status=400)
 
 
-@administrators_only
 @require_POST
+@administrators_only
 def assignment_remove(request, pk):
     assignment = get_object_or_404(
         ReviewerAssignment.objects.select_related("user", "region"), pk=pk
@@ -163,8 +163,8 @@ def assignment_remove(request, pk):
     return redirect("accounts:staff-person", pk=assignment.user_id)
 
 
-@administrators_only
 @require_POST
+@administrators_only
 def person_active(request, pk):
     person = _person(pk)
     try:
@@ -185,8 +185,8 @@ def person_active(request, pk):
     return redirect("accounts:staff-person", pk=person.pk)
 
 
-@administrators_only
 @require_POST
+@administrators_only
 def person_second_factor_reset(request, pk):
     person = _person(pk)
     twofactor.remove_second_factor(person, by=request.user)

@@ -62,8 +62,8 @@ def team(request, slug, invite_form=None, handover_form=None, status=200):
     return render(request, "accounts/team.html", context, status=status)
 
 
-@login_required
 @require_POST
+@login_required
 def invite(request, slug):
     iscm, manages = _team_iscm(request, slug)
     if not manages:
@@ -97,8 +97,8 @@ def _member(request, slug, pk) -> tuple[ISCM, Membership, bool]:
     return iscm, membership, manages
 
 
-@login_required
 @require_POST
+@login_required
 def remove_member(request, slug, pk):
     iscm, membership, manages = _member(request, slug, pk)
     leaving = membership.user_id == request.user.pk
@@ -121,8 +121,8 @@ def remove_member(request, slug, pk):
     return redirect("accounts:team", slug=iscm.slug)
 
 
-@login_required
 @require_POST
+@login_required
 def set_lead(request, slug, pk):
     iscm, membership, manages = _member(request, slug, pk)
     lead = request.POST.get("lead") == "yes"
@@ -147,8 +147,8 @@ def set_lead(request, slug, pk):
     return redirect("accounts:team", slug=iscm.slug)
 
 
-@login_required
 @require_POST
+@login_required
 def hand_over(request, slug):
     iscm, manages = _team_iscm(request, slug)
     if not manages:
@@ -190,8 +190,8 @@ def _back(request, fallback):
     return redirect(fallback)
 
 
-@login_required
 @require_POST
+@login_required
 def resend_invitation(request, pk):
     invitation = _managed_invitation(request, pk)
     try:
@@ -207,8 +207,8 @@ def resend_invitation(request, pk):
     return _back(request, "accounts:staff-invitations")
 
 
-@login_required
 @require_POST
+@login_required
 def revoke_invitation(request, pk):
     invitation = _managed_invitation(request, pk)
     try:

@@ -111,8 +111,8 @@ def verify(request):
     )
 
 
-@login_required
 @require_POST
+@login_required
 def renew_recovery_codes(request):
     try:
         codes = twofactor.renew_recovery_codes(request.user)
@@ -125,8 +125,8 @@ def renew_recovery_codes(request):
     )
 
 
-@login_required
 @require_POST
+@login_required
 def remove(request):
     """Secretariat members who opted in may turn the second factor off again; IOM
     staff may not (an administrator resets it for a lost phone)."""

@@ -1,0 +1,192 @@
+"""Staff management pages (administrators): people, assignments, teams, audit trail;
+deactivation keeping history."""
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+
+from accounts import people
+from accounts.errors import Refused
+from accounts.models import AuditEntry
+from submissions import workflow
+from submissions.models import Membership, ReviewerAssignment
+from submissions.roles import roles_of
+
+from ..factories import PASSWORD, MembershipFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+STAFF_PAGES = (
+    "accounts:staff",
+    "accounts:staff-people",
+    "accounts:staff-regions",
+    "accounts:staff-iscms",
+    "accounts:staff-invitations",
+    "accounts:staff-invitation-new",
+    "accounts:staff-audit",
+)
+
+
+def test_staff_pages_are_for_administrators_only(client, world, team):
+    for person in (world.lead_user, world.reviewer, world.other_reviewer):
+        client.force_login(person)
+        for name in STAFF_PAGES:
+            assert client.get(reverse(name)).status_code == 404, (person, name)
+        url = reverse("accounts:staff-person-active", args=[team.member.pk])
+        assert client.post(url).status_code == 404
+    team.member.refresh_from_db()
+    assert team.member.is_active
+    client.force_login(world.admin)
+    for name in STAFF_PAGES:
+        assert client.get(reverse(name)).status_code == 200, name
+
+
+def test_people_search_by_name_address_iscm_and_region(client, world, team):
+    client.force_login(world.admin)
+    url = reverse("accounts:staff-people")
+
+    def found(**query):
+        return {p.pk for p in client.get(url, query).context["page"]}
+
+    assert found(q="max mem") == {team.member.pk}
+    assert found(q=world.reviewer.email.upper()) == {world.reviewer.pk}
+    assert found(q=world.lead.acronym) == {team.lead.pk, team.member.pk}
+    assert found(q=world.regions.afr.code) == {world.other_reviewer.pk}
+    team.member.is_active = False
+    team.member.save()
+    assert team.member.pk in found(active="no") and team.member.pk not in found(active="yes")
+    assert client.get(url, {"page": "999", "active": "bogus"}).status_code == 200
+
+
+def test_assignments_added_and_removed_are_recorded(client, world):
+    client.force_login(world.admin)
+    person = UserFactory(full_name="Nia Newreviewer")
+    response = client.post(
+        reverse("accounts:staff-assignment-add", args=[person.pk]),
+        {"region": world.regions.eur.pk, "role": "reviewer"},
+    )
+    assert response.status_code == 302
+    assignment = ReviewerAssignment.objects.get(user=person)
+    assert roles_of(person).reviewer and person.groups.filter(name="reviewer").exists()
+    regions_page = client.get(reverse("accounts:staff-regions"))
+    assert b"Nia Newreviewer" in regions_page.content
+    client.post(reverse("accounts:staff-assignment-remove", args=[assignment.pk]))
+    assert not ReviewerAssignment.objects.filter(user=person).exists()
+    assert list(
+        AuditEntry.objects.filter(person=person).order_by("pk").values_list("action", "actor")
+    ) == [("assignment_added", world.admin.pk), ("assignment_removed", world.admin.pk)]
+    audit = client.get(reverse("accounts:staff-audit"), {"q": "Newreviewer"})
+    assert len(audit.context["page"]) == 2
+    bad = client.post(
+        reverse("accounts:staff-assignment-add", args=[person.pk]),
+        {"region": "", "role": "boss"},
+    )
+    assert bad.status_code == 400 and b"Select a valid choice" in bad.content
+
+
+def test_administrator_adds_a_member_to_a_team(client, world):
+    client.force_login(world.admin)
+    person = UserFactory()
+    response = client.post(
+        reverse("accounts:staff-membership-add", args=[person.pk]),
+        {"iscm": world.partner.pk, "as_lead": "on"},
+    )
+    assert response.status_code == 302
+    assert Membership.objects.get(user=person, iscm=world.partner).is_lead
+    assert set(AuditEntry.objects.values_list("action", flat=True)) == {
+        "member_added",
+        "lead_given",
+    }
+
+
+def test_deactivation_keeps_history_and_stops_sign_in_and_mail(
+    client, world, team, make_input, django_capture_on_commit_callbacks
+):
+    written_input = make_input("Kept in history", state="submitted")
+    submitted_by = written_input.events.get(to_status="submitted").actor
+    assert submitted_by == team.lead
+
+    client.force_login(world.admin)
+    response = client.post(reverse("accounts:staff-person-active", args=[team.member.pk]))
+    assert response.status_code == 302
+    team.member.refresh_from_db()
+    assert not team.member.is_active
+    assert AuditEntry.objects.filter(action="deactivated", person=team.member).exists()
+
+    # No sign-in, and an open session ends.
+    assert not client.login(username=team.member.email, password=PASSWORD)
+    member_client = type(client)()
+    member_client.force_login(team.member)
+    response = member_client.get(reverse("submissions:dashboard"))
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+    # No mail: the decision goes to the active lead only.
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.request_changes(written_input, by=world.reviewer, message="More, please.")
+    recipients = {address for message in mail.outbox for address in message.to}
+    assert team.lead.email in recipients and team.member.email not in recipients
+
+    # The history still names who acted; memberships stay (shown as deactivated).
+    client.force_login(team.lead)
+    detail = client.get(reverse("submissions:input-detail", args=[written_input.pk]))
+    assert team.lead.full_name.encode() in detail.content
+    team_page = client.get(reverse("accounts:team", args=[team.iscm.slug]))
+    assert b"Max Member" in team_page.content and b"Deactivated" in team_page.content
+
+    # Reactivated: signs in again.
+    client.force_login(world.admin)
+    client.post(reverse("accounts:staff-person-active", args=[team.member.pk]), {"active": "yes"})
+    assert client.login(username=team.member.email, password=PASSWORD)
+
+
+def test_deactivating_the_actor_of_past_events_keeps_their_name(world, team, make_input):
+    written_input = make_input("Acted on", state="submitted")
+    # Hand the lead to the member first, so the former lead may be deactivated.
+    Membership.objects.filter(pk=team.member_membership.pk).update(is_lead=True)
+    people.deactivate(team.lead, by=world.admin)
+    event = written_input.events.get(to_status="submitted")
+    assert event.actor.get_full_name() == "Lea Lead" and not event.actor.is_active
+    assert written_input.versions.get().created_by == team.lead
+
+
+def test_deactivation_refusals(client, world, team):
+    with pytest.raises(Refused, match="own account"):
+        people.deactivate(world.admin, by=world.admin)
+    with pytest.raises(Refused, match="without a team lead"):
+        people.deactivate(team.lead, by=world.admin)
+    with pytest.raises(Refused, match="Only an administrator"):
+        people.deactivate(team.member, by=team.lead)
+    client.force_login(world.admin)
+    response = client.post(reverse("accounts:staff-person-active", args=[team.lead.pk]))
+    page = client.get(response["Location"])
+    assert b"without a team lead" in page.content
+    team.lead.refresh_from_db()
+    assert team.lead.is_active
+
+
+def test_staff_pages_queries_do_not_grow_with_people(
+    client, world, team, count_queries, django_assert_max_num_queries
+):
+    client.force_login(world.admin)
+    urls = [
+        reverse("accounts:staff"),
+        reverse("accounts:staff-people"),
+        reverse("accounts:staff-person", args=[team.lead.pk]),
+        reverse("accounts:staff-regions"),
+        reverse("accounts:staff-iscms"),
+        reverse("accounts:staff-audit"),
+        reverse("accounts:team", args=[team.iscm.slug]),
+    ]
+    people.add_assignment(
+        user=team.member, region=world.regions.amr, role="compiler", by=world.admin
+    )
+    before = {url: count_queries(client, url) for url in urls}
+    for n in range(20):
+        person = MembershipFactory(iscm=world.lead if n % 2 else world.partner).user
+        people.add_assignment(
+            user=person, region=world.regions.eur, role="reviewer", by=world.admin
+        )
+    for url in urls:
+        with django_assert_max_num_queries(before[url]):
+            assert client.get(url).status_code == 200, url
