@@ -37,6 +37,9 @@ class InvitationForm(forms.Form):
         required=False,
         widget=CHECKBOXES,
     )
+    language = forms.ChoiceField(
+        label=_("Language of the invitation e-mail"), choices=settings.LANGUAGES
+    )
 
     def clean(self):
         data = super().clean()

@@ -9,8 +9,8 @@ and password) or, for an existing account, adds the role.
 """
 
 import datetime
+import logging
 import secrets
-from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
@@ -27,6 +27,8 @@ from . import rules
 from .errors import Refused
 from .models import AuditEntry, Invitation, token_digest
 from .teams import _join, _lock
+
+logger = logging.getLogger(__name__)
 
 
 def _new_token() -> tuple[str, str]:
@@ -117,7 +119,7 @@ def create_invitation(
             region=regions[0] if len(regions) == 1 else None,
             detail=_describe(role, iscms, regions),
         )
-        transaction.on_commit(partial(send_invitation_email, invitation.pk, token), robust=True)
+        _send_or_refuse(invitation.pk, token)
     return invitation
 
 
@@ -129,6 +131,21 @@ def _already_has(user, role, iscms, regions) -> bool:
         ReviewerAssignment.objects.filter(user=user, role=role).values_list("region_id", flat=True)
     )
     return {r.pk for r in regions} <= held
+
+
+def _send_or_refuse(invitation_pk: int, token: str) -> None:
+    """Send the link now, inside the transaction: if the mail server refuses, nothing
+    is saved and the person is told to try again. (Not a background task: the task
+    queue would store the token in clear.) A commit failing after the send leaves a
+    link to nothing, which answers "not valid"."""
+    try:
+        send_invitation_email(invitation_pk, token)
+    except Exception as error:
+        logger.exception("Invitation e-mail not sent")
+        raise Refused(
+            _("The e-mail could not be sent (%(error)s). Nothing was saved: try again.")
+            % {"error": error.__class__.__name__}
+        ) from error
 
 
 def send_invitation_email(invitation_pk: int, token: str) -> int:
@@ -164,7 +181,7 @@ def resend_invitation(invitation: Invitation, *, by) -> Invitation:
                 _("This invitation has been accepted or revoked: it cannot be sent again.")
             )
         AuditEntry.record(AuditEntry.Action.INVITATION_RESENT, actor=by, email=invitation.email)
-        transaction.on_commit(partial(send_invitation_email, invitation.pk, token), robust=True)
+        _send_or_refuse(invitation.pk, token)
     invitation.refresh_from_db()
     return invitation
 
@@ -210,7 +227,9 @@ def check_new_account(invitation: Invitation, *, full_name: str, password: str) 
     )
 
 
-def accept_invitation(invitation: Invitation, *, user=None, full_name="", password=""):
+def accept_invitation(
+    invitation: Invitation, *, user=None, full_name="", password="", language=""
+):
     """Use the invitation once: create the account (`full_name`, `password`) or, for
     `user` (the signed-in owner of the invited address), add the role. Returns the
     account.
@@ -255,7 +274,7 @@ def accept_invitation(invitation: Invitation, *, user=None, full_name="", passwo
                 email=invitation.email,
                 password=password,
                 full_name=full_name.strip(),
-                language=invitation.language,
+                language=language,
             )
             AuditEntry.record(AuditEntry.Action.ACCOUNT_CREATED, actor=account, person=account)
         if invitation.role == Invitation.Role.SECRETARIAT:

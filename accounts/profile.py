@@ -5,6 +5,7 @@ current address and the new one. It works once: after the change the current add
 no longer matches. It expires after `settings.EMAIL_CHANGE_DAYS`.
 """
 
+import logging
 from functools import partial
 
 from django.conf import settings
@@ -20,11 +21,12 @@ from .errors import Refused
 from .models import AuditEntry
 
 SALT = "accounts.email-change"
+logger = logging.getLogger(__name__)
 
 
 def request_email_change(user, new_email: str) -> None:
     """Send a confirmation link to `new_email`; nothing changes until it is opened.
-    The current address is told a change was asked for."""
+    Raises Refused when the mail cannot be sent."""
     token = signing.dumps({"user": user.pk, "from": user.email, "to": new_email}, salt=SALT)
     link = settings.SITE_URL + reverse("accounts:email-confirm", args=[token])
     context = {
@@ -33,10 +35,15 @@ def request_email_change(user, new_email: str) -> None:
         "link": link,
         "days": settings.EMAIL_CHANGE_DAYS,
     }
-    transaction.on_commit(
-        partial(send_templated, "email_change", context, [(new_email, user.language)]),
-        robust=True,
-    )
+    # Sent now: if the mail server refuses, the person sees the error and can retry.
+    try:
+        send_templated("email_change", context, [(new_email, user.language)])
+    except Exception as error:
+        logger.exception("E-mail change confirmation not sent")
+        raise Refused(
+            _("The e-mail could not be sent (%(error)s). Try again later.")
+            % {"error": error.__class__.__name__}
+        ) from error
 
 
 def confirm_email_change(user, token: str) -> str:

@@ -6,6 +6,7 @@ from django.contrib.auth import login
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
@@ -66,6 +67,7 @@ def accept(request, token):
                 invitation,
                 full_name=form.cleaned_data["full_name"],
                 password=form.cleaned_data["password1"],
+                language=get_language(),
             )
         except Refused as error:
             form.add_error(None, str(error))

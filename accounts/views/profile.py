@@ -40,7 +40,11 @@ def profile(request):
 def email_change(request):
     form = EmailChangeForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        profile_changes.request_email_change(request.user, form.cleaned_data["email"])
+        try:
+            profile_changes.request_email_change(request.user, form.cleaned_data["email"])
+        except Refused as error:
+            form.add_error(None, str(error))
+            return render(request, "accounts/email_change.html", {"form": form}, status=400)
         messages.success(
             request,
             _(

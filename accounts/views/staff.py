@@ -272,7 +272,7 @@ def invitation_list(request):
 
 @administrators_only
 def invitation_new(request):
-    form = InvitationForm(request.POST or None)
+    form = InvitationForm(request.POST or None, initial={"language": get_language()})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -283,7 +283,7 @@ def invitation_new(request):
                 iscms=data["iscms"],
                 regions=data["regions"],
                 as_lead=data["as_lead"],
-                language=get_language(),
+                language=data["language"],
             )
         except Refused as error:
             form.add_error(None, str(error))

@@ -285,13 +285,19 @@ def test_staff_invitation_form(client, world, django_capture_on_commit_callbacks
     with django_capture_on_commit_callbacks(execute=True):
         good = client.post(
             url,
-            {"email": "rev@example.net", "role": "reviewer", "regions": [world.regions.afr.pk]},
-            HTTP_ACCEPT_LANGUAGE="fr",
+            {
+                "email": "rev@example.net",
+                "role": "reviewer",
+                "regions": [world.regions.afr.pk],
+                "language": "fr",
+            },
         )
     assert good.status_code == 302
     invitation = Invitation.objects.get()
     assert invitation.language == "fr" and mail.outbox[-1].to == ["rev@example.net"]
-    assert "invitation" in mail.outbox[-1].subject.lower()
+    assert mail.outbox[-1].subject == "Votre invitation au portail d'examen des ISCM" or (
+        "invitation" in mail.outbox[-1].subject.lower()
+    )
 
 
 def test_staff_invitation_list_filters_and_its_queries_do_not_grow(
@@ -332,3 +338,23 @@ def test_an_invited_address_owned_by_a_deactivated_account_is_refused_at_accepta
     page = client.get(link)
     assert b"Sign in to accept" in page.content  # signing in will fail: it is deactivated
     assert not client.login(username="sleeper@example.net", password=PASSWORD)
+
+
+def test_when_the_mail_server_is_down_nothing_is_saved_and_the_form_says_so(
+    client, world, settings
+):
+    settings.EMAIL_BACKEND = "tests.accounts.failing_mail.RefusingBackend"
+    client.force_login(world.admin)
+    response = client.post(
+        reverse("accounts:staff-invitation-new"),
+        {
+            "email": "lost@example.net",
+            "role": "secretariat",
+            "iscms": [world.lead.pk],
+            "language": "en",
+        },
+    )
+    assert response.status_code == 400
+    assert b"could not be sent" in response.content
+    assert b'value="lost@example.net"' in response.content
+    assert not Invitation.objects.exists() and not AuditEntry.objects.exists()

@@ -16,3 +16,7 @@ class Command(BaseCommand):
         width = max(len(a.email) for a in accounts)
         for account in accounts:
             self.stdout.write(f"  {account.email:<{width}}  {account.password}  {account.role}")
+        self.stdout.write(
+            "IOM staff (reviewers, compilers, admin) set up a second factor at their first "
+            "sign-in: an authenticator app (TOTP). admin@example.org manages people at /staff/."
+        )
