@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from submissions.models import ISCM, Region, ReviewerAssignment
 
+from .errors import isolated
 from .models import Invitation
 
 CHECKBOXES = forms.CheckboxSelectMultiple
@@ -186,5 +187,5 @@ class HandOverForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["member"].queryset = members
         self.fields["member"].label_from_instance = lambda m: (
-            f"{m.user.get_full_name()} <{m.user.email}>"
+            f"{isolated(m.user.get_full_name())} <{m.user.email}>"
         )

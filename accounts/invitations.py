@@ -24,7 +24,7 @@ from submissions.models import Membership, ReviewerAssignment
 from submissions.roles import sync_role_groups
 
 from . import rules
-from .errors import Refused
+from .errors import Refused, isolated
 from .models import AuditEntry, Invitation, token_digest
 from .teams import _join, _lock
 
@@ -153,7 +153,7 @@ def send_invitation_email(invitation_pk: int, token: str) -> int:
     context = {
         "invitation": invitation,
         "scope": invitation.scope(),
-        "inviter": invitation.invited_by.get_full_name(),
+        "inviter": isolated(invitation.invited_by.get_full_name()),
         "link": settings.SITE_URL + reverse("accounts:invitation", args=[token]),
         "days": settings.INVITATION_DAYS,
     }

@@ -12,7 +12,7 @@ from submissions.models import Membership, ReviewerAssignment
 from submissions.roles import sync_role_groups
 
 from . import rules
-from .errors import Refused
+from .errors import Refused, isolated
 from .models import AuditEntry
 from .teams import refuse_if_last_lead
 
@@ -26,7 +26,7 @@ def add_assignment(*, user, region, role: str, by) -> ReviewerAssignment:
     """Assign `user` to `region` as reviewer or compiler (nothing if they already are)."""
     _require_administrator(by)
     if not user.is_active:
-        raise Refused(_("%(person)s is deactivated.") % {"person": user.get_full_name()})
+        raise Refused(_("%(person)s is deactivated.") % {"person": isolated(user.get_full_name())})
     with transaction.atomic():
         assignment, created = ReviewerAssignment.objects.get_or_create(
             user=user, region=region, role=role

@@ -16,7 +16,7 @@ from submissions.models import ISCM, Membership
 from submissions.roles import sync_role_groups
 
 from . import rules
-from .errors import Refused
+from .errors import Refused, isolated
 from .models import AuditEntry
 
 
@@ -61,7 +61,7 @@ def add_member(*, iscm: ISCM, user, by, as_lead: bool = False) -> Membership:
     if not rules.is_administrator(by):
         raise Refused(_("Only an administrator can add an existing account to a team."))
     if not user.is_active:
-        raise Refused(_("%(person)s is deactivated.") % {"person": user.get_full_name()})
+        raise Refused(_("%(person)s is deactivated.") % {"person": isolated(user.get_full_name())})
     with transaction.atomic():
         _lock(iscm)
         return _join(iscm=iscm, user=user, by=by, as_lead=as_lead)
@@ -130,7 +130,7 @@ def set_lead(membership: Membership, *, lead: bool, by) -> Membership:
         if lead and not membership.user.is_active:
             raise Refused(
                 _("%(person)s is deactivated and cannot lead the team.")
-                % {"person": membership.user.get_full_name()}
+                % {"person": isolated(membership.user.get_full_name())}
             )
         if not lead:
             refuse_if_last_lead(iscm, leaving_user_ids={membership.user_id})

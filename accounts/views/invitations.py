@@ -13,7 +13,7 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 
 from .. import invitations
-from ..errors import Refused
+from ..errors import Refused, isolated
 from ..forms import NewAccountForm
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -75,7 +75,8 @@ def accept(request, token):
             login(request, account, backend=BACKEND)
             messages.success(
                 request,
-                _("Welcome, %(name)s: your account is ready.") % {"name": account.get_full_name()},
+                _("Welcome, %(name)s: your account is ready.")
+                % {"name": isolated(account.get_full_name())},
             )
             return redirect(
                 "submissions:dashboard" if invitation.role == "secretariat" else "home"

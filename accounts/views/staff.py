@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from submissions.models import ISCM, Membership, Region, ReviewerAssignment
 
 from .. import invitations, people, rules, teams, twofactor
-from ..errors import Refused
+from ..errors import Refused, isolated
 from ..forms import AssignmentAddForm, InvitationForm, MembershipAddForm
 from ..models import AuditEntry, Invitation
 
@@ -125,7 +125,10 @@ def membership_add(request, pk):
             messages.success(
                 request,
                 _("%(person)s is on the team of %(iscm)s.")
-                % {"person": person.get_full_name(), "iscm": form.cleaned_data["iscm"].acronym},
+                % {
+                    "person": isolated(person.get_full_name()),
+                    "iscm": form.cleaned_data["iscm"].acronym,
+                },
             )
             return redirect("accounts:staff-person", pk=person.pk)
     return person_detail(request, pk, membership_form=form, status=400)
@@ -171,14 +174,15 @@ def person_active(request, pk):
         if request.POST.get("active") == "yes":
             people.reactivate(person, by=request.user)
             messages.success(
-                request, _("%(person)s can sign in again.") % {"person": person.get_full_name()}
+                request,
+                _("%(person)s can sign in again.") % {"person": isolated(person.get_full_name())},
             )
         else:
             people.deactivate(person, by=request.user)
             messages.success(
                 request,
                 _("%(person)s is deactivated: no sign-in, no mail; their history stays.")
-                % {"person": person.get_full_name()},
+                % {"person": isolated(person.get_full_name())},
             )
     except Refused as error:
         messages.error(request, str(error))
@@ -193,7 +197,7 @@ def person_second_factor_reset(request, pk):
     messages.success(
         request,
         _("%(person)s's second factor is removed; IOM staff enrol again at their next sign-in.")
-        % {"person": person.get_full_name()},
+        % {"person": isolated(person.get_full_name())},
     )
     return redirect("accounts:staff-person", pk=person.pk)
 

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from submissions.models import ISCM, Membership
 
 from .. import invitations, rules, teams
-from ..errors import Refused
+from ..errors import Refused, isolated
 from ..forms import HandOverForm, TeamInvitationForm
 from ..models import Invitation
 
@@ -116,7 +116,8 @@ def remove_member(request, slug, pk):
         return redirect("submissions:dashboard")
     messages.success(
         request,
-        _("%(person)s is no longer on the team.") % {"person": membership.user.get_full_name()},
+        _("%(person)s is no longer on the team.")
+        % {"person": isolated(membership.user.get_full_name())},
     )
     return redirect("accounts:team", slug=iscm.slug)
 
@@ -134,7 +135,7 @@ def set_lead(request, slug, pk):
     except Refused as error:
         messages.error(request, str(error))
     else:
-        name = membership.user.get_full_name()
+        name = isolated(membership.user.get_full_name())
         messages.success(
             request,
             (
@@ -167,7 +168,7 @@ def hand_over(request, slug):
                 request,
                 _("%(person)s now leads the team of %(iscm)s.")
                 % {
-                    "person": form.cleaned_data["member"].user.get_full_name(),
+                    "person": isolated(form.cleaned_data["member"].user.get_full_name()),
                     "iscm": iscm.acronym,
                 },
             )
