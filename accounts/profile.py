@@ -25,7 +25,8 @@ logger = logging.getLogger(__name__)
 
 
 def request_email_change(user, new_email: str) -> None:
-    """Send a confirmation link to `new_email`; nothing changes until it is opened.
+    """Send a confirmation link to `new_email`; nothing changes until it is opened
+    (the current address is told once the change is made, see confirm_email_change).
     Raises Refused when the mail cannot be sent."""
     token = signing.dumps({"user": user.pk, "from": user.email, "to": new_email}, salt=SALT)
     link = settings.SITE_URL + reverse("accounts:email-confirm", args=[token])

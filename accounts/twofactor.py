@@ -91,6 +91,11 @@ def confirm_enrolment(request, device: TOTPDevice, code: str) -> list[str]:
     user = request.user
     if device.user_id != user.pk or device.confirmed:
         raise SecondFactorError(_("This enrolment is no longer open: start again."))
+    allowed, _details = device.verify_is_allowed()
+    if not allowed:
+        raise SecondFactorError(
+            _("Too many wrong codes in a row: wait a minute, then enter the current code.")
+        )
     if not device.verify_token(_clean(code)):
         raise SecondFactorError(
             _(
@@ -138,10 +143,13 @@ def verify(request, code: str) -> bool:
     each device after failures (growing delays), so codes cannot be guessed."""
     user = request.user
     code = _clean(code)
-    devices = [
-        *TOTPDevice.objects.filter(user=user, confirmed=True),
-        *StaticDevice.objects.filter(user=user, confirmed=True),
-    ]
+    # Six digits go to the authenticator, anything else to the recovery codes: a
+    # recovery code tried on the authenticator would count as one of its failures and
+    # slow down the person's next real code (django-otp throttles per device).
+    if code.isdigit() and len(code) == 6:
+        devices = list(TOTPDevice.objects.filter(user=user, confirmed=True))
+    else:
+        devices = list(StaticDevice.objects.filter(user=user, confirmed=True))
     for device in devices:
         allowed, _details = device.verify_is_allowed()
         if not allowed:

@@ -41,7 +41,10 @@ def roles_of(user) -> Roles:
     if not user.is_authenticated:
         return Roles()
     staff_roles = set(
-        ReviewerAssignment.objects.filter(user=user).values_list("role", flat=True).distinct()
+        ReviewerAssignment.objects.filter(user=user)
+        .order_by()
+        .values_list("role", flat=True)
+        .distinct()
     )
     return Roles(
         secretariat=Membership.objects.filter(user=user).exists(),

@@ -14,7 +14,6 @@ from iscm_portal.models import User
 from submissions.models import WrittenInput
 
 from ..conftest import pass_second_factor
-
 from .test_review_pages import _decide
 
 pytestmark = pytest.mark.django_db
