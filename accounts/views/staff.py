@@ -196,7 +196,10 @@ def person_second_factor_reset(request, pk):
     twofactor.remove_second_factor(person, by=request.user)
     messages.success(
         request,
-        _("%(person)s's second factor is removed; IOM staff enrol again at their next sign-in.")
+        _(
+            "The second factor of %(person)s is removed. If they are IOM staff, they set "
+            "up a new one at their next sign-in."
+        )
         % {"person": isolated(person.get_full_name())},
     )
     return redirect("accounts:staff-person", pk=person.pk)

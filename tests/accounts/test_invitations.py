@@ -7,7 +7,8 @@ import re
 import pytest
 from django.core import mail
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from accounts import invitations
 from accounts.errors import Refused
@@ -295,9 +296,11 @@ def test_staff_invitation_form(client, world, django_capture_on_commit_callbacks
     assert good.status_code == 302
     invitation = Invitation.objects.get()
     assert invitation.language == "fr" and mail.outbox[-1].to == ["rev@example.net"]
-    assert mail.outbox[-1].subject == "Votre invitation au portail d'examen des ISCM" or (
-        "invitation" in mail.outbox[-1].subject.lower()
-    )
+    # In the language the administrator chose for it.
+    with translation.override("fr"):
+        french = gettext("Your invitation to the ISCM Review Portal")
+    assert french != "Your invitation to the ISCM Review Portal"
+    assert mail.outbox[-1].subject == french
 
 
 def test_staff_invitation_list_filters_and_its_queries_do_not_grow(
@@ -358,3 +361,18 @@ def test_when_the_mail_server_is_down_nothing_is_saved_and_the_form_says_so(
     assert b"could not be sent" in response.content
     assert b'value="lost@example.net"' in response.content
     assert not Invitation.objects.exists() and not AuditEntry.objects.exists()
+
+
+def test_the_new_account_keeps_the_language_the_invitee_read_the_page_in(
+    client, world, invite
+):
+    _invitation, link = invite()
+    response = client.post(
+        link,
+        {"full_name": "Nadia New", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD},
+        HTTP_ACCEPT_LANGUAGE="es",
+    )
+    assert response.status_code == 302
+    person = User.objects.get(email="new.person@example.net")
+    assert person.language == "es"
+    assert client.get(reverse("submissions:dashboard")).context["LANGUAGE_CODE"] == "es"
