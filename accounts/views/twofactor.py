@@ -4,7 +4,7 @@ codes, remove (secretariat members who opted in)."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -17,12 +17,14 @@ from ..forms import CodeForm
 
 
 def _next(request, default="home"):
+    """Where to go after the second factor: `next` if it is on this site, else the
+    URL of `default` (a URL name; "" for none)."""
     target = request.POST.get("next") or request.GET.get("next") or ""
     if url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
-    return default
+    return resolve_url(default) if default else ""
 
 
 @login_required

@@ -476,7 +476,7 @@ def test_administrator_resets_second_factor_of_reviewer(client, world, enrolled)
     )
 
     assert response.status_code == 200
-    assert "second factor is removed" in response.content.decode()
+    assert "is removed. If they are IOM staff" in response.content.decode()
     assert not TOTPDevice.objects.filter(user=world.reviewer).exists()
     assert not StaticDevice.objects.filter(user=world.reviewer).exists()
     assert AuditEntry.objects.filter(
@@ -586,3 +586,14 @@ def test_staff_page_for_verified_session_query_count(world, django_assert_max_nu
     # the page of people, their memberships, their assignments
     with django_assert_max_num_queries(9):
         assert client.get(reverse("accounts:staff-people")).status_code == 200
+
+
+def test_recovery_codes_page_continues_to_a_real_page_without_next(world):
+    client = Client()
+    client.force_login(world.lead_user)  # verified; opting in to a new authenticator
+    client.get(reverse("accounts:two-factor-enrol"))
+    device = TOTPDevice.objects.get(user=world.lead_user, confirmed=False)
+    response = client.post(reverse("accounts:two-factor-enrol"), {"code": app_code(device)})
+    assert response.status_code == 200
+    assert response.context["next"] == reverse("home")
+    assert f'href="{reverse("home")}"' in response.content.decode()
