@@ -363,9 +363,7 @@ def test_when_the_mail_server_is_down_nothing_is_saved_and_the_form_says_so(
     assert not Invitation.objects.exists() and not AuditEntry.objects.exists()
 
 
-def test_the_new_account_keeps_the_language_the_invitee_read_the_page_in(
-    client, world, invite
-):
+def test_the_new_account_keeps_the_language_the_invitee_read_the_page_in(client, world, invite):
     _invitation, link = invite()
     response = client.post(
         link,
