@@ -7,9 +7,12 @@ REQUIRE_BROWSER_TESTS, which turns a missing one into a failure. A
 failing test leaves a screenshot in test-results/ (git ignores it).
 """
 
+import base64
 import os
 import shutil
+import time
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from django.utils import timezone
@@ -97,12 +100,103 @@ def site(live_server, demo):
 
 
 def sign_in(page, site: str, email: str, password: str = PASSWORD) -> None:
-    page.goto(f"{site}/accounts/login/")
+    """Sign in through the login form, and through the second step for anyone asked
+    for it: IOM staff enrol an authenticator on their first sign-in (the key read from
+    the page) and give a code from it on later ones (the key read from the database).
+    Secretariat members without an authenticator have no second step."""
+    password_step(page, site, email, password)
+    if "/accounts/two-factor/enrol/" in page.url:
+        enrol_second_factor(page)
+        leave_recovery_codes(page)
+    elif "/accounts/two-factor/verify/" in page.url:
+        give_code(page, current_code(email))
+        assert "/accounts/two-factor/" not in page.url, f"second factor refused for {email}"
+
+
+def password_step(page, site: str, email: str, password: str = PASSWORD, path: str = "") -> None:
+    """The first step of signing in: the login form (going on to `path` afterwards)."""
+    page.goto(f"{site}/accounts/login/" + (f"?next={quote(path)}" if path else ""))
     page.get_by_label("E-mail").fill(email)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+    submit(page, "Sign in")
     assert "/accounts/login/" not in page.url, f"sign-in failed for {email}"
+
+
+# --- The second factor ----------------------------------------------------------------
+
+
+def submit(page, button: str) -> None:
+    """Click the button `button` and wait for the page it leads to."""
+    with page.expect_navigation():
+        page.get_by_role("button", name=button, exact=True).click()
+
+
+def code_for_key(key: str) -> str:
+    """The current code of an authenticator app holding `key` as the enrol page shows
+    it (base32, in groups of four): what a person types from their phone."""
+    from django_otp.oath import totp
+
+    key = key.replace(" ", "").upper()
+    key += "=" * (-len(key) % 8)
+    return f"{totp(base64.b32decode(key)):06d}"
+
+
+def enrol_second_factor(page) -> None:
+    """On the enrol page: type the shown key's current code and confirm; the page
+    after is the recovery codes."""
+    secret = page.locator("#totp-secret").inner_text()
+    page.get_by_label("Code").fill(code_for_key(secret))
+    submit(page, "Confirm")
+    assert "/accounts/two-factor/enrol/" in page.url, page.url  # rendered, not redirected
+    assert page.locator("#recovery-codes li").count() > 0, "no recovery codes shown"
+
+
+def leave_recovery_codes(page) -> None:
+    with page.expect_navigation():
+        page.get_by_role("link", name="I have saved them — continue").click()
+
+
+def give_code(page, code: str) -> None:
+    """On the verify page: type `code` and sign in."""
+    page.get_by_label("Code").fill(code)
+    submit(page, "Sign in")
+
+
+def confirmed_device(email: str):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    return TOTPDevice.objects.get(user__email__iexact=email, confirmed=True)
+
+
+def wait_out_throttle(email: str) -> None:
+    """django-otp refuses any code for a while after a wrong one (1 s, doubling with
+    each further failure): wait until it takes codes again, no longer."""
+    while True:
+        device = confirmed_device(email)
+        allowed, details = device.verify_is_allowed()
+        if allowed:
+            return
+        wait = (details["locked_until"] - timezone.now()).total_seconds()
+        time.sleep(min(max(wait, 0) + 0.05, 5))
+
+
+def current_code(email: str) -> str:
+    """A code the person's confirmed authenticator would show, that the portal takes
+    now. django-otp takes a time step once only (a code seen is spent) and accepts
+    the steps within `tolerance` of the current one (plus the drift it learnt): when
+    the current step is spent, by a sign-in a moment ago, the next one is used, and
+    only when that is spent too does this wait for the clock to move on."""
+    from django_otp.oath import hotp
+
+    wait_out_throttle(email)
+    device = confirmed_device(email)
+    while True:
+        now = time.time()
+        current = (int(now) - device.t0) // device.step + device.drift
+        wanted = max(current, device.last_t + 1)
+        if wanted <= current + device.tolerance:
+            return f"{hotp(device.bin_key, wanted, digits=device.digits):0{device.digits}d}"
+        time.sleep(device.step - (int(now) - device.t0) % device.step + 0.05)
 
 
 def axe_violations(page) -> list[dict]:
