@@ -23,7 +23,7 @@ from submissions.emails import send_templated
 from submissions.models import Membership, ReviewerAssignment
 from submissions.roles import sync_role_groups
 
-from . import rules
+from . import people, rules
 from .errors import Refused, isolated
 from .models import AuditEntry, Invitation, token_digest
 from .teams import _join, _lock
@@ -283,15 +283,9 @@ def accept_invitation(
                 _join(iscm=iscm, user=account, by=inviter, as_lead=invitation.as_lead)
         else:
             for region in regions:
-                ReviewerAssignment.objects.get_or_create(
-                    user=account, region=region, role=invitation.role
-                )
-                AuditEntry.record(
-                    AuditEntry.Action.ASSIGNMENT_ADDED,
-                    actor=inviter,
-                    person=account,
-                    region=region,
-                    detail=Invitation.Role(invitation.role).label,
+                # Only administrators invite staff (may_invite, checked again above).
+                people.add_assignment(
+                    user=account, region=region, role=invitation.role, by=inviter
                 )
         Invitation.objects.filter(pk=invitation.pk).update(accepted_by=account)
         AuditEntry.record(

@@ -29,6 +29,13 @@ def team_of(iscm: ISCM):
     )
 
 
+def lead_candidates(iscm: ISCM):
+    """The members the lead may be handed to: active, not leading already."""
+    return Membership.objects.filter(
+        iscm=iscm, is_lead=False, user__is_active=True
+    ).select_related("user")
+
+
 def _lock(iscm: ISCM) -> None:
     # Team changes of one ISCM queue on its row, so two leads stepping down at the same
     # moment cannot both pass the "another lead remains" check.

@@ -4,7 +4,6 @@ gets a 404."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -18,6 +17,7 @@ from .. import invitations, rules, teams
 from ..errors import Refused, isolated
 from ..forms import HandOverForm, TeamInvitationForm
 from ..models import Invitation
+from . import safe_next
 
 
 def _team_iscm(request, slug) -> tuple[ISCM, bool]:
@@ -42,12 +42,9 @@ def team(request, slug, invite_form=None, handover_form=None, status=200):
             Invitation.objects.managed_by(request.user)
             .pending()
             .filter(role=Invitation.Role.SECRETARIAT, iscms=iscm)
-            .prefetch_related(Prefetch("iscms", queryset=ISCM.objects.order_by("acronym")))
             .order_by("-sent_at")
         )
-    others = Membership.objects.filter(
-        iscm=iscm, is_lead=False, user__is_active=True
-    ).select_related("user")
+    others = teams.lead_candidates(iscm)
     context = {
         "iscm": iscm,
         "members": members,
@@ -154,9 +151,7 @@ def hand_over(request, slug):
     iscm, manages = _team_iscm(request, slug)
     if not manages:
         raise Http404
-    others = Membership.objects.filter(
-        iscm=iscm, is_lead=False, user__is_active=True
-    ).select_related("user")
+    others = teams.lead_candidates(iscm)
     form = HandOverForm(request.POST, members=others)
     if form.is_valid():
         try:
@@ -181,14 +176,7 @@ def _managed_invitation(request, pk) -> Invitation:
 
 
 def _back(request, fallback):
-    target = request.POST.get("next", "")
-    from django.utils.http import url_has_allowed_host_and_scheme
-
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return redirect(target)
-    return redirect(fallback)
+    return redirect(safe_next(request, fallback))
 
 
 @require_POST

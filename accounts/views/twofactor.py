@@ -4,8 +4,7 @@ codes, remove (secretariat members who opted in)."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import redirect, render, resolve_url
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -14,17 +13,7 @@ from submissions.roles import roles_for_request
 
 from .. import twofactor
 from ..forms import CodeForm
-
-
-def _next(request, default="home"):
-    """Where to go after the second factor: `next` if it is on this site, else the
-    URL of `default` (a URL name; "" for none)."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return resolve_url(default) if default else ""
+from . import safe_next
 
 
 @login_required
@@ -62,7 +51,7 @@ def enrol(request):
             return render(
                 request,
                 "accounts/recovery_codes.html",
-                {"codes": codes, "next": _next(request), "enrolled_now": True},
+                {"codes": codes, "next": safe_next(request, "home"), "enrolled_now": True},
             )
     if device is None or request.method == "GET":
         device = twofactor.start_enrolment(user)
@@ -73,7 +62,7 @@ def enrol(request):
             "form": form,
             "qr_code": twofactor.qr_code_data_uri(device),
             "secret": twofactor.secret_for_display(device),
-            "next": _next(request, ""),
+            "next": safe_next(request),
             "required": twofactor.required_for(user, roles_for_request(request)),
         },
         status=400 if form.is_bound else 200,
@@ -86,7 +75,7 @@ def verify(request):
     """The second step of signing in."""
     user = request.user
     if user.is_verified():
-        return redirect(_next(request))
+        return redirect(safe_next(request, "home"))
     if not twofactor.has_second_factor(user):
         return redirect("accounts:two-factor-enrol")
     form = CodeForm(request.POST or None)
@@ -97,7 +86,7 @@ def verify(request):
                     request,
                     _("You have few recovery codes left. Renew them from your two-factor page."),
                 )
-            return redirect(_next(request))
+            return redirect(safe_next(request, "home"))
         form.add_error(
             "code",
             _(
@@ -108,7 +97,7 @@ def verify(request):
     return render(
         request,
         "accounts/two_factor_verify.html",
-        {"form": form, "next": _next(request, "")},
+        {"form": form, "next": safe_next(request)},
         status=400 if form.is_bound else 200,
     )
 
