@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.utils.translation import gettext_lazy as _
 
+from submissions.forms import IdChoiceField, IdMultipleChoiceField
 from submissions.models import ISCM, Region, ReviewerAssignment
 
 from .errors import isolated
@@ -17,11 +18,11 @@ CHECKBOXES = forms.CheckboxSelectMultiple
 class InvitationForm(forms.Form):
     """An administrator's invitation: address, one role and its scope."""
 
-    email = forms.EmailField(label=_("E-mail address"))
+    email = forms.EmailField(label=_("E-mail address"), max_length=254)
     role = forms.ChoiceField(
         label=_("Role"), choices=Invitation.Role.choices, widget=forms.RadioSelect
     )
-    iscms = forms.ModelMultipleChoiceField(
+    iscms = IdMultipleChoiceField(
         label=_("ISCMs (for a secretariat role)"),
         queryset=ISCM.objects.order_by("acronym"),
         required=False,
@@ -32,7 +33,7 @@ class InvitationForm(forms.Form):
         required=False,
         help_text=_("The first member of a team without a lead leads it in any case."),
     )
-    regions = forms.ModelMultipleChoiceField(
+    regions = IdMultipleChoiceField(
         label=_("Regions (for a reviewer or compiler role)"),
         queryset=Region.objects.order_by("code"),
         required=False,
@@ -57,7 +58,7 @@ class InvitationForm(forms.Form):
 class TeamInvitationForm(forms.Form):
     """A lead invites a colleague to their ISCM: the address is all they choose."""
 
-    email = forms.EmailField(label=_("Colleague's e-mail address"))
+    email = forms.EmailField(label=_("Colleague's e-mail address"), max_length=254)
 
 
 class NewAccountForm(forms.Form):
@@ -132,7 +133,7 @@ class ProfileForm(forms.ModelForm):
 
 
 class EmailChangeForm(forms.Form):
-    email = forms.EmailField(label=_("New e-mail address"))
+    email = forms.EmailField(label=_("New e-mail address"), max_length=254)
     password = forms.CharField(
         label=_("Your current password"),
         strip=False,
@@ -171,17 +172,17 @@ class CodeForm(forms.Form):
 
 
 class MembershipAddForm(forms.Form):
-    iscm = forms.ModelChoiceField(label=_("ISCM"), queryset=ISCM.objects.order_by("acronym"))
+    iscm = IdChoiceField(label=_("ISCM"), queryset=ISCM.objects.order_by("acronym"))
     as_lead = forms.BooleanField(label=_("As team lead"), required=False)
 
 
 class AssignmentAddForm(forms.Form):
-    region = forms.ModelChoiceField(label=_("Region"), queryset=Region.objects.order_by("code"))
+    region = IdChoiceField(label=_("Region"), queryset=Region.objects.order_by("code"))
     role = forms.ChoiceField(label=_("Role"), choices=ReviewerAssignment.Role.choices)
 
 
 class HandOverForm(forms.Form):
-    member = forms.ModelChoiceField(label=_("New lead"), queryset=None)
+    member = IdChoiceField(label=_("New lead"), queryset=None)
 
     def __init__(self, *args, members, **kwargs):
         super().__init__(*args, **kwargs)

@@ -13,8 +13,9 @@ import logging
 import secrets
 
 from django.conf import settings
-from django.contrib.auth import get_user_model, password_validation
-from django.db import transaction
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,7 +27,7 @@ from submissions.roles import sync_role_groups
 from . import people, rules
 from .errors import Refused, isolated
 from .models import AuditEntry, Invitation, token_digest
-from .teams import _join, _lock
+from .teams import _join, lock_team
 
 logger = logging.getLogger(__name__)
 
@@ -102,7 +103,8 @@ def create_invitation(
             email=email,
             role=role,
             as_lead=as_lead,
-            language=language or settings.LANGUAGE_CODE,
+            # An existing account reads its mail in its own language.
+            language=(existing.language if existing else "") or language or settings.LANGUAGE_CODE,
             token_digest=digest,
             invited_by=by,
             sent_at=now,
@@ -110,14 +112,13 @@ def create_invitation(
         )
         invitation.iscms.set(iscms)
         invitation.regions.set(regions)
-        AuditEntry.record(
+        _record(
             AuditEntry.Action.INVITED,
-            actor=by,
+            invitation,
+            by=by,
             person=existing,
-            email=email,
-            iscm=iscms[0] if len(iscms) == 1 else None,
-            region=regions[0] if len(regions) == 1 else None,
-            detail=_describe(role, iscms, regions),
+            iscms=iscms,
+            regions=regions,
         )
         _send_or_refuse(invitation.pk, token)
     return invitation
@@ -162,9 +163,22 @@ def send_invitation_email(invitation_pk: int, token: str) -> int:
 
 def resend_invitation(invitation: Invitation, *, by) -> Invitation:
     """Send a new link (the old one stops working) valid for another
-    INVITATION_DAYS; for a pending or expired invitation."""
+    INVITATION_DAYS; for a pending or expired invitation. The invitation becomes
+    `by`'s: after a hand-over the new lead can renew what the former lead sent (and
+    acceptance checks the right of whoever sent it last)."""
     if not Invitation.objects.managed_by(by).filter(pk=invitation.pk).exists():
         raise Refused(_("You cannot manage this invitation."))
+    iscms, regions = list(invitation.iscms.all()), list(invitation.regions.all())
+    if not rules.may_invite(
+        by, role=invitation.role, iscms=iscms, regions=regions, as_lead=invitation.as_lead
+    ):
+        raise Refused(_("You cannot grant this role: ask an administrator to send it again."))
+    existing = get_user_model().objects.filter(email__iexact=invitation.email).first()
+    if existing is not None and not existing.is_active:
+        raise Refused(
+            _("The account of %(email)s is deactivated. Reactivate it instead.")
+            % {"email": invitation.email}
+        )
     now = timezone.now()
     token, digest = _new_token()
     with transaction.atomic():
@@ -174,16 +188,31 @@ def resend_invitation(invitation: Invitation, *, by) -> Invitation:
             token_digest=digest,
             sent_at=now,
             expires_at=_expiry(now),
-            send_count=invitation.send_count + 1,
+            send_count=F("send_count") + 1,
+            invited_by=by,
         )
         if not changed:
             raise Refused(
                 _("This invitation has been accepted or revoked: it cannot be sent again.")
             )
-        AuditEntry.record(AuditEntry.Action.INVITATION_RESENT, actor=by, email=invitation.email)
+        _record(
+            AuditEntry.Action.INVITATION_RESENT, invitation, by=by, iscms=iscms, regions=regions
+        )
         _send_or_refuse(invitation.pk, token)
     invitation.refresh_from_db()
     return invitation
+
+
+def _record(action, invitation, *, by, iscms, regions, person=None, detail=""):
+    AuditEntry.record(
+        action,
+        actor=by,
+        person=person,
+        email=invitation.email,
+        iscm=iscms[0] if len(iscms) == 1 else None,
+        region=regions[0] if len(regions) == 1 else None,
+        detail=detail or _describe(invitation.role, iscms, regions),
+    )
 
 
 def revoke_invitation(invitation: Invitation, *, by) -> Invitation:
@@ -196,7 +225,13 @@ def revoke_invitation(invitation: Invitation, *, by) -> Invitation:
         ).update(revoked_at=timezone.now(), revoked_by=by)
         if not changed:
             raise Refused(_("This invitation has already been accepted or revoked."))
-        AuditEntry.record(AuditEntry.Action.INVITATION_REVOKED, actor=by, email=invitation.email)
+        _record(
+            AuditEntry.Action.INVITATION_REVOKED,
+            invitation,
+            by=by,
+            iscms=list(invitation.iscms.all()),
+            regions=list(invitation.regions.all()),
+        )
     invitation.refresh_from_db()
     return invitation
 
@@ -216,15 +251,6 @@ def invitation_for_token(token: str) -> Invitation | None:
 
 def existing_account(invitation: Invitation):
     return get_user_model().objects.filter(email__iexact=invitation.email).first()
-
-
-def check_new_account(invitation: Invitation, *, full_name: str, password: str) -> None:
-    """Raise django.core.exceptions.ValidationError if `password` is not good enough
-    for the account the invitation would create (Django's validators)."""
-    User = get_user_model()
-    password_validation.validate_password(
-        password, User(email=invitation.email, full_name=full_name)
-    )
 
 
 def accept_invitation(
@@ -270,16 +296,24 @@ def accept_invitation(
         else:
             if user is not None:
                 raise Refused(_("This invitation is for another address. Sign out first."))
-            account = User.objects.create_user(
-                email=invitation.email,
-                password=password,
-                full_name=full_name.strip(),
-                language=language,
-            )
+            try:
+                # Another invitation to the same address accepted at the same moment
+                # creates the account first: that one wins, this one is told.
+                with transaction.atomic():
+                    account = User.objects.create_user(
+                        email=invitation.email,
+                        password=password,
+                        full_name=full_name.strip(),
+                        language=language,
+                    )
+            except IntegrityError:
+                raise Refused(
+                    _("An account with this address exists: sign in to accept.")
+                ) from None
             AuditEntry.record(AuditEntry.Action.ACCOUNT_CREATED, actor=account, person=account)
         if invitation.role == Invitation.Role.SECRETARIAT:
             for iscm in iscms:
-                _lock(iscm)
+                lock_team(iscm)
                 _join(iscm=iscm, user=account, by=inviter, as_lead=invitation.as_lead)
         else:
             for region in regions:
@@ -288,11 +322,13 @@ def accept_invitation(
                     user=account, region=region, role=invitation.role, by=inviter
                 )
         Invitation.objects.filter(pk=invitation.pk).update(accepted_by=account)
-        AuditEntry.record(
+        _record(
             AuditEntry.Action.INVITATION_ACCEPTED,
-            actor=account,
+            invitation,
+            by=account,
             person=account,
-            detail=_describe(invitation.role, iscms, regions),
+            iscms=iscms,
+            regions=regions,
         )
         sync_role_groups(account)
     return account

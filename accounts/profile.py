@@ -24,11 +24,27 @@ SALT = "accounts.email-change"
 logger = logging.getLogger(__name__)
 
 
+def _stamp(user) -> int:
+    """The latest address change of `user` (0 for none): a link names it, so a link
+    sent before any later change is dead even if the address came back to what it
+    was (A→C, then C→A must not revive an unconfirmed A→B)."""
+    latest = (
+        AuditEntry.objects.filter(person=user, action=AuditEntry.Action.EMAIL_CHANGED)
+        .order_by("-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    return latest or 0
+
+
 def request_email_change(user, new_email: str) -> None:
     """Send a confirmation link to `new_email`; nothing changes until it is opened
     (the current address is told once the change is made, see confirm_email_change).
     Raises Refused when the mail cannot be sent."""
-    token = signing.dumps({"user": user.pk, "from": user.email, "to": new_email}, salt=SALT)
+    token = signing.dumps(
+        {"user": user.pk, "from": user.email, "to": new_email, "stamp": _stamp(user)},
+        salt=SALT,
+    )
     link = settings.SITE_URL + reverse("accounts:email-confirm", args=[token])
     context = {
         "person": user,
@@ -65,7 +81,7 @@ def confirm_email_change(user, token: str) -> str:
                 "asked for the change."
             )
         )
-    if data.get("from") != user.email:
+    if data.get("from") != user.email or data.get("stamp") != _stamp(user):
         raise Refused(_("This link has been used, or your address changed since it was sent."))
     new_email = data["to"]
     User = get_user_model()

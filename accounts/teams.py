@@ -36,7 +36,7 @@ def lead_candidates(iscm: ISCM):
     ).select_related("user")
 
 
-def _lock(iscm: ISCM) -> None:
+def lock_team(iscm: ISCM) -> None:
     # Team changes of one ISCM queue on its row, so two leads stepping down at the same
     # moment cannot both pass the "another lead remains" check.
     ISCM.objects.select_for_update().filter(pk=iscm.pk).first()
@@ -70,7 +70,7 @@ def add_member(*, iscm: ISCM, user, by, as_lead: bool = False) -> Membership:
     if not user.is_active:
         raise Refused(_("%(person)s is deactivated.") % {"person": isolated(user.get_full_name())})
     with transaction.atomic():
-        _lock(iscm)
+        lock_team(iscm)
         return _join(iscm=iscm, user=user, by=by, as_lead=as_lead)
 
 
@@ -104,7 +104,7 @@ def remove_member(membership: Membership, *, by) -> None:
             _("Only a lead of %(iscm)s can remove its members.") % {"iscm": iscm.acronym}
         )
     with transaction.atomic():
-        _lock(iscm)
+        lock_team(iscm)
         membership = Membership.objects.select_related("user").get(pk=membership.pk)
         refuse_if_last_lead(iscm, leaving_user_ids={membership.user_id})
         membership.delete()
@@ -130,7 +130,7 @@ def set_lead(membership: Membership, *, lead: bool, by) -> Membership:
             _("Only a lead of %(iscm)s can change who leads it.") % {"iscm": iscm.acronym}
         )
     with transaction.atomic():
-        _lock(iscm)
+        lock_team(iscm)
         membership = Membership.objects.select_related("user").get(pk=membership.pk)
         if membership.is_lead == lead:
             return membership

@@ -1,5 +1,6 @@
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 
@@ -18,3 +19,13 @@ class EmailAuthenticationForm(AuthenticationForm):
             "try again; the password is case-sensitive."
         ),
     }
+
+
+class PersonalPasswordResetForm(PasswordResetForm):
+    """Django's password reset, mailed in the person's own interface language (the
+    page's language when they chose none)."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+        language = context["user"].language or translation.get_language()
+        with translation.override(language):
+            super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)

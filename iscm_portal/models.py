@@ -101,11 +101,6 @@ class User(AbstractBaseUser, PermissionsMixin):
         super().clean()
         self.email = self.__class__.objects.normalize_email(self.email).strip()
 
-    @property
-    def email_language(self) -> str:
-        """The language of the e-mails this person receives."""
-        return self.language or settings.LANGUAGE_CODE
-
     def get_full_name(self):
         return self.full_name or self.email
 

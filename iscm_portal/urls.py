@@ -7,7 +7,7 @@ from accounts.views.profile import set_language
 from submissions.sitemaps import SITEMAPS
 
 from . import views
-from .forms import EmailAuthenticationForm
+from .forms import EmailAuthenticationForm, PersonalPasswordResetForm
 
 auth_patterns = [
     path(
@@ -27,6 +27,7 @@ auth_patterns = [
     path(
         "password/reset/",
         auth_views.PasswordResetView.as_view(
+            form_class=PersonalPasswordResetForm,
             subject_template_name="emails/password_reset_subject.txt",
             email_template_name="emails/password_reset_body.txt",
             html_email_template_name="emails/password_reset_body.html",

@@ -43,7 +43,8 @@ def _page(request, queryset):
 
 
 def _search(request) -> str:
-    return request.GET.get("q", "").strip()[:100]
+    # NUL cannot be stored or searched for in PostgreSQL: it is dropped.
+    return request.GET.get("q", "").replace("\x00", "").strip()[:100]
 
 
 @administrators_only
@@ -178,12 +179,21 @@ def person_active(request, pk):
                 _("%(person)s can sign in again.") % {"person": isolated(person.get_full_name())},
             )
         else:
-            people.deactivate(person, by=request.user)
+            leaderless = people.deactivate(person, by=request.user)
             messages.success(
                 request,
                 _("%(person)s is deactivated: no sign-in, no mail; their history stays.")
                 % {"person": isolated(person.get_full_name())},
             )
+            if leaderless:
+                messages.warning(
+                    request,
+                    _(
+                        "These teams have no active lead now: %(iscms)s. Make a member "
+                        "lead on the team page, or invite one as lead."
+                    )
+                    % {"iscms": ", ".join(iscm.acronym for iscm in leaderless)},
+                )
     except Refused as error:
         messages.error(request, str(error))
     return redirect("accounts:staff-person", pk=person.pk)

@@ -5,7 +5,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from accounts import people
+from accounts import people, teams
 from accounts.errors import Refused
 from accounts.models import AuditEntry
 from submissions import workflow
@@ -153,16 +153,30 @@ def test_deactivating_the_actor_of_past_events_keeps_their_name(world, team, mak
 def test_deactivation_refusals(client, world, team):
     with pytest.raises(Refused, match="own account"):
         people.deactivate(world.admin, by=world.admin)
-    with pytest.raises(Refused, match="without a team lead"):
-        people.deactivate(team.lead, by=world.admin)
     with pytest.raises(Refused, match="Only an administrator"):
         people.deactivate(team.member, by=team.lead)
+    team.member.refresh_from_db()
+    assert team.member.is_active
+
+
+def test_an_administrator_may_lock_out_the_last_lead_and_is_told_the_team_is_leaderless(
+    client, world, team
+):
+    """A departed or compromised person must be lockable at once, even as the team's
+    only lead; the team then has no active lead until one is named (or the next
+    member joins, who leads it)."""
     client.force_login(world.admin)
     response = client.post(reverse("accounts:staff-person-active", args=[team.lead.pk]))
     page = client.get(response["Location"])
-    assert b"without a team lead" in page.content
+    assert b"is deactivated" in page.content
+    assert f"These teams have no active lead now: {team.iscm.acronym}".encode() in page.content
     team.lead.refresh_from_db()
-    assert team.lead.is_active
+    assert not team.lead.is_active
+    entry = AuditEntry.objects.get(action="deactivated", person=team.lead)
+    assert entry.detail == team.iscm.acronym
+    # The member can be made lead again; a team without an active lead takes it.
+    teams.set_lead(team.member_membership, lead=True, by=world.admin)
+    assert Membership.objects.get(pk=team.member_membership.pk).is_lead
 
 
 def test_staff_pages_queries_do_not_grow_with_people(
