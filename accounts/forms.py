@@ -190,3 +190,41 @@ class HandOverForm(forms.Form):
         self.fields["member"].label_from_instance = lambda m: (
             f"{isolated(m.user.get_full_name())} <{m.user.email}>"
         )
+
+
+class ExistingAccountField(forms.EmailField):
+    """An e-mail address that must belong to an active account; cleans to the User."""
+
+    default_error_messages = {
+        "unknown": _("No account uses this address. Invite the person instead."),
+        "inactive": _("This account is deactivated. Reactivate it first."),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 254)
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        email = super().clean(value)
+        if not email:
+            return None
+        user = get_user_model().objects.filter(email__iexact=email).first()
+        if user is None:
+            raise forms.ValidationError(self.error_messages["unknown"], code="unknown")
+        if not user.is_active:
+            raise forms.ValidationError(self.error_messages["inactive"], code="inactive")
+        return user
+
+
+class AssignByEmailForm(forms.Form):
+    """Staff's region page: assign an existing account to the region."""
+
+    person = ExistingAccountField(label=_("E-mail address of the person"))
+    role = forms.ChoiceField(label=_("Role"), choices=ReviewerAssignment.Role.choices)
+
+
+class MemberByEmailForm(forms.Form):
+    """An administrator on a team page: put an existing account on the team."""
+
+    person = ExistingAccountField(label=_("E-mail address of the person"))
+    as_lead = forms.BooleanField(label=_("As team lead"), required=False)

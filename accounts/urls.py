@@ -23,6 +23,7 @@ urlpatterns = [
     path("my/teams/<slug:slug>/", teams.team, name="team"),
     path("my/teams/<slug:slug>/invite/", teams.invite, name="team-invite"),
     path("my/teams/<slug:slug>/hand-over/", teams.hand_over, name="team-hand-over"),
+    path("my/teams/<slug:slug>/add/", teams.add_member, name="team-add"),
     path(
         "my/teams/<slug:slug>/members/<int:pk>/remove/", teams.remove_member, name="member-remove"
     ),
@@ -47,6 +48,7 @@ urlpatterns = [
         name="staff-assignment-remove",
     ),
     path("staff/regions/", staff.region_list, name="staff-regions"),
+    path("staff/regions/<int:pk>/assign/", staff.region_assign, name="staff-region-assign"),
     path("staff/iscms/", staff.iscm_list, name="staff-iscms"),
     path("staff/invitations/", staff.invitation_list, name="staff-invitations"),
     path("staff/invitations/new/", staff.invitation_new, name="staff-invitation-new"),

@@ -13,7 +13,7 @@ led_by / reviewable_by / extendable_by`, the compiler's regions for packages,
 `published()` for public pages, `is_staff` for the admin) and then checked against
 the app.
 
-At the time of writing: 98 routes × 8 personas = 784 GETs (the test prints the size).
+At the time of writing: 100 routes × 8 personas = 800 GETs (the test prints the size).
 """
 
 import re
@@ -187,6 +187,7 @@ EXPECTED = {
     "accounts:team":                      (LOGIN, 200,  404,  404,  404,  404,  404,  200),
     "accounts:team-invite":               (405,   405,  405,  405,  405,  405,  405,  405),
     "accounts:team-hand-over":            (405,   405,  405,  405,  405,  405,  405,  405),
+    "accounts:team-add":                  (405,   405,  405,  405,  405,  405,  405,  405),
     "accounts:member-remove":             (405,   405,  405,  405,  405,  405,  405,  405),
     "accounts:member-lead":               (405,   405,  405,  405,  405,  405,  405,  405),
     "accounts:invitation-resend":         (405,   405,  405,  405,  405,  405,  405,  405),
@@ -201,6 +202,7 @@ EXPECTED = {
     "accounts:staff-person-two-factor":   (405,   405,  405,  405,  405,  405,  405,  405),
     "accounts:staff-assignment-remove":   (405,   405,  405,  405,  405,  405,  405,  405),
     "accounts:staff-regions":             (LOGIN, 404,  404,  404,  404,  404,  404,  200),
+    "accounts:staff-region-assign":       (405,   405,  405,  405,  405,  405,  405,  405),
     "accounts:staff-iscms":               (LOGIN, 404,  404,  404,  404,  404,  404,  200),
     "accounts:staff-invitations":         (LOGIN, 404,  404,  404,  404,  404,  404,  200),
     "accounts:staff-invitation-new":      (LOGIN, 404,  404,  404,  404,  404,  404,  200),
@@ -413,7 +415,7 @@ def objects(world, compiler, make_input, django_capture_on_commit_callbacks):  #
         "accounts:email-confirm": {"token": email_token},
         **{
             f"accounts:{name}": {"slug": world.lead.slug}
-            for name in ("team", "team-invite", "team-hand-over")
+            for name in ("team", "team-invite", "team-hand-over", "team-add")
         },
         **{
             f"accounts:{name}": {"slug": world.lead.slug, "pk": lead_membership.pk}
@@ -432,6 +434,7 @@ def objects(world, compiler, make_input, django_capture_on_commit_callbacks):  #
             )
         },
         "accounts:staff-assignment-remove": {"pk": assignment.pk},
+        "accounts:staff-region-assign": {"pk": world.regions.amr.pk},
     }
     return SimpleNamespace(
         users=users,

@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -21,8 +22,9 @@ from submissions.models import ISCM, Membership, Region, ReviewerAssignment
 
 from .. import invitations, people, rules, teams, twofactor
 from ..errors import Refused, isolated
-from ..forms import AssignmentAddForm, InvitationForm, MembershipAddForm
+from ..forms import AssignByEmailForm, AssignmentAddForm, InvitationForm, MembershipAddForm
 from ..models import AuditEntry, Invitation
+from . import safe_next
 
 PAGE_SIZE = 50
 
@@ -164,7 +166,9 @@ def assignment_remove(request, pk):
     )
     people.remove_assignment(assignment, by=request.user)
     messages.success(request, _("Assignment removed."))
-    return redirect("accounts:staff-person", pk=assignment.user_id)
+    return redirect(
+        safe_next(request, reverse("accounts:staff-person", args=[assignment.user_id]))
+    )
 
 
 @require_POST
@@ -216,8 +220,9 @@ def person_second_factor_reset(request, pk):
 
 
 @administrators_only
-def region_list(request):
-    """Reviewers and compilers of every region."""
+def region_list(request, forms_by_region=None, status=200):
+    """Reviewers and compilers of every region, searchable, with a form per region to
+    assign an existing account."""
     q = _search(request)
     assignments = ReviewerAssignment.objects.select_related("user").order_by(
         "role", "user__full_name", "user__email"
@@ -226,10 +231,42 @@ def region_list(request):
         assignments = assignments.filter(
             Q(user__full_name__icontains=q) | Q(user__email__icontains=q)
         )
-    regions = Region.objects.order_by("code").prefetch_related(
-        Prefetch("assignments", queryset=assignments, to_attr="matching")
+    regions = list(
+        Region.objects.order_by("code").prefetch_related(
+            Prefetch("assignments", queryset=assignments, to_attr="matching")
+        )
     )
-    return render(request, "accounts/staff/region_list.html", {"regions": regions, "q": q})
+    forms_by_region = forms_by_region or {}
+    for region in regions:
+        region.assign_form = forms_by_region.get(region.pk) or AssignByEmailForm(
+            prefix=f"region-{region.pk}"
+        )
+    return render(
+        request, "accounts/staff/region_list.html", {"regions": regions, "q": q}, status=status
+    )
+
+
+@require_POST
+@administrators_only
+def region_assign(request, pk):
+    region = get_object_or_404(Region, pk=pk)
+    form = AssignByEmailForm(request.POST, prefix=f"region-{region.pk}")
+    if form.is_valid():
+        person = form.cleaned_data["person"]
+        try:
+            people.add_assignment(
+                user=person, region=region, role=form.cleaned_data["role"], by=request.user
+            )
+        except Refused as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                _("%(person)s is assigned to %(region)s.")
+                % {"person": isolated(person.get_full_name()), "region": region.code},
+            )
+            return redirect(reverse("accounts:staff-regions") + f"#region-{region.code}")
+    return region_list(request, forms_by_region={region.pk: form}, status=400)
 
 
 @administrators_only

@@ -15,7 +15,7 @@ from submissions.models import ISCM, Membership
 
 from .. import invitations, rules, teams
 from ..errors import Refused, isolated
-from ..forms import HandOverForm, TeamInvitationForm
+from ..forms import HandOverForm, MemberByEmailForm, TeamInvitationForm
 from ..models import Invitation
 from . import safe_next
 
@@ -33,7 +33,7 @@ def _team_iscm(request, slug) -> tuple[ISCM, bool]:
 
 
 @login_required
-def team(request, slug, invite_form=None, handover_form=None, status=200):
+def team(request, slug, invite_form=None, handover_form=None, add_form=None, status=200):
     iscm, manages = _team_iscm(request, slug)
     members = list(teams.team_of(iscm))
     pending = []
@@ -54,6 +54,9 @@ def team(request, slug, invite_form=None, handover_form=None, status=200):
         "pending": pending,
         "invite_form": invite_form or TeamInvitationForm(),
         "handover_form": handover_form or HandOverForm(members=others),
+        "add_form": (add_form or MemberByEmailForm())
+        if rules.is_administrator(request.user)
+        else None,
         "now": timezone.now(),
     }
     return render(request, "accounts/team.html", context, status=status)
@@ -84,6 +87,32 @@ def invite(request, slug):
             )
             return redirect("accounts:team", slug=iscm.slug)
     return team(request, slug, invite_form=form, status=400)
+
+
+@require_POST
+@login_required
+def add_member(request, slug):
+    """An administrator puts an existing account on the team."""
+    if not rules.is_administrator(request.user):
+        raise Http404
+    iscm = get_object_or_404(ISCM, slug=slug)
+    form = MemberByEmailForm(request.POST)
+    if form.is_valid():
+        person = form.cleaned_data["person"]
+        try:
+            teams.add_member(
+                iscm=iscm, user=person, by=request.user, as_lead=form.cleaned_data["as_lead"]
+            )
+        except Refused as error:
+            form.add_error("person", str(error))
+        else:
+            messages.success(
+                request,
+                _("%(person)s is on the team of %(iscm)s.")
+                % {"person": isolated(person.get_full_name()), "iscm": iscm.acronym},
+            )
+            return redirect("accounts:team", slug=iscm.slug)
+    return team(request, slug, add_form=form, status=400)
 
 
 def _member(request, slug, pk) -> tuple[ISCM, Membership, bool]:

@@ -204,3 +204,52 @@ def test_staff_pages_queries_do_not_grow_with_people(
     for url in urls:
         with django_assert_max_num_queries(before[url]):
             assert client.get(url).status_code == 200, url
+
+
+def test_assign_an_existing_account_from_the_region_page(client, world, team):
+    client.force_login(world.admin)
+    url = reverse("accounts:staff-region-assign", args=[world.regions.eur.pk])
+    prefix = f"region-{world.regions.eur.pk}"
+    unknown = client.post(
+        url, {f"{prefix}-person": "nobody@example.net", f"{prefix}-role": "compiler"}
+    )
+    assert unknown.status_code == 400
+    assert b"No account uses this address" in unknown.content
+    assert b'value="nobody@example.net"' in unknown.content
+    response = client.post(
+        url, {f"{prefix}-person": team.member.email.upper(), f"{prefix}-role": "compiler"}
+    )
+    assert response.status_code == 302
+    assignment = ReviewerAssignment.objects.get(user=team.member, region=world.regions.eur)
+    assert assignment.role == "compiler" and roles_of(team.member).compiler
+    assert AuditEntry.objects.filter(action="assignment_added", person=team.member).exists()
+    # Removed from the same page, which it returns to.
+    regions_page = reverse("accounts:staff-regions")
+    removed = client.post(
+        reverse("accounts:staff-assignment-remove", args=[assignment.pk]),
+        {"next": regions_page},
+    )
+    assert removed["Location"] == regions_page
+    assert not ReviewerAssignment.objects.filter(pk=assignment.pk).exists()
+    team.member.is_active = False
+    team.member.save()
+    inactive = client.post(
+        url, {f"{prefix}-person": team.member.email, f"{prefix}-role": "reviewer"}
+    )
+    assert b"This account is deactivated" in inactive.content
+    # Not for anybody else.
+    client.force_login(world.reviewer)
+    assert client.post(url, {f"{prefix}-person": world.reviewer.email}).status_code == 404
+
+
+def test_an_administrator_adds_an_existing_account_on_the_team_page(client, world, team):
+    url = reverse("accounts:team-add", args=[team.iscm.slug])
+    client.force_login(team.lead)  # leads invite; adding an account is the administrator's
+    assert client.post(url, {"person": world.other_user.email}).status_code == 404
+    client.force_login(world.admin)
+    page = client.get(reverse("accounts:team", args=[team.iscm.slug]))
+    assert b"Add an existing account" in page.content
+    bad = client.post(url, {"person": "nobody@example.net"})
+    assert bad.status_code == 400 and b"No account uses this address" in bad.content
+    assert client.post(url, {"person": world.other_user.email, "as_lead": "on"}).status_code == 302
+    assert Membership.objects.get(user=world.other_user, iscm=team.iscm).is_lead

@@ -170,6 +170,24 @@ def test_administrator_invites_a_secretariat_member_who_invites_a_colleague(page
     expect(stranger.get_by_text("It has already been used.")).to_be_visible()
     assert_accessible(stranger, "used invitation link")
 
+    # The administrator sees the new member on SACM's team, and the other staff pages.
+    page.goto(f"{site}/my/teams/sacm/")
+    expect(page.get_by_role("main")).to_contain_text(INVITEE_NAME)
+    assert_accessible(page, "team page as administrator")
+    for path, name in (
+        ("/staff/people/?q=SACM", "staff people search"),
+        ("/staff/iscms/", "staff teams"),
+        ("/staff/regions/", "staff region assignments"),
+        ("/staff/audit/", "staff audit trail"),
+    ):
+        page.goto(site + path)
+        assert_accessible(page, name)
+    page.goto(f"{site}/staff/regions/")
+    page.get_by_label("E-mail address of the person").first.fill("nobody@example.org")
+    submit(page, "Assign — ECA")
+    expect(page.get_by_role("main")).to_contain_text("No account uses this address")
+    assert_accessible(page, "region assignment with an unknown address")
+
 
 def test_reviewer_enrols_an_authenticator_then_signs_in_with_a_code(page, site):
     # First sign-in: the password, then the enrolment the portal insists on.
