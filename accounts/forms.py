@@ -208,7 +208,7 @@ class ExistingAccountField(forms.EmailField):
         email = super().clean(value)
         if not email:
             return None
-        user = get_user_model().objects.filter(email__iexact=email).first()
+        user = get_user_model().objects.with_email(email)
         if user is None:
             raise forms.ValidationError(self.error_messages["unknown"], code="unknown")
         if not user.is_active:

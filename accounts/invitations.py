@@ -75,7 +75,7 @@ def create_invitation(
         raise Refused(
             _("You can only invite colleagues to the secretariat of the ISCMs you lead.")
         )
-    existing = get_user_model().objects.filter(email__iexact=email).first()
+    existing = get_user_model().objects.with_email(email)
     if existing is not None:
         if not existing.is_active:
             raise Refused(
@@ -173,7 +173,7 @@ def resend_invitation(invitation: Invitation, *, by) -> Invitation:
         by, role=invitation.role, iscms=iscms, regions=regions, as_lead=invitation.as_lead
     ):
         raise Refused(_("You cannot grant this role: ask an administrator to send it again."))
-    existing = get_user_model().objects.filter(email__iexact=invitation.email).first()
+    existing = get_user_model().objects.with_email(invitation.email)
     if existing is not None and not existing.is_active:
         raise Refused(
             _("The account of %(email)s is deactivated. Reactivate it instead.")
@@ -250,7 +250,7 @@ def invitation_for_token(token: str) -> Invitation | None:
 
 
 def existing_account(invitation: Invitation):
-    return get_user_model().objects.filter(email__iexact=invitation.email).first()
+    return get_user_model().objects.with_email(invitation.email)
 
 
 def accept_invitation(
@@ -286,7 +286,7 @@ def accept_invitation(
                     "or IOM for a new invitation."
                 )
             )
-        existing = User.objects.filter(email__iexact=invitation.email).first()
+        existing = User.objects.with_email(invitation.email)
         if existing is not None:
             if user is None or existing.pk != user.pk:
                 raise Refused(_("An account with this address exists: sign in to accept."))

@@ -15,6 +15,10 @@ class UserManager(BaseUserManager):
         # address regardless of case (enforced by the constraint on the model too).
         return self.get(email__iexact=email)
 
+    def with_email(self, email):
+        """The account of `email` whatever its capitals, or None."""
+        return self.filter(email__iexact=email).first()
+
     def _create_user(self, email, password, **extra_fields):
         if not email:
             raise ValueError("An e-mail address is required.")
