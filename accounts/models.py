@@ -5,11 +5,13 @@ Who may do what is in `submissions.models.Membership` / `ReviewerAssignment` (se
 """
 
 import hashlib
+import hmac
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 
 from submissions.models import ISCM, Region
 
@@ -172,6 +174,7 @@ class AuditEntry(models.Model):
         SECOND_FACTOR_ENROLLED = "second_factor_enrolled", _("Second factor enrolled")
         SECOND_FACTOR_REMOVED = "second_factor_removed", _("Second factor removed")
         RECOVERY_CODES_RENEWED = "recovery_codes_renewed", _("Recovery codes renewed")
+        ADMINISTRATOR_RIGHTS = "administrator_rights", _("Administrator rights changed")
 
     created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
     action = models.CharField(_("what"), max_length=32, choices=Action.choices)
@@ -221,3 +224,66 @@ class AuditEntry(models.Model):
             region=region,
             detail=detail[:300],
         )
+
+
+def recovery_code_digest(code: str) -> str:
+    """What is stored of a recovery code: the SHA-256 of its normalised form (no
+    spaces or hyphens, lower case). The codes are random with 80 bits (16 base32
+    characters), so a fast hash cannot be reversed by trying codes; a slow password
+    hasher would only make every sign-in with a code slower."""
+    return hashlib.sha256(normalise_code(code).encode()).hexdigest()
+
+
+def normalise_code(code: str) -> str:
+    return "".join(str(code).split()).replace("-", "").lower()
+
+
+class RecoveryCodeDevice(TimestampMixin, ThrottlingMixin, Device):
+    """A person's recovery codes, as one django-otp device: each code works once, in
+    place of a code from the authenticator. Only digests are stored (`RecoveryCode`);
+    the codes themselves are shown once, when they are made. Replaces django-otp's
+    `StaticDevice`, which keeps its tokens in plain text."""
+
+    class Meta:
+        verbose_name = _("recovery codes")
+        verbose_name_plural = _("recovery codes")
+
+    def get_throttle_factor(self):
+        return getattr(settings, "OTP_STATIC_THROTTLE_FACTOR", 1)
+
+    def verify_token(self, token) -> bool:
+        """Whether `token` is one of the unused codes; if so it is used up.
+
+        Every stored digest is compared in constant time (no early exit that would
+        time which one matched), and the match is spent by a conditional DELETE: of
+        two sign-ins with the same code at the same moment, only the one whose DELETE
+        removed the row succeeds."""
+        allowed, _details = self.verify_is_allowed()
+        if not allowed:
+            return False
+        digest = recovery_code_digest(token)
+        match = None
+        for pk, stored in self.codes.values_list("pk", "digest"):
+            if hmac.compare_digest(stored, digest):
+                match = pk
+        if match is not None and RecoveryCode.objects.filter(pk=match).delete()[0]:
+            self.throttle_reset(commit=False)
+            self.set_last_used_timestamp(commit=False)
+            self.save()
+            return True
+        self.throttle_increment()
+        return False
+
+
+class RecoveryCode(models.Model):
+    """One unused recovery code of a person, as its SHA-256 digest."""
+
+    device = models.ForeignKey(RecoveryCodeDevice, on_delete=models.CASCADE, related_name="codes")
+    digest = models.CharField(max_length=64, editable=False)
+
+    class Meta:
+        verbose_name = _("recovery code")
+        verbose_name_plural = _("recovery codes")
+
+    def __str__(self):
+        return f"{self.device} #{self.pk}"

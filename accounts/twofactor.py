@@ -3,21 +3,30 @@
 IOM staff (reviewers, compilers, administrators) must use a second factor: on their
 first sign-in they enrol an authenticator app, and every later sign-in asks for a
 code from it. Secretariat members may opt in; once enrolled, they are asked too.
-Enrolment hands out recovery codes (django-otp static tokens), each good once, for a
-lost phone. Every change is in the audit trail.
+Enrolment hands out recovery codes (`RecoveryCodeDevice`), each good once, for a lost
+phone; only their digests are stored, so they are shown once. A session that passes
+the second factor gets a new session key. Every change is in the audit trail.
 """
+
+import secrets
+from base64 import b32encode
 
 import segno
 from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django_otp import login as otp_login
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from submissions.roles import roles_for_request, roles_of
 
-from .models import AuditEntry
+from .models import (
+    AuditEntry,
+    RecoveryCode,
+    RecoveryCodeDevice,
+    normalise_code,
+    recovery_code_digest,
+)
 
 AUTHENTICATOR_NAME = "Authenticator app"
 RECOVERY_NAME = "Recovery codes"
@@ -65,8 +74,6 @@ def pending_enrolment(user) -> TOTPDevice | None:
 
 def secret_for_display(device: TOTPDevice) -> str:
     """The key in base32, in groups of four, for typing into an app by hand."""
-    from base64 import b32encode
-
     key = b32encode(device.bin_key).decode().rstrip("=")
     return " ".join(key[i : i + 4] for i in range(0, len(key), 4))
 
@@ -78,7 +85,15 @@ def qr_code_data_uri(device: TOTPDevice) -> str:
 
 
 def _clean(code: str) -> str:
-    return "".join(str(code).split()).replace("-", "").lower()
+    return normalise_code(code)
+
+
+def _signed_in_with(request, device) -> None:
+    """Mark the session as verified by `device`, under a new session key: the key a
+    session had while it owed the second factor (which someone may have seen or
+    planted) does not become a fully signed-in one."""
+    request.session.cycle_key()
+    otp_login(request, device)
 
 
 def confirm_enrolment(request, device: TOTPDevice, code: str) -> list[str]:
@@ -109,17 +124,25 @@ def confirm_enrolment(request, device: TOTPDevice, code: str) -> list[str]:
         device.save(update_fields=["confirmed"])
         codes = _renew_recovery_codes(user)
         AuditEntry.record(AuditEntry.Action.SECOND_FACTOR_ENROLLED, actor=user, person=user)
-    otp_login(request, device)
+    _signed_in_with(request, device)
     return codes
 
 
+def new_recovery_code() -> str:
+    """16 random base32 characters (80 bits), shown in groups of four."""
+    code = b32encode(secrets.token_bytes(10)).decode().lower()
+    return "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+
+
 def _renew_recovery_codes(user) -> list[str]:
-    device, _created = StaticDevice.objects.get_or_create(
+    device, _created = RecoveryCodeDevice.objects.get_or_create(
         user=user, name=RECOVERY_NAME, defaults={"confirmed": True}
     )
-    device.token_set.all().delete()
-    codes = [StaticToken.random_token() for _ in range(settings.RECOVERY_CODE_COUNT)]
-    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    device.codes.all().delete()
+    codes = [new_recovery_code() for _ in range(settings.RECOVERY_CODE_COUNT)]
+    RecoveryCode.objects.bulk_create(
+        RecoveryCode(device=device, digest=recovery_code_digest(code)) for code in codes
+    )
     return codes
 
 
@@ -134,13 +157,14 @@ def renew_recovery_codes(user) -> list[str]:
 
 
 def recovery_codes_left(user) -> int:
-    return StaticToken.objects.filter(device__user=user, device__confirmed=True).count()
+    return RecoveryCode.objects.filter(device__user=user, device__confirmed=True).count()
 
 
 def verify(request, code: str) -> bool:
     """Check a code from the authenticator, or a recovery code (used up), for the
-    signed-in person; on success the session counts as verified. django-otp throttles
-    each device after failures (growing delays), so codes cannot be guessed."""
+    signed-in person; on success the session counts as verified, under a new session
+    key. django-otp throttles each device after failures (growing delays), so codes
+    cannot be guessed."""
     user = request.user
     code = _clean(code)
     # Six digits go to the authenticator, anything else to the recovery codes: a
@@ -149,7 +173,7 @@ def verify(request, code: str) -> bool:
     if code.isdigit() and len(code) == 6:
         devices = list(TOTPDevice.objects.filter(user=user, confirmed=True))
     else:
-        devices = list(StaticDevice.objects.filter(user=user, confirmed=True))
+        devices = list(RecoveryCodeDevice.objects.filter(user=user, confirmed=True))
     for device in devices:
         allowed, _details = device.verify_is_allowed()
         if not allowed:
@@ -159,7 +183,7 @@ def verify(request, code: str) -> bool:
         with transaction.atomic():
             locked = type(device).objects.select_for_update().get(pk=device.pk)
             if locked.verify_token(code):
-                otp_login(request, locked)
+                _signed_in_with(request, locked)
                 return True
     return False
 
@@ -170,5 +194,5 @@ def remove_second_factor(user, *, by) -> None:
     to enrol again at their next request."""
     with transaction.atomic():
         TOTPDevice.objects.filter(user=user).delete()
-        StaticDevice.objects.filter(user=user).delete()
+        RecoveryCodeDevice.objects.filter(user=user).delete()
         AuditEntry.record(AuditEntry.Action.SECOND_FACTOR_REMOVED, actor=by, person=user)

@@ -3,21 +3,25 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
-from submissions.admin import SyncsRoleGroups
+from accounts.models import AuditEntry
+from submissions.admin import ReadOnlyAccess
 from submissions.models import Membership, ReviewerAssignment
 
 from .models import User
 
 
-class UserMembershipInline(admin.TabularInline):
+class UserMembershipInline(ReadOnlyAccess, admin.TabularInline):
     model = Membership
     extra = 0
-    autocomplete_fields = ["iscm"]
+    fields = ["iscm", "is_lead", "created_at"]
+    readonly_fields = ["created_at"]
 
 
-class UserAssignmentInline(admin.TabularInline):
+class UserAssignmentInline(ReadOnlyAccess, admin.TabularInline):
     model = ReviewerAssignment
     extra = 0
+    fields = ["region", "role", "created_at"]
+    readonly_fields = ["created_at"]
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -33,8 +37,12 @@ class UserEditForm(UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(SyncsRoleGroups, DjangoUserAdmin):
-    """Users by e-mail; their ISCM memberships and region assignments inline."""
+class UserAdmin(DjangoUserAdmin):
+    """Users by e-mail; their ISCM memberships and region assignments inline, shown
+    but not changed here (see `ReadOnlyAccess`). Role groups mirror those rows and
+    deactivation has its own rules (`accounts.people`), so groups and `is_active` are
+    read-only too. Administrator rights (`is_staff`, `is_superuser`) are given here
+    and recorded in the portal's audit trail."""
 
     form = UserEditForm
     add_form = UserCreationForm
@@ -61,4 +69,16 @@ class UserAdmin(SyncsRoleGroups, DjangoUserAdmin):
             },
         ),
     ]
-    filter_horizontal = ["groups", "user_permissions"]
+    filter_horizontal = ["user_permissions"]
+    readonly_fields = ["is_active", "groups", "last_login", "date_joined"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        changed = [f for f in ("is_staff", "is_superuser") if f in form.changed_data]
+        if changed and (change or any(getattr(obj, f) for f in changed)):
+            AuditEntry.record(
+                AuditEntry.Action.ADMINISTRATOR_RIGHTS,
+                actor=request.user,
+                person=obj,
+                detail=", ".join(f"{f}={getattr(obj, f)}" for f in changed),
+            )

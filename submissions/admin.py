@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.contrib.auth import get_user_model
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 
@@ -18,60 +17,40 @@ from .models import (
     ReviewCycle,
     ReviewerAssignment,
 )
-from .roles import sync_role_groups
 
 
-class SyncsRoleGroups:
-    """Admin mixin: after memberships or assignments change — directly or through an
-    inline — bring the role groups of everyone touched in step (see `roles`). The
-    previous user of an edited row counts too: moving a row between people changes
-    both."""
+class ReadOnlyAccess:
+    """Memberships and reviewer assignments are shown in the admin, never changed
+    there: the staff pages (/staff/, the `accounts` app) change them through domain
+    functions that keep a team's last lead, keep the role groups in step and write the
+    audit trail. The admin would do none of that."""
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if isinstance(obj, Membership | ReviewerAssignment):
-            self._sync({form.initial.get("user"), obj.user_id})
+    def has_add_permission(self, request, obj=None):
+        return False
 
-    def delete_model(self, request, obj):
-        super().delete_model(request, obj)
-        if isinstance(obj, Membership | ReviewerAssignment):
-            self._sync({obj.user_id})
+    def has_change_permission(self, request, obj=None):
+        return False
 
-    def delete_queryset(self, request, queryset):
-        if queryset.model not in (Membership, ReviewerAssignment):
-            return super().delete_queryset(request, queryset)
-        user_ids = set(queryset.values_list("user_id", flat=True))
-        super().delete_queryset(request, queryset)
-        self._sync(user_ids)
-
-    def save_formset(self, request, form, formset, change):
-        super().save_formset(request, form, formset, change)
-        if formset.model in (Membership, ReviewerAssignment):
-            self._sync(
-                {f.initial.get("user") for f in formset.forms}
-                | {f.instance.user_id for f in formset.forms}
-            )
-
-    @staticmethod
-    def _sync(user_ids):
-        for user in get_user_model().objects.filter(pk__in={i for i in user_ids if i}):
-            sync_role_groups(user)
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
-class ReviewerAssignmentInline(admin.TabularInline):
+class ReviewerAssignmentInline(ReadOnlyAccess, admin.TabularInline):
     model = ReviewerAssignment
     extra = 0
-    autocomplete_fields = ["user"]
+    fields = ["user", "role", "created_at"]
+    readonly_fields = ["created_at"]
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(ReadOnlyAccess, admin.TabularInline):
     model = Membership
     extra = 0
-    autocomplete_fields = ["user"]
+    fields = ["user", "is_lead", "created_at"]
+    readonly_fields = ["created_at"]
 
 
 @admin.register(Region)
-class RegionAdmin(SyncsRoleGroups, admin.ModelAdmin):
+class RegionAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "commission", "iscm_count"]
     search_fields = ["code", "name", "commission"]
     inlines = [ReviewerAssignmentInline]
@@ -85,7 +64,7 @@ class RegionAdmin(SyncsRoleGroups, admin.ModelAdmin):
 
 
 @admin.register(ISCM)
-class ISCMAdmin(SyncsRoleGroups, admin.ModelAdmin):
+class ISCMAdmin(admin.ModelAdmin):
     list_display = ["acronym", "name", "kind", "region_codes", "year_established"]
     list_filter = ["kind", "regions"]
     search_fields = ["acronym", "name", "secretariat_host"]
@@ -158,8 +137,8 @@ class RegionalReviewAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(SyncsRoleGroups, admin.ModelAdmin):
-    list_display = ["user", "iscm", "created_at"]
+class MembershipAdmin(ReadOnlyAccess, admin.ModelAdmin):
+    list_display = ["user", "iscm", "is_lead", "created_at"]
     list_filter = ["iscm"]
     list_select_related = ["user", "iscm"]
     search_fields = ["user__email", "user__full_name", "iscm__acronym", "iscm__name"]
@@ -167,7 +146,7 @@ class MembershipAdmin(SyncsRoleGroups, admin.ModelAdmin):
 
 
 @admin.register(ReviewerAssignment)
-class ReviewerAssignmentAdmin(SyncsRoleGroups, admin.ModelAdmin):
+class ReviewerAssignmentAdmin(ReadOnlyAccess, admin.ModelAdmin):
     list_display = ["user", "region", "role", "created_at"]
     list_filter = ["role", "region"]
     list_select_related = ["user", "region"]

@@ -1,0 +1,184 @@
+"""The Django admin and people's access (accounts/admin.py, submissions/admin.py,
+iscm_portal/admin.py): second-factor secrets are never shown or edited there;
+memberships, reviewer assignments, role groups and deactivation are read-only (the
+staff pages change them, with the last-lead rule and the audit trail); administrator
+rights given there are recorded in the audit trail."""
+
+import pytest
+from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from accounts.models import AuditEntry, RecoveryCodeDevice
+from submissions.models import Membership, ReviewerAssignment
+
+from ..factories import UserFactory
+from .test_two_factor import enrol_through_page
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(client, world):
+    client.force_login(world.admin)
+    return client
+
+
+def test_admin_has_no_pages_for_plain_recovery_codes(admin_client):
+    assert admin_client.get("/admin/otp_static/staticdevice/").status_code == 404
+    assert admin_client.get("/admin/otp_static/").status_code == 404
+
+
+def test_admin_shows_authenticators_without_their_keys(admin_client, world):
+    _client, device, _codes = enrol_through_page(world.reviewer)
+
+    listing = admin_client.get(reverse("admin:otp_totp_totpdevice_changelist"))
+    page = admin_client.get(reverse("admin:otp_totp_totpdevice_change", args=[device.pk]))
+
+    assert listing.status_code == page.status_code == 200
+    html = listing.content.decode() + page.content.decode()
+    assert device.key not in html
+    assert 'name="key"' not in html and "qrcode" not in html.lower()
+    assert '<input type="submit"' not in page.content.decode()  # read-only: no save
+
+
+def test_admin_cannot_change_add_or_delete_authenticators(admin_client, world):
+    _client, device, _codes = enrol_through_page(world.reviewer)
+
+    change = admin_client.post(
+        reverse("admin:otp_totp_totpdevice_change", args=[device.pk]),
+        {"user": world.reviewer.pk, "name": "x", "key": "00" * 20, "confirmed": "on"},
+    )
+    add = admin_client.get(reverse("admin:otp_totp_totpdevice_add"))
+    delete = admin_client.post(
+        reverse("admin:otp_totp_totpdevice_delete", args=[device.pk]), {"post": "yes"}
+    )
+
+    assert change.status_code == add.status_code == delete.status_code == 403
+    kept = TOTPDevice.objects.get(pk=device.pk)
+    assert kept.key == device.key and kept.name == device.name
+
+
+def test_admin_shows_who_has_recovery_codes_but_no_codes(admin_client, world):
+    _client, _device, codes = enrol_through_page(world.reviewer)
+    device = RecoveryCodeDevice.objects.get(user=world.reviewer)
+
+    page = admin_client.get(reverse("admin:accounts_recoverycodedevice_change", args=[device.pk]))
+
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert not any(code in html for code in codes)
+    assert not any(digest in html for digest in device.codes.values_list("digest", flat=True))
+
+
+def test_admin_cannot_add_change_or_delete_memberships(admin_client, world):
+    membership = Membership.objects.get(user=world.lead_user, iscm=world.lead)
+    other = UserFactory()
+
+    add = admin_client.post(
+        reverse("admin:submissions_membership_add"), {"user": other.pk, "iscm": world.lead.pk}
+    )
+    change = admin_client.post(
+        reverse("admin:submissions_membership_change", args=[membership.pk]),
+        {"user": other.pk, "iscm": world.lead.pk},
+    )
+    delete = admin_client.post(
+        reverse("admin:submissions_membership_delete", args=[membership.pk]), {"post": "yes"}
+    )
+
+    assert add.status_code == change.status_code == delete.status_code == 403
+    assert Membership.objects.get(pk=membership.pk).user == world.lead_user
+    assert not Membership.objects.filter(user=other).exists()
+    # Shown read-only.
+    view = admin_client.get(reverse("admin:submissions_membership_change", args=[membership.pk]))
+    assert view.status_code == 200
+    assert '<input type="submit"' not in view.content.decode()
+
+
+def test_admin_cannot_add_change_or_delete_reviewer_assignments(admin_client, world):
+    assignment = ReviewerAssignment.objects.filter(user=world.reviewer).first()
+
+    add = admin_client.get(reverse("admin:submissions_reviewerassignment_add"))
+    change = admin_client.post(
+        reverse("admin:submissions_reviewerassignment_change", args=[assignment.pk]),
+        {"user": world.reviewer.pk, "region": assignment.region_id, "role": "compiler"},
+    )
+    delete = admin_client.post(
+        reverse("admin:submissions_reviewerassignment_delete", args=[assignment.pk]),
+        {"post": "yes"},
+    )
+
+    assert add.status_code == change.status_code == delete.status_code == 403
+    assert ReviewerAssignment.objects.get(pk=assignment.pk).role == assignment.role
+
+
+def _user_form(person, **changes):
+    data = {
+        "email": person.email,
+        "full_name": person.full_name,
+        "last_login_0": "",
+        "last_login_1": "",
+        "memberships-TOTAL_FORMS": "0",
+        "memberships-INITIAL_FORMS": "0",
+        "region_assignments-TOTAL_FORMS": "0",
+        "region_assignments-INITIAL_FORMS": "0",
+    }
+    data.update(changes)
+    return data
+
+
+def test_admin_user_page_shows_access_rows_read_only(admin_client, world):
+    url = reverse("admin:iscm_portal_user_change", args=[world.lead_user.pk])
+
+    html = admin_client.get(url).content.decode()
+
+    assert world.lead.acronym in html or world.lead.name in html
+    assert 'name="memberships-0-iscm"' not in html
+    assert 'name="is_active"' not in html and 'name="groups"' not in html
+
+
+def test_admin_user_page_ignores_membership_rows_and_deactivation(admin_client, world):
+    person = world.lead_user
+    url = reverse("admin:iscm_portal_user_change", args=[person.pk])
+    data = _user_form(
+        person,
+        **{
+            "memberships-TOTAL_FORMS": "1",
+            "memberships-0-iscm": world.partner.pk,
+            "is_active": "",
+        },
+    )
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert person.is_active
+    assert not Membership.objects.filter(user=person, iscm=world.partner).exists()
+
+
+def test_admin_giving_administrator_rights_is_in_the_audit_trail(admin_client, world):
+    person = UserFactory(email="new.admin@example.org")
+    url = reverse("admin:iscm_portal_user_change", args=[person.pk])
+
+    response = admin_client.post(url, _user_form(person, is_staff="on"))
+
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert person.is_staff
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.ADMINISTRATOR_RIGHTS)
+    assert (entry.actor, entry.person, entry.detail) == (world.admin, person, "is_staff=True")
+
+    admin_client.post(url, _user_form(person))  # and taken away again
+
+    assert AuditEntry.objects.filter(
+        action=AuditEntry.Action.ADMINISTRATOR_RIGHTS, person=person, detail="is_staff=False"
+    ).exists()
+
+
+def test_admin_saving_a_person_unchanged_writes_no_audit_entry(admin_client, world):
+    person = UserFactory(email="plain@example.org")
+    url = reverse("admin:iscm_portal_user_change", args=[person.pk])
+
+    assert admin_client.post(url, _user_form(person)).status_code == 302
+
+    assert not AuditEntry.objects.filter(action=AuditEntry.Action.ADMINISTRATOR_RIGHTS).exists()
