@@ -11,7 +11,7 @@ from django.utils import timezone
 from submissions import editing, workflow
 from submissions.models import Attachment
 
-from ..sample_files import make_pdf
+from ..sample_files import make_pdf, make_pdf_with_active_content
 
 pytestmark = pytest.mark.django_db
 
@@ -56,6 +56,7 @@ def test_upload_a_pdf_stores_it_under_a_random_name(client, world, joint_input, 
         ("setup.pdf", b"\x7fELF\x02\x01\x01" + b"\x00" * 200, "looks like a program"),
         ("page.pdf", b"<!doctype html><html><script>alert(1)</script></html>", "web page"),
         ("cut.pdf", make_pdf()[:300], "damaged or incomplete"),
+        ("annex.pdf", make_pdf_with_active_content(), "can start programs or open other files"),
     ],
 )
 def test_upload_refused_by_content_with_reason_on_the_form(

@@ -11,6 +11,15 @@ from django.core.files.uploadedfile import SimpleUploadedFile, TemporaryUploaded
 from django.utils import timezone
 from PIL import Image
 from pypdf import PdfWriter
+from pypdf.annotations import Link
+from pypdf.generic import (
+    ArrayObject,
+    DictionaryObject,
+    FloatObject,
+    NameObject,
+    NumberObject,
+    TextStringObject,
+)
 
 from submissions import uploads
 from submissions.uploads import (
@@ -23,6 +32,8 @@ from submissions.uploads import (
     storage_name,
 )
 
+from ..sample_files import HAND_WRITTEN_PAGES, hand_written_pdf
+
 ACCEPTED = "is not a PDF, Word (.docx), Excel (.xlsx), PNG or JPEG file"
 WORD_MAIN = "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
 EXCEL_MAIN = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
@@ -30,9 +41,10 @@ DOCM_MAIN = "application/vnd.ms-word.document.macroEnabled.main+xml"
 PPTX_MAIN = "application/vnd.openxmlformats-officedocument.presentationml.presentation.main+xml"
 
 
-def _pdf(**encryption) -> bytes:
+def _pdf(pages: int = 1, **encryption) -> bytes:
     writer = PdfWriter()
-    writer.add_blank_page(width=72, height=72)
+    for _ in range(pages):
+        writer.add_blank_page(width=72, height=72)
     if encryption:
         # RC4: pypdf's AES needs the `cryptography` package, which is not installed.
         writer.encrypt(**encryption, algorithm="RC4-128")
@@ -276,6 +288,297 @@ def test_inspect_upload_refuses_encrypted_pdf(passwords):
     assert error.messages == [
         "“secret.pdf” is password-protected (encrypted); attach an unprotected copy."
     ]
+
+
+# --- PDF active content --------------------------------------------------------------------
+# Every hostile PDF is built here by pypdf's writer, or byte by byte (hand_written_pdf) for
+# what the writer cannot produce. The message names the reason; the rest of each message
+# is the same advice.
+
+
+def _name(value: str) -> NameObject:
+    return NameObject(value)
+
+
+def _dictionary(**entries) -> DictionaryObject:
+    """A PDF dictionary from keyword arguments: `S="/Launch"` is `/S /Launch`; strings
+    starting with "/" become names, other strings text."""
+    result = DictionaryObject()
+    for key, value in entries.items():
+        if isinstance(value, str):
+            value = NameObject(value) if value.startswith("/") else TextStringObject(value)
+        result[NameObject(f"/{key}")] = value
+    return result
+
+
+def _rect() -> ArrayObject:
+    return ArrayObject([FloatObject(0), FloatObject(0), FloatObject(36), FloatObject(36)])
+
+
+def _javascript_action(script: str = "app.alert('hello')") -> DictionaryObject:
+    return _dictionary(S="/JavaScript", JS=script)
+
+
+def _written_pdf(change) -> bytes:
+    """A one-page PDF from pypdf's writer, after `change(writer, page)`."""
+    writer = PdfWriter()
+    page = writer.add_blank_page(width=72, height=72)
+    change(writer, page)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def _set_catalog(key: str, value):
+    def change(writer, page):
+        writer.root_object[NameObject(key)] = value
+
+    return change
+
+
+def _add_annotation(annotation: DictionaryObject):
+    def change(writer, page):
+        page[NameObject("/Annots")] = ArrayObject([writer._add_object(annotation)])
+
+    return change
+
+
+def _document_javascript(writer, page):
+    # What pypdf's add_js (add_open_action in pypdf 7) writes: the catalog's /Names
+    # /JavaScript tree, whose scripts run when the document opens.
+    tree = _dictionary(Names=ArrayObject([TextStringObject("init"), _javascript_action()]))
+    writer.root_object[NameObject("/Names")] = _dictionary(JavaScript=tree)
+
+
+def _open_action_javascript_after_goto(writer, page):
+    # The script hides behind a harmless first action, in its /Next chain.
+    go_to = _dictionary(S="/GoTo", D=ArrayObject([page.indirect_reference, _name("/Fit")]))
+    go_to[NameObject("/Next")] = ArrayObject([_javascript_action()])
+    writer.root_object[NameObject("/OpenAction")] = go_to
+
+
+def _page_open_action(writer, page):
+    # A page action that is not a script still runs by itself, when the page is shown.
+    go_to = _dictionary(S="/GoTo", D=ArrayObject([page.indirect_reference, _name("/Fit")]))
+    page[NameObject("/AA")] = _dictionary(O=go_to)
+
+
+def _attachment(writer, page):
+    writer.add_attachment("setup.exe", b"MZ\x90\x00" + bytes(60))
+
+
+def _launch_action() -> DictionaryObject:
+    return _dictionary(S="/Launch", F="cmd.exe", Win=_dictionary(F="cmd.exe", P="/c calc"))
+
+
+def _catalog(extra: bytes = b"") -> bytes:
+    return b"<< /Type /Catalog /Pages 2 0 R " + extra + b" >>"
+
+
+HOSTILE_PDFS = {
+    "document-javascript": (lambda: _written_pdf(_document_javascript), "javascript"),
+    "open-action-javascript": (
+        lambda: _written_pdf(_set_catalog("/OpenAction", _javascript_action())),
+        "javascript",
+    ),
+    "open-action-javascript-in-next": (
+        lambda: _written_pdf(_open_action_javascript_after_goto),
+        "javascript",
+    ),
+    "link-javascript": (
+        lambda: _written_pdf(
+            _add_annotation(_dictionary(Subtype="/Link", Rect=_rect(), A=_javascript_action()))
+        ),
+        "javascript",
+    ),
+    "catalog-aa-javascript": (
+        lambda: _written_pdf(_set_catalog("/AA", _dictionary(WC=_javascript_action()))),
+        "javascript",
+    ),
+    "open-action-launch": (
+        lambda: _written_pdf(_set_catalog("/OpenAction", _launch_action())),
+        "launch",
+    ),
+    "link-launch": (
+        lambda: _written_pdf(
+            _add_annotation(_dictionary(Subtype="/Link", Rect=_rect(), A=_launch_action()))
+        ),
+        "launch",
+    ),
+    "attachment": (lambda: _written_pdf(_attachment), "embedded_files"),
+    "file-attachment-annotation": (
+        lambda: hand_written_pdf(
+            [
+                _catalog(),
+                b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+                b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 72 72] /Annots [4 0 R] >>",
+                b"<< /Type /Annot /Subtype /FileAttachment /Rect [0 0 9 9] /FS 5 0 R >>",
+                b"<< /Type /Filespec /F (tool.exe) /EF << /F 6 0 R >> >>",
+                b"<< /Type /EmbeddedFile /Length 2 >>\nstream\nMZ\nendstream",
+            ]
+        ),
+        "embedded_files",
+    ),
+    "rich-media": (
+        lambda: _written_pdf(
+            _add_annotation(
+                _dictionary(
+                    Subtype="/RichMedia",
+                    Rect=_rect(),
+                    RichMediaContent=_dictionary(Assets=_dictionary(Names=ArrayObject())),
+                )
+            )
+        ),
+        "rich_media",
+    ),
+    "xfa": (
+        lambda: hand_written_pdf(
+            [
+                _catalog(b"/AcroForm << /Fields [] /XFA 4 0 R >>"),
+                *HAND_WRITTEN_PAGES,
+                b"<< /Length 9 >>\nstream\n<xdp:xdp>\nendstream",
+            ]
+        ),
+        "xfa",
+    ),
+    "page-aa": (lambda: _written_pdf(_page_open_action), "automatic_action"),
+    "widget-aa": (
+        lambda: _written_pdf(
+            _add_annotation(
+                _dictionary(
+                    Subtype="/Widget",
+                    Rect=_rect(),
+                    AA=_dictionary(E=_dictionary(S="/Named", N="/Print")),
+                )
+            )
+        ),
+        "automatic_action",
+    ),
+    # Names may be written with #xx escapes; a PDF reader reads /J#61vaScript as
+    # /JavaScript, and so does pypdf. A byte search would not see it.
+    "hex-escaped-names": (
+        lambda: hand_written_pdf(
+            [
+                _catalog(b"/Op#65nAction << /S /J#61vaScript /#4A#53 (app.alert\\(1\\)) >>"),
+                *HAND_WRITTEN_PAGES,
+            ]
+        ),
+        "javascript",
+    ),
+    # Objects in a compressed object stream (PDF 1.5) are invisible to a byte search.
+    "object-stream": (
+        lambda: hand_written_pdf(
+            [_catalog(b"/OpenAction 4 0 R"), *HAND_WRITTEN_PAGES],
+            compressed=[b"<< /S /Launch /F (cmd.exe) >>"],
+        ),
+        "launch",
+    ),
+    # Nothing refers to object 4, but a reader repairing a damaged file may find it.
+    "unreferenced-object": (
+        lambda: hand_written_pdf(
+            [_catalog(), *HAND_WRITTEN_PAGES, b"<< /S /JavaScript /JS (app.alert\\(1\\)) >>"]
+        ),
+        "javascript",
+    ),
+}
+
+REASONS = {
+    "javascript": "“hostile.pdf” is a PDF containing JavaScript, which is not accepted.",
+    "launch": (
+        "“hostile.pdf” is a PDF that can start programs or open other files (a Launch "
+        "action), which is not accepted."
+    ),
+    "embedded_files": "“hostile.pdf” is a PDF with files embedded in it, which is not accepted.",
+    "rich_media": (
+        "“hostile.pdf” is a PDF with rich media (Flash, video or 3D content), which is not "
+        "accepted."
+    ),
+    "xfa": (
+        "“hostile.pdf” is a PDF with an XFA form (made with Adobe LiveCycle or AEM Forms), "
+        "which is not accepted."
+    ),
+    "automatic_action": (
+        "“hostile.pdf” is a PDF with actions that run by themselves when it is opened or "
+        "read, which is not accepted."
+    ),
+}
+
+
+@pytest.mark.parametrize(("build", "reason"), HOSTILE_PDFS.values(), ids=HOSTILE_PDFS.keys())
+def test_inspect_upload_refuses_pdf_with_active_content(build, reason):
+    error = _refusal("hostile.pdf", build())
+    assert error.code == f"pdf_{reason}"
+    [message] = error.messages
+    assert message.startswith(REASONS[reason])
+    # And says how to get a clean copy.
+    assert "to a new PDF (“Save as PDF” or “Microsoft Print to PDF”)" in message
+
+
+def test_inspect_upload_names_most_serious_active_content_first():
+    def everything(writer, page):
+        _attachment(writer, page)
+        _page_open_action(writer, page)
+        writer.root_object[NameObject("/OpenAction")] = _launch_action()
+
+    assert _refusal("hostile.pdf", _written_pdf(everything)).code == "pdf_launch"
+
+
+def _ordinary_open_action(writer, page):
+    writer.open_destination = page
+
+
+def _go_to_action(writer, page):
+    writer.root_object[NameObject("/OpenAction")] = _dictionary(
+        S="/GoTo", D=ArrayObject([page.indirect_reference, _name("/FitH"), NumberObject(72)])
+    )
+
+
+def _links(writer, page):
+    writer.add_annotation(0, Link(rect=(0, 0, 36, 36), url="https://www.iom.int/"))
+    writer.add_annotation(0, Link(rect=(36, 36, 72, 72), target_page_index=0))
+    writer.add_outline_item(title="Start", page_number=0)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [_ordinary_open_action, _go_to_action, _links],
+    ids=["open-destination", "open-action-goto", "uri-and-page-links-and-outline"],
+)
+def test_inspect_upload_accepts_pdf_with_ordinary_navigation(change):
+    content = _written_pdf(change)
+    inspected = inspect_upload(SimpleUploadedFile("report.pdf", content))
+    assert inspected.content_type == "application/pdf"
+
+
+def test_inspect_upload_accepts_hand_written_pdf_with_object_stream():
+    content = hand_written_pdf(
+        [_catalog(b"/Outlines 4 0 R"), *HAND_WRITTEN_PAGES],
+        compressed=[b"<< /Type /Outlines /Count 0 >>"],
+    )
+    assert inspect_upload(SimpleUploadedFile("report.pdf", content)).extension == "pdf"
+
+
+def test_inspect_upload_refuses_pdf_with_too_many_objects(monkeypatch):
+    monkeypatch.setattr(uploads, "PDF_MAX_OBJECTS", 3)
+    error = _refusal("report.pdf", _pdf(pages=4))
+    assert error.code == "pdf_too_complex"
+    assert error.messages[0].startswith(
+        "“report.pdf” is a PDF made of too many internal objects to be checked (more than 3)"
+    )
+
+
+def test_inspect_upload_checks_pdf_with_many_objects_quickly():
+    # 2,000 pages, each with a link: about 6,000 objects, read in well under a second.
+    def many(writer, page):
+        for _ in range(1999):
+            writer.add_blank_page(width=72, height=72)
+        for index in range(2000):
+            writer.add_annotation(index, Link(rect=(0, 0, 9, 9), url="https://www.iom.int/"))
+
+    content = _written_pdf(many)
+    started = time.monotonic()
+    inspect_upload(SimpleUploadedFile("report.pdf", content))
+    assert time.monotonic() - started < 3
 
 
 # --- Word and Excel ------------------------------------------------------------------------
