@@ -16,6 +16,9 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+# Constants only (no Django imports): the request size follows the form's text limits.
+from submissions.limits import largest_form_request_bytes
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -169,6 +172,9 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before CsrfViewMiddleware, which is the first to read the form: a request too big
+    # (or unreadable) to parse gets the form's page with a message instead of a bare 400.
+    "iscm_portal.middleware.OversizedRequestMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # request.user.is_verified(): whether this session passed the second factor.
@@ -279,6 +285,10 @@ STORAGES = {
 ATTACHMENT_MAX_COUNT = env_int("ATTACHMENT_MAX_COUNT", 10)
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads spool to a temporary file
+# Form data (not files) a request may carry: the largest valid content save, derived from
+# the text limits (submissions/limits.py), so a form valid field by field is never refused
+# whole. A bigger request gets the form's page with a message (OversizedRequestMiddleware).
+DATA_UPLOAD_MAX_MEMORY_SIZE = largest_form_request_bytes()
 
 # --- E-mail -------------------------------------------------------------------------
 
@@ -358,13 +368,21 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Failed sign-ins (django-axes): after AXES_FAILURE_LIMIT failures for one account, or
-# from one address, that account or address waits AXES_COOLOFF_MINUTES. The address is
-# the client's as `iscm_portal.security.client_ip` reads it (TRUSTED_PROXY_COUNT).
+# Failed sign-ins (django-axes, see iscm_portal/security.py): after AXES_FAILURE_LIMIT
+# failures for one account from one address, that account waits AXES_COOLOFF_MINUTES
+# at that address (elsewhere it signs in, and others at the address are not affected);
+# after AXES_ACCOUNT_FAILURE_LIMIT failures for one account from any addresses within
+# AXES_COOLOFF_MINUTES, it waits from everywhere. The address is the client's as
+# `iscm_portal.security.client_ip` reads it (TRUSTED_PROXY_COUNT).
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_ACCOUNT_FAILURE_LIMIT = env_int("AXES_ACCOUNT_FAILURE_LIMIT", 20)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]  # the pair, not each alone
+AXES_HANDLER = "iscm_portal.security.PortalAxesHandler"
+AXES_USERNAME_CALLABLE = "iscm_portal.security.username_for_throttling"
+# A try during a lock is not counted: the time the page names stays true.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "iscm_portal.security.locked_out"
 AXES_CLIENT_IP_CALLABLE = "iscm_portal.security.client_ip"

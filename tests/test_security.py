@@ -1,5 +1,5 @@
 """Security settings that hold for every page: headers and Content-Security-Policy,
-production settings that pass `check --deploy`, sign-in throttling, a password reset
+production settings that pass `check --deploy`, a password reset
 that does not reveal accounts, password rules and session expiry."""
 
 import os
@@ -89,68 +89,7 @@ def test_every_page_sends_the_security_headers(client, reference_data):
         assert response["X-Frame-Options"] == "DENY"
 
 
-@pytest.fixture
-def throttling(settings):
-    settings.AXES_ENABLED = True
-    settings.AXES_FAILURE_LIMIT = 3
-
-
-def _sign_in(client, email, password, address="203.0.113.7"):
-    return client.post(
-        reverse("login"), {"username": email, "password": password}, REMOTE_ADDR=address
-    )
-
-
-@pytest.mark.django_db
-def test_an_account_is_locked_after_repeated_failures_even_from_many_addresses(client, throttling):
-    user = UserFactory(email="sec@example.org")
-    user.set_password("a good long passphrase")
-    user.save()
-    for n in range(2):
-        response = _sign_in(client, "sec@example.org", "wrong", address=f"198.51.100.{n}")
-        assert response.status_code == 200  # the form again, with its error
-    # The third failure (AXES_FAILURE_LIMIT) locks the account, whatever the address.
-    assert _sign_in(client, "sec@example.org", "wrong", "198.51.100.9").status_code == 429
-    locked = _sign_in(client, "sec@example.org", "a good long passphrase", "192.0.2.99")
-    assert locked.status_code == 429
-    assert "Too many failed sign-in attempts" in locked.content.decode()
-    assert "_auth_user_id" not in client.session
-
-
-@pytest.mark.django_db
-def test_an_address_is_locked_after_failures_on_many_accounts(client, throttling):
-    other = UserFactory(email="other@example.org")
-    other.set_password("another long passphrase")
-    other.save()
-    for n in range(3):
-        _sign_in(client, f"nobody{n}@example.org", "guess", address="203.0.113.50")
-    assert _sign_in(client, "other@example.org", "another long passphrase", "203.0.113.50")[
-        "Content-Type"
-    ].startswith("text/html")
-    assert (
-        _sign_in(
-            client, "other@example.org", "another long passphrase", "203.0.113.50"
-        ).status_code
-        == 429
-    )
-    # The same account from an address that did nothing wrong signs in.
-    assert _sign_in(client, "other@example.org", "another long passphrase", "203.0.113.51")[
-        "Location"
-    ] == reverse("home")
-
-
-@pytest.mark.django_db
-def test_a_successful_sign_in_before_the_limit_resets_the_count(client, throttling):
-    user = UserFactory(email="reset@example.org")
-    user.set_password("a good long passphrase")
-    user.save()
-    for _ in range(2):
-        _sign_in(client, "reset@example.org", "wrong")
-    assert _sign_in(client, "reset@example.org", "a good long passphrase").status_code == 302
-    client.logout()
-    for _ in range(2):
-        _sign_in(client, "reset@example.org", "wrong")
-    assert _sign_in(client, "reset@example.org", "a good long passphrase").status_code == 302
+# Sign-in throttling: tests/iscm_portal/test_sign_in_throttling.py.
 
 
 @pytest.mark.django_db
