@@ -16,7 +16,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
-from .models import ReviewerAssignment, ReviewEvent
+from .models import Decision, InputTarget, ReviewerAssignment, ReviewEvent
 
 # The e-mails a person may turn off in their profile, with the User field that says
 # whether they want it. Every other e-mail is required by the workflow or the account
@@ -79,11 +79,15 @@ def secretariat_addresses(written_input, name: str | None = None) -> list[tuple[
 
 def reviewer_addresses(written_input, name: str | None = None) -> list[tuple[str, str]]:
     """(address, language) of the active reviewers of the regions the input targets
-    who want the e-mail `name`."""
+    who want the e-mail `name`. A new version (`input_to_review`) goes to the reviews
+    still to decide on it, not to those that declined it."""
+    targets = InputTarget.objects.filter(writteninput=written_input)
+    if name == "input_to_review":
+        targets = targets.filter(decision=Decision.PENDING)
     return _wanting(
         get_user_model().objects.filter(
             region_assignments__role=ReviewerAssignment.Role.REVIEWER,
-            region_assignments__region__reviews__inputs=written_input,
+            region_assignments__region__reviews__in=targets.values("regionalreview"),
         ),
         REVIEWER_NOTIFICATIONS.get(name, OPTIONAL_NOTIFICATIONS.get(name)),
     )
@@ -99,6 +103,8 @@ def _event_context(event_pk: int) -> tuple[ReviewEvent, dict]:
         "input": written_input,
         "partners": list(written_input.partner_iscms.all()),
         "targets": list(written_input.target_reviews.select_related("region")),
+        # The reviews a decision was taken for (empty for the secretariat's actions).
+        "decided_reviews": list(event.reviews.select_related("region").order_by("region__code")),
         # The comments this decision sent (never internal notes: those are never
         # released).
         "comments": list(event.comments.select_related("section", "objective")),
@@ -121,4 +127,26 @@ def notify_reviewers(name: str, event_pk: int) -> int:
     """Tell the reviewers of an input's regions what an event did (template `name`)."""
     event, context = _event_context(event_pk)
     context["input_url"] = settings.SITE_URL + reverse("reviews:input", args=[event.input_id])
+    if event.version_number and event.version_number > 1:
+        # A new version reaches reviews that decided on an earlier one: with the diff.
+        context["diff_url"] = (
+            settings.SITE_URL
+            + reverse("reviews:diff", args=[event.input_id])
+            + f"?from={event.version_number - 1}&to={event.version_number}"
+        )
     return send_templated(name, context, reviewer_addresses(event.input, name))
+
+
+def notify_administrators(name: str, event_pk: int) -> int:
+    """Tell the active administrators (template `name`) about an input that reached a
+    regional review whose region has no reviewer: nobody else would hear of it."""
+    event, context = _event_context(event_pk)
+    context["unstaffed"] = event.input.unstaffed_target_reviews()
+    if not context["unstaffed"]:
+        return 0  # a reviewer was assigned meanwhile
+    context["input_url"] = settings.SITE_URL + reverse(
+        "submissions:input-detail", args=[event.input_id]
+    )
+    context["overview_url"] = settings.SITE_URL + reverse("reviews:overview")
+    administrators = get_user_model().objects.filter(is_staff=True)
+    return send_templated(name, context, _wanting(administrators, None))

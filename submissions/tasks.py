@@ -10,13 +10,16 @@ from . import emails
 
 SECRETARIATS = "secretariats"
 REVIEWERS = "reviewers"
+ADMINISTRATORS = "administrators"
 
 
 @task()
 def send_event_email(name: str, event_pk: int, audience: str = SECRETARIATS) -> int:
     """Send the e-mail `name` about the history event `event_pk` to the secretariats of
-    the input's lead and partner ISCMs, or to the reviewers of its target regions.
-    Returns the number of messages sent."""
+    the input's lead and partner ISCMs, to the reviewers of its target regions, or to
+    the portal's administrators. Returns the number of messages sent."""
     if audience == REVIEWERS:
         return emails.notify_reviewers(name, event_pk)
+    if audience == ADMINISTRATORS:
+        return emails.notify_administrators(name, event_pk)
     return emails.notify_secretariats(name, event_pk)

@@ -5,6 +5,10 @@ transaction: locks the input's row, checks the actor's right and the current sta
 against the table below, changes the state, takes a version when the transition
 says so, appends a `ReviewEvent`, and queues the e-mails for after the commit.
 
+Reviewers decide per target regional review: request changes, accept and decline are
+taken for the reviews of the actor's regions that are still pending (`InputTarget`),
+and the input's status is derived from all its reviews' decisions (`derive_status`).
+
 Views of both apps call these functions; `reviews` imports this module, this module
 never imports `reviews`.
 """
@@ -22,11 +26,23 @@ from django.utils.translation import gettext as _
 
 from . import search, tasks
 from .checklist import Problem, submission_problems
-from .models import InputVersion, ReviewComment, ReviewEvent, Status, WrittenInput
+from .models import (
+    Decision,
+    InputTarget,
+    InputVersion,
+    RegionalReview,
+    ReviewComment,
+    ReviewerAssignment,
+    ReviewEvent,
+    Status,
+    WrittenInput,
+)
 from .snapshots import content_queryset, take_snapshot
 
 LEAD_SECRETARIAT = "lead_secretariat"
 REVIEWER = "reviewer"
+# A reviewer of a region whose review accepted the input (publication is theirs).
+ACCEPTING_REVIEWER = "accepting_reviewer"
 
 
 class TransitionRefused(Exception):
@@ -49,6 +65,9 @@ class Transition:
     email: str | None = None  # e-mail template sent to the secretariats after commit
     reviewer_email: str | None = None  # e-mail template sent to the target regions' reviewers
     releases_comments: bool = False  # a decision sends the reviewer's pending comments
+    # A reviewer's decision, taken for their regions' pending reviews; `target` is then
+    # the input's status when every review decides the same (see `derive_status`).
+    decision: str | None = None
 
 
 TRANSITIONS = {
@@ -89,6 +108,7 @@ TRANSITIONS = {
             needs_message=True,
             email="input_changes_requested",
             releases_comments=True,
+            decision=Decision.CHANGES_REQUESTED,
         ),
         Transition(
             "accept",
@@ -97,6 +117,7 @@ TRANSITIONS = {
             REVIEWER,
             email="input_accepted",
             releases_comments=True,
+            decision=Decision.ACCEPTED,
         ),
         Transition(
             "decline",
@@ -106,19 +127,20 @@ TRANSITIONS = {
             needs_message=True,
             email="input_declined",
             releases_comments=True,
+            decision=Decision.DECLINED,
         ),
         Transition(
             "publish",
             frozenset({Status.ACCEPTED}),
             Status.PUBLISHED,
-            REVIEWER,
+            ACCEPTING_REVIEWER,
             email="input_published",
         ),
         Transition(
             "unpublish",
             frozenset({Status.PUBLISHED}),
             Status.ACCEPTED,
-            REVIEWER,
+            ACCEPTING_REVIEWER,
             needs_message=True,
             email="input_unpublished",
         ),
@@ -126,12 +148,120 @@ TRANSITIONS = {
 }
 
 
+def derive_status(decisions) -> str:
+    """The status of a submitted input from its target reviews' decisions: back with the
+    secretariat when any review asked for changes, submitted while any review has not
+    decided, then accepted when at least one review accepted it, else declined."""
+    decisions = set(decisions)
+    if Decision.CHANGES_REQUESTED in decisions:
+        return Status.CHANGES_REQUESTED
+    if Decision.PENDING in decisions or not decisions:
+        return Status.SUBMITTED
+    if Decision.ACCEPTED in decisions:
+        return Status.ACCEPTED
+    return Status.DECLINED
+
+
+def _reviewer_regions(user):
+    return ReviewerAssignment.objects.filter(
+        user=user, role=ReviewerAssignment.Role.REVIEWER
+    ).values("region")
+
+
+def decidable_reviews(written_input: WrittenInput, user) -> list[RegionalReview]:
+    """The target reviews of `written_input` that `user` may decide on now: those of
+    the regions they review whose decision is pending (for the pages; the decision
+    itself checks again under the lock)."""
+    if not WrittenInput.objects.reviewable_by(user).filter(pk=written_input.pk).exists():
+        return []
+    return list(
+        RegionalReview.objects.filter(
+            inputtarget__writteninput=written_input,
+            inputtarget__decision=Decision.PENDING,
+            region__in=_reviewer_regions(user),
+        )
+        .select_related("region")
+        .order_by("region__code")
+    )
+
+
 def _may_act(actor_kind: str, user, written_input: WrittenInput) -> bool:
     if actor_kind == LEAD_SECRETARIAT:
         return WrittenInput.objects.led_by(user).filter(pk=written_input.pk).exists()
+    reviewable = WrittenInput.objects.reviewable_by(user).filter(pk=written_input.pk).exists()
     if actor_kind == REVIEWER:
-        return WrittenInput.objects.reviewable_by(user).filter(pk=written_input.pk).exists()
+        return reviewable
+    if actor_kind == ACCEPTING_REVIEWER:
+        return (
+            reviewable
+            and InputTarget.objects.filter(
+                writteninput=written_input,
+                decision=Decision.ACCEPTED,
+                regionalreview__region__in=_reviewer_regions(user),
+            ).exists()
+        )
     raise ValueError(f"Unknown actor kind {actor_kind!r}")
+
+
+def _already_decided_message(locked: WrittenInput, by) -> str:
+    """Names what the actor's regions decided, by whom and when: somebody was faster."""
+    decided = (
+        InputTarget.objects.filter(
+            writteninput=locked, regionalreview__region__in=_reviewer_regions(by)
+        )
+        .exclude(decision=Decision.PENDING)
+        .select_related("regionalreview__region", "decided_by")
+        .order_by("regionalreview__region__code")
+    )
+    parts = [
+        _("%(region)s: %(decision)s (%(who)s, %(when)s)")
+        % {
+            "region": target.regionalreview.region.code,
+            "decision": target.get_decision_display(),
+            "who": target.decided_by.get_full_name() if target.decided_by else "—",
+            "when": date_format(timezone.localtime(target.decided_at), "DATETIME_FORMAT")
+            if target.decided_at
+            else "—",
+        }
+        for target in decided
+    ]
+    if not parts:
+        return _("You may not do this on this input.")
+    return _("Your regions have decided on this input already: %(decisions)s.") % {
+        "decisions": "; ".join(parts)
+    }
+
+
+def _decide_targets(locked: WrittenInput, transition: Transition, *, by, reviews, version):
+    """Record `transition.decision` for the pending target reviews of `by`'s regions
+    (narrowed to `reviews` when given) and return (the reviews decided, the input's
+    derived status). Refuses when none is left to decide."""
+    targets = InputTarget.objects.select_for_update(of=("self",)).filter(
+        writteninput=locked,
+        decision=Decision.PENDING,
+        regionalreview__region__in=_reviewer_regions(by),
+    )
+    if reviews is not None:
+        targets = targets.filter(regionalreview__in=list(reviews))
+    targets = list(targets.select_related("regionalreview"))
+    if not targets:
+        raise TransitionRefused(_already_decided_message(locked, by))
+    InputTarget.objects.filter(pk__in=[t.pk for t in targets]).update(
+        decision=transition.decision,
+        decided_version=version,
+        decided_by=by,
+        decided_at=timezone.now(),
+    )
+    decisions = InputTarget.objects.filter(writteninput=locked).values_list("decision", flat=True)
+    return [t.regionalreview for t in targets], derive_status(decisions)
+
+
+def _send_back_to_every_review(locked: WrittenInput) -> None:
+    """A new version goes to every review that has not declined the input, those that
+    had accepted an earlier version included (their reviewers get it with the diff)."""
+    InputTarget.objects.filter(writteninput=locked).exclude(decision=Decision.DECLINED).update(
+        decision=Decision.PENDING, decided_version=None, decided_by=None, decided_at=None
+    )
 
 
 def _state_changed_message(written_input: WrittenInput) -> str:
@@ -165,6 +295,7 @@ def _transition(
     check: Callable[[WrittenInput], None] | None = None,
     expected_version: int | None = None,
     after: Callable[[WrittenInput, int | None], None] | None = None,
+    reviews=None,
 ) -> WrittenInput:
     transition = TRANSITIONS[name]
     with transaction.atomic():
@@ -184,13 +315,6 @@ def _transition(
         if check is not None:
             check(locked)
 
-        from_status = locked.status
-        locked.status = transition.target
-        locked.version += 1  # an edit form opened before this is now stale
-        locked.updated_by = by
-        locked.save(update_fields=["status", "version", "updated_by", "updated_at"])
-
-        version_number = None
         if transition.takes_version:
             version_number = (locked.versions.aggregate(last=Max("number"))["last"] or 0) + 1
             InputVersion.objects.create(
@@ -199,33 +323,61 @@ def _transition(
                 snapshot=take_snapshot(content_queryset().get(pk=locked.pk)),
                 created_by=by,
             )
+            _send_back_to_every_review(locked)
         else:
             version_number = (
                 locked.versions.order_by("-number").values_list("number", flat=True).first()
             )
+        decided_reviews, to_status = [], transition.target
+        if transition.decision:
+            decided_reviews, to_status = _decide_targets(
+                locked, transition, by=by, reviews=reviews, version=version_number
+            )
+
+        from_status = locked.status
+        locked.updated_by = by
+        if to_status != from_status:
+            locked.status = to_status
+            # An edit form opened before this is now stale. One review's decision that
+            # leaves the input submitted changes nothing another review's reviewer is
+            # looking at, so it does not make their page stale.
+            locked.version += 1
+        locked.save(update_fields=["status", "version", "updated_by", "updated_at"])
         event = ReviewEvent.objects.create(
             input=locked,
             kind=ReviewEvent.Kind.TRANSITION,
             actor=by,
             from_status=from_status,
-            to_status=transition.target,
+            to_status=to_status,
             message=message.strip(),
             version_number=version_number,
+            decision=transition.decision or "",
         )
+        if decided_reviews:
+            event.reviews.set(decided_reviews)
         if after is not None:
             after(locked, version_number)
         if transition.releases_comments:
-            ReviewComment.objects.filter(input=locked).pending().update(
-                released_at=timezone.now(), released_with=event
-            )
+            # The comments of the deciding regions' reviewers go with their decision;
+            # another region's reviewer's drafts wait for that region's own decision.
+            ReviewComment.objects.filter(
+                input=locked,
+                author__region_assignments__role=ReviewerAssignment.Role.REVIEWER,
+                author__region_assignments__region__in=[r.region_id for r in decided_reviews],
+            ).pending().update(released_at=timezone.now(), released_with=event)
         # Reviewers hear of an input only once it has reached them.
         reviewers_know_it = transition.reviewer_email and locked.versions.exists()
-        # Queued only once the change is committed, and robust: a failure to queue is
-        # logged, never turned into an error for a change that has happened.
-        for template, audience in (
+        emails = [
             (transition.email, tasks.SECRETARIATS),
             (transition.reviewer_email if reviewers_know_it else None, tasks.REVIEWERS),
-        ):
+        ]
+        # A review whose region has no reviewer yet would hear of nothing: the
+        # administrators are told so they can assign one.
+        if transition.takes_version and locked.unstaffed_target_reviews():
+            emails.append(("region_without_reviewer", tasks.ADMINISTRATORS))
+        # Queued only once the change is committed, and robust: a failure to queue is
+        # logged, never turned into an error for a change that has happened.
+        for template, audience in emails:
             if template:
                 transaction.on_commit(
                     partial(tasks.send_event_email.enqueue, template, event.pk, audience),
@@ -310,16 +462,25 @@ def set_publication_consent(written_input: WrittenInput, *, by, consent: bool) -
 
 
 def request_changes(
-    written_input: WrittenInput, *, by, message: str, expected_version: int | None = None
+    written_input: WrittenInput,
+    *,
+    by,
+    message: str,
+    expected_version: int | None = None,
+    reviews=None,
 ) -> WrittenInput:
-    """Send a submitted input back to its secretariats for changes.
+    """Send a submitted input back to its secretariats for changes, for the reviews of
+    `by`'s regions (or those of `reviews` among them) that have not decided yet.
 
     Side effects: checks `by` reviews a region the input targets, a message is given,
     and (when `expected_version` is given) nothing changed since the reviewer's page
-    was loaded; sets the status to changes requested (editable again); increments
-    `version`; appends a transition event with the message; releases the reviewer's
-    pending comments to the secretariat, linked to that event; after commit, queues the
-    e-mail (with the message and the comments) to the secretariats.
+    was loaded; records "changes requested" on those target reviews (refused when none
+    is left to decide); sets the status to changes requested (editable again: the one
+    shared text goes back, and its next version to every review that has not declined
+    it); increments `version`; appends a transition event with the message and the
+    reviews; releases the pending comments of those regions' reviewers, linked to that
+    event; after commit, queues the e-mail (with the message and the comments) to the
+    secretariats.
     """
     return _transition(
         written_input,
@@ -327,6 +488,7 @@ def request_changes(
         by=by,
         message=message,
         expected_version=expected_version,
+        reviews=reviews,
     )
 
 
@@ -336,31 +498,57 @@ def accept_input(
     by,
     message: str = "",
     expected_version: int | None = None,
+    reviews=None,
 ) -> WrittenInput:
-    """Accept a submitted input at its latest version (the one packages include).
+    """Accept a submitted input at its latest version for the reviews of `by`'s
+    regions (or those of `reviews` among them) that have not decided yet: each of those
+    reviews' packages includes that version.
 
     Side effects: checks `by` reviews a target region and nothing changed since the
-    page was loaded (`expected_version`); sets the status to accepted; increments
-    `version`; appends a transition event; releases pending comments with it; queues
-    the e-mail to the secretariats after commit.
+    page was loaded (`expected_version`); records the acceptance and the version on
+    those target reviews (refused when none is left to decide); derives the status
+    (accepted once every review has decided, submitted while one has not), and
+    increments `version` when it changed; appends a transition event with the reviews;
+    releases those regions' reviewers' pending comments with it; queues the e-mail to
+    the secretariats after commit.
     """
     return _transition(
-        written_input, "accept", by=by, message=message, expected_version=expected_version
+        written_input,
+        "accept",
+        by=by,
+        message=message,
+        expected_version=expected_version,
+        reviews=reviews,
     )
 
 
 def decline_input(
-    written_input: WrittenInput, *, by, reason: str, expected_version: int | None = None
+    written_input: WrittenInput,
+    *,
+    by,
+    reason: str,
+    expected_version: int | None = None,
+    reviews=None,
 ) -> WrittenInput:
-    """Decline a submitted input, with a reason.
+    """Decline a submitted input, with a reason, for the reviews of `by`'s regions (or
+    those of `reviews` among them) that have not decided yet.
 
     Side effects: checks `by` reviews a target region, a reason is given and nothing
-    changed since the page was loaded; sets the status to declined; increments
-    `version`; appends a transition event with the reason; releases pending comments
-    with it; queues the e-mail to the secretariats after commit.
+    changed since the page was loaded; records the decline on those target reviews
+    (refused when none is left to decide; a declined review keeps its decision when the
+    input comes back); derives the status (declined once every review declined,
+    accepted when the others accepted, submitted while one has not decided) and
+    increments `version` when it changed; appends a transition event with the reason
+    and the reviews; releases those regions' reviewers' pending comments with it;
+    queues the e-mail to the secretariats after commit.
     """
     return _transition(
-        written_input, "decline", by=by, message=reason, expected_version=expected_version
+        written_input,
+        "decline",
+        by=by,
+        message=reason,
+        expected_version=expected_version,
+        reviews=reviews,
     )
 
 
@@ -369,11 +557,12 @@ def publish_input(
 ) -> WrittenInput:
     """Publish an accepted input whose lead ISCM consents.
 
-    Side effects: checks `by` reviews a target region and that consent is given (read
-    under the row lock, so a consent withdrawn a moment earlier wins); sets the status
-    to published; increments `version`; records the publication date and the version
-    made public and indexes its text for the public search; appends a transition event;
-    queues the e-mail to the secretariats after commit.
+    Side effects: checks `by` reviews a region whose review accepted it and that
+    consent is given (read under the row lock, so a consent withdrawn a moment earlier
+    wins); sets the status to published; increments `version`; records the
+    publication date and the version made public and indexes its text for the public
+    search; appends a transition event; queues the e-mail to the secretariats after
+    commit.
     """
 
     def consent_given(locked):
@@ -403,8 +592,8 @@ def unpublish_input(
 ) -> WrittenInput:
     """Take a published input off the public portal (it stays accepted).
 
-    Side effects: checks `by` reviews a target region and a reason is given; sets the
-    status back to accepted; increments `version`; clears the publication date and
+    Side effects: checks `by` reviews a region whose review accepted it and a reason is
+    given; sets the status back to accepted; increments `version`; clears the publication date and
     version (the public pages stop showing it at once); appends a transition event;
     queues the e-mail to the secretariats after commit.
     """

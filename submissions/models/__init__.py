@@ -1,8 +1,10 @@
 from .inputs import (
+    DECIDED_ON_STATES,
     EDITABLE_STATES,
     Attachment,
     ContentLanguage,
     DeadlineReminder,
+    Decision,
     InputPartner,
     InputTarget,
     InputVersion,
@@ -30,6 +32,7 @@ from .reference import (
 )
 
 __all__ = [
+    "DECIDED_ON_STATES",
     "EDITABLE_STATES",
     "ISCM",
     "Attachment",
@@ -37,6 +40,7 @@ __all__ = [
     "ContentLanguage",
     "ContributionFormat",
     "DeadlineReminder",
+    "Decision",
     "GCMObjective",
     "GuidingPrinciple",
     "InputPartner",

@@ -57,6 +57,20 @@ class Status(models.TextChoices):
 
 # Named groups of states (see submissions/workflow.py for the transitions).
 EDITABLE_STATES = frozenset({Status.DRAFT, Status.CHANGES_REQUESTED})
+# States in which a regional review's acceptance still stands (a withdrawn input is
+# in no package, a draft was never decided on).
+DECIDED_ON_STATES = frozenset(
+    {Status.SUBMITTED, Status.CHANGES_REQUESTED, Status.ACCEPTED, Status.PUBLISHED}
+)
+
+
+class Decision(models.TextChoices):
+    """What one target regional review decided on an input (see `InputTarget`)."""
+
+    PENDING = "pending", _("Waiting for a decision")
+    CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
 
 
 class WrittenInputQuerySet(models.QuerySet):
@@ -287,6 +301,18 @@ class WrittenInput(models.Model):
     def participating_iscms(self) -> list[ISCM]:
         return [self.lead_iscm, *self.partner_iscms.all()]
 
+    def unstaffed_target_reviews(self) -> list[RegionalReview]:
+        """The target reviews whose region has no active reviewer yet: nobody would
+        hear of the input there until an administrator assigns one."""
+        staffed = ReviewerAssignment.objects.filter(
+            role=ReviewerAssignment.Role.REVIEWER, user__is_active=True
+        ).values("region")
+        return list(
+            self.target_reviews.exclude(region__in=staffed)
+            .select_related("region")
+            .order_by("region__code")
+        )
+
     def deadline_for(self, review: RegionalReview):
         """The deadline that applies to this input for `review`: the review's own, or
         the staff extension when that is later (an extension never shortens one).
@@ -312,16 +338,50 @@ class InputPartner(models.Model):
         return f"{self.iscm} in {self.writteninput}"
 
 
+class InputTargetQuerySet(models.QuerySet):
+    def accepted_for(self, review):
+        """The targets by which `review` accepted an input that is still in play (not
+        withdrawn): what the review's package includes, at `decided_version`."""
+        return self.filter(
+            regionalreview=review,
+            decision=Decision.ACCEPTED,
+            writteninput__status__in=DECIDED_ON_STATES,
+        )
+
+
 class InputTarget(models.Model):
     """A regional review an input is sent to (the table Django made for
-    `target_reviews`)."""
+    `target_reviews`), with that review's own decision on it. Decisions are taken by
+    reviewers of the review's region through `submissions.workflow` only; the input's
+    status is derived from them there."""
 
-    writteninput = models.ForeignKey(WrittenInput, on_delete=models.CASCADE)
+    writteninput = models.ForeignKey(
+        WrittenInput, on_delete=models.CASCADE, related_name="target_links"
+    )
     regionalreview = models.ForeignKey(RegionalReview, on_delete=models.PROTECT)
+    decision = models.CharField(
+        _("decision"), max_length=20, choices=Decision.choices, default=Decision.PENDING
+    )
+    # The InputVersion number the decision was taken on: a region's package includes
+    # the version its reviewers accepted.
+    decided_version = models.PositiveIntegerField(_("decided on version"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+
+    objects = InputTargetQuerySet.as_manager()
 
     class Meta:
         db_table = "submissions_writteninput_target_reviews"
         unique_together = [("writteninput", "regionalreview")]
+        verbose_name = _("target regional review")
+        verbose_name_plural = _("target regional reviews")
 
     def __str__(self):
         return f"{self.writteninput} → {self.regionalreview}"
@@ -476,6 +536,13 @@ class ReviewEvent(models.Model):
         default=Visibility.SECRETARIAT,
     )
     version_number = models.PositiveIntegerField(_("input version"), null=True, blank=True)
+    # A reviewer's decision is taken for the regional reviews of their regions: the
+    # decision and the reviews it was taken for (the status above is the input's,
+    # derived from every review's decision).
+    decision = models.CharField(_("decision"), max_length=20, choices=Decision.choices, blank=True)
+    reviews = models.ManyToManyField(
+        RegionalReview, blank=True, related_name="+", verbose_name=_("for the regional reviews")
+    )
     created_at = models.DateTimeField(_("time"), auto_now_add=True)
 
     class Meta:

@@ -8,7 +8,15 @@ from django.core import mail
 from django.db import connection
 
 from submissions import workflow
-from submissions.models import InputVersion, ReviewComment, ReviewEvent, Status, WrittenInput
+from submissions.models import (
+    Decision,
+    InputTarget,
+    InputVersion,
+    ReviewComment,
+    ReviewEvent,
+    Status,
+    WrittenInput,
+)
 
 TODAY = datetime.date.today()
 
@@ -41,11 +49,31 @@ ACTORS = ["lead_user", "partner_user", "other_user", "reviewer", "other_reviewer
 STATES = [s.value for s in Status]
 
 
+@pytest.fixture
+def ready_input(ready_input, world):
+    """The joint input sent to the AMR review alone: its one reviewer's decision is the
+    input's (decisions of several reviews: tests/submissions/test_review_decisions.py)."""
+    ready_input.target_reviews.set([world.reviews.amr])
+    return ready_input
+
+
+# The AMR review's decision that goes with each state the truth table starts from.
+DECISION_OF_STATE = {
+    "changes_requested": Decision.CHANGES_REQUESTED,
+    "accepted": Decision.ACCEPTED,
+    "published": Decision.ACCEPTED,
+    "declined": Decision.DECLINED,
+}
+
+
 def _input_in_state(world, ready_input, state):
     # Every state but draft is reached by a submission first, so a version exists.
     if state != "draft":
         workflow.submit_input(ready_input, by=world.lead_user, today=TODAY)
     WrittenInput.objects.filter(pk=ready_input.pk).update(status=state, publication_consent=True)
+    InputTarget.objects.filter(writteninput=ready_input).update(
+        decision=DECISION_OF_STATE.get(state, Decision.PENDING)
+    )
     ready_input.refresh_from_db()
     return ready_input
 
