@@ -154,10 +154,9 @@ class EmailChangeForm(forms.Form):
         email = get_user_model().objects.normalize_email(self.cleaned_data["email"]).strip()
         if email.lower() == self.user.email.lower():
             raise forms.ValidationError(_("That is already your address."))
-        if get_user_model().objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(
-                _("Another account uses this address. Choose another one.")
-            )
+        # An address another account uses is not refused here: saying so would tell
+        # anyone signed in which addresses have accounts. The owner of that address
+        # gets a notice instead (accounts.profile.request_email_change).
         return email
 
 

@@ -40,21 +40,31 @@ def _stamp(user) -> int:
 def request_email_change(user, new_email: str) -> None:
     """Send a confirmation link to `new_email`; nothing changes until it is opened
     (the current address is told once the change is made, see confirm_email_change).
-    Raises Refused when the mail cannot be sent."""
-    token = signing.dumps(
-        {"user": user.pk, "from": user.email, "to": new_email, "stamp": _stamp(user)},
-        salt=SALT,
-    )
-    link = settings.SITE_URL + reverse("accounts:email-confirm", args=[token])
-    context = {
-        "person": user,
-        "new_email": new_email,
-        "link": link,
-        "days": settings.EMAIL_CHANGE_DAYS,
-    }
+
+    When another account already uses `new_email`, its owner gets a notice instead
+    ("someone tried to use your address for another account", in their language) and
+    no link; the person asking sees the same outcome either way, so the form does not
+    reveal which addresses have accounts. Raises Refused when the mail cannot be sent.
+    """
+    owner = get_user_model().objects.filter(email__iexact=new_email).first()
+    if owner is not None:
+        name, recipient = "email_in_use", (owner.email, owner.language)
+        context = {"email": owner.email}
+    else:
+        token = signing.dumps(
+            {"user": user.pk, "from": user.email, "to": new_email, "stamp": _stamp(user)},
+            salt=SALT,
+        )
+        name, recipient = "email_change", (new_email, user.language)
+        context = {
+            "person": user,
+            "new_email": new_email,
+            "link": settings.SITE_URL + reverse("accounts:email-confirm", args=[token]),
+            "days": settings.EMAIL_CHANGE_DAYS,
+        }
     # Sent now: if the mail server refuses, the person sees the error and can retry.
     try:
-        send_templated("email_change", context, [(new_email, user.language)])
+        send_templated(name, context, [recipient])
     except Exception as error:
         logger.exception("E-mail change confirmation not sent")
         raise Refused(

@@ -3,6 +3,8 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from accounts.passwords import request_reset
+
 
 class EmailAuthenticationForm(AuthenticationForm):
     """Django's sign-in form, asking for the e-mail address by its name."""
@@ -22,10 +24,10 @@ class EmailAuthenticationForm(AuthenticationForm):
 
 
 class PersonalPasswordResetForm(PasswordResetForm):
-    """Django's password reset, mailed in the person's own interface language (the
-    page's language when they chose none)."""
+    """Django's password reset form; saving it only queues the e-mail (see
+    accounts.passwords): the same work for every address, the link built from
+    SITE_URL, the message in the person's own language (the page's when they chose
+    none)."""
 
-    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
-        language = context["user"].language or translation.get_language()
-        with translation.override(language):
-            super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)
+    def save(self, *args, **kwargs):
+        request_reset(self.cleaned_data["email"], language=translation.get_language())

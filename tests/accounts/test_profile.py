@@ -353,20 +353,31 @@ def test_email_change_with_wrong_password_is_refused(world, django_capture_on_co
 
 
 @pytest.mark.parametrize("typed", ["{email}", "{upper}"])
-def test_email_change_to_address_of_another_account_is_refused(
+def test_email_change_to_address_of_another_account_tells_that_address_not_the_form(
     world, django_capture_on_commit_callbacks, typed
 ):
     taken = world.partner_user.email
+    world.partner_user.language = "fr"
+    world.partner_user.save(update_fields=["language"])
     typed = typed.format(email=taken, upper=taken.upper())
     client = signed_in(world.lead_user)
 
-    response = ask_for_change(client, typed, django_capture_on_commit_callbacks)
+    taken_response = ask_for_change(client, typed, django_capture_on_commit_callbacks)
+    free_response = ask_for_change(client, "free@example.org", django_capture_on_commit_callbacks)
 
-    assert response.status_code == 400
-    html = response.content.decode()
-    assert "Another account uses this address." in html
-    assert f'value="{typed}"' in html  # what was typed stays in the form
-    assert mail.outbox == []
+    # The same outcome as for a free address: a link "sent", nothing about the owner.
+    assert taken_response.status_code == free_response.status_code == 302
+    assert taken_response["Location"] == free_response["Location"]
+    page = client.get(taken_response["Location"]).content.decode()
+    assert "We sent a link to" in page and "Another account" not in page
+    notice, link = mail.outbox
+    assert notice.to == [taken] and link.to == ["free@example.org"]
+    # The owner is told, in their language, with no link that could change anything.
+    assert '<html lang="fr">' in notice.alternatives[0][0]
+    assert "/accounts/profile/email/" not in notice.body
+    assert "/accounts/profile/email/" in link.body
+    world.lead_user.refresh_from_db()
+    assert world.lead_user.email != taken
 
 
 def test_email_change_to_own_address_is_refused(world, django_capture_on_commit_callbacks):
