@@ -58,6 +58,7 @@ def create_invitation(
 
     Refused (Refused, with the reason) when `by` may not grant this role and scope,
     when the scope is empty, when the address belongs to a deactivated account, when
+    a secretariat invitation is for IOM staff or an administrator, when
     the person already has the whole role, or when an open invitation to the same
     address and role is pending (send that one again instead).
     Side effects: the Invitation, an audit entry, the e-mail after commit."""
@@ -82,6 +83,8 @@ def create_invitation(
                 _("The account of %(email)s is deactivated. Reactivate it instead.")
                 % {"email": email}
             )
+        if role == Invitation.Role.SECRETARIAT:
+            _refuse_iom_staff(existing, email)
         if _already_has(existing, role, iscms, regions):
             raise Refused(_("%(email)s already has this role.") % {"email": email})
     now = timezone.now()
@@ -122,6 +125,17 @@ def create_invitation(
         )
         _send_or_refuse(invitation.pk, token)
     return invitation
+
+
+def _refuse_iom_staff(account, email) -> None:
+    if not rules.may_join_secretariat_by_invitation(account):
+        raise Refused(
+            _(
+                "%(email)s belongs to IOM staff or an administrator, who cannot be "
+                "invited to an ISCM secretariat. Check the address."
+            )
+            % {"email": email}
+        )
 
 
 def _already_has(user, role, iscms, regions) -> bool:
@@ -263,7 +277,8 @@ def accept_invitation(
     The link is spent by a conditional UPDATE inside the transaction: of two
     acceptances at the same moment, one wins, the other is refused. Refused too when
     the invitation expired or was revoked, when the inviter may no longer grant the
-    role (a lead who stepped down), or when the address has a deactivated account.
+    role (a lead who stepped down), when the address has a deactivated account, or
+    when a secretariat invitation meets an account that is now IOM staff.
     Side effects: User (new), Membership / ReviewerAssignment rows (a new secretariat
     member leads a team that has no lead), role groups, audit entries."""
     User = get_user_model()
@@ -292,6 +307,9 @@ def accept_invitation(
                 raise Refused(_("An account with this address exists: sign in to accept."))
             if not existing.is_active:
                 raise Refused(_("This account is deactivated."))
+            if invitation.role == Invitation.Role.SECRETARIAT:
+                # The account may have become IOM staff since the invitation was sent.
+                _refuse_iom_staff(existing, invitation.email)
             account = existing
         else:
             if user is not None:

@@ -5,9 +5,16 @@
 - A team lead (a `Membership` with `is_lead`) may invite colleagues to the ISCMs they
   lead, as plain secretariat members, remove members and hand the lead on, for those
   ISCMs only. Nobody else may change anybody's access.
+- Secretariat invitations never go to IOM staff (reviewers, compilers) or
+  administrators, from anyone, administrators included: a reviewer must not sit on the
+  side of the inputs they review, and a team lead must not be able to pull an IOM
+  account into their team. Checked when the invitation is sent and again when it is
+  accepted (the account may have become staff meanwhile). An administrator who really
+  means it adds the account on the team page (`teams.add_member`), which is audited.
 """
 
 from submissions.models import ISCM, Membership
+from submissions.roles import roles_of
 
 
 def is_administrator(user) -> bool:
@@ -38,3 +45,9 @@ def may_invite(user, *, role: str, iscms=(), regions=(), as_lead=False) -> bool:
         return False
     wanted = {iscm.pk for iscm in iscms}
     return bool(wanted) and wanted <= led_iscm_ids(user)
+
+
+def may_join_secretariat_by_invitation(person) -> bool:
+    """Whether an existing account `person` may receive a secretariat invitation (a
+    new address always may): not IOM staff or an administrator."""
+    return person is None or not roles_of(person).iom_staff
