@@ -16,6 +16,9 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+# Constants only (no Django imports): the request size follows the form's text limits.
+from submissions.limits import largest_form_request_bytes
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -169,6 +172,9 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before CsrfViewMiddleware, which is the first to read the form: a request too big
+    # (or unreadable) to parse gets the form's page with a message instead of a bare 400.
+    "iscm_portal.middleware.OversizedRequestMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # request.user.is_verified(): whether this session passed the second factor.
@@ -279,6 +285,10 @@ STORAGES = {
 ATTACHMENT_MAX_COUNT = env_int("ATTACHMENT_MAX_COUNT", 10)
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads spool to a temporary file
+# Form data (not files) a request may carry: the largest valid content save, derived from
+# the text limits (submissions/limits.py), so a form valid field by field is never refused
+# whole. A bigger request gets the form's page with a message (OversizedRequestMiddleware).
+DATA_UPLOAD_MAX_MEMORY_SIZE = largest_form_request_bytes()
 
 # --- E-mail -------------------------------------------------------------------------
 

@@ -15,8 +15,10 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from .limits import MAX_INPUT_CHARACTERS, count_characters
 from .models import (
     EDITABLE_STATES,
     Attachment,
@@ -143,11 +145,14 @@ def save_content(
 
     Side effects: claims the edit version; upserts section and objective responses;
     deletes the responses of objectives no longer kept; sets the ticked lists.
-    Raises StaleEdit or EditRefused.
+    Raises StaleEdit, or EditRefused (also when the input's texts together would be
+    over MAX_INPUT_CHARACTERS).
     """
     with transaction.atomic():
         new_version = _claim_edit_version(written_input, by=by, expected_version=expected_version)
         existing_sections = {r.section_id: r for r in written_input.section_responses.all()}
+        existing_objectives = {r.objective_id: r for r in written_input.objective_responses.all()}
+        _refuse_if_too_long(existing_sections, existing_objectives, changes)
         for section_id, body in changes.sections.items():
             response = existing_sections.get(section_id)
             if response is None:
@@ -158,7 +163,6 @@ def save_content(
                 response.body = body
                 response.save(update_fields=["body"])
 
-        existing_objectives = {r.objective_id: r for r in written_input.objective_responses.all()}
         for objective_id, texts in changes.objectives.items():
             response = existing_objectives.get(objective_id)
             if response is None:
@@ -179,6 +183,35 @@ def save_content(
             if chosen is not None:
                 getattr(written_input, name).set(chosen)
     return new_version
+
+
+def _refuse_if_too_long(existing_sections, existing_objectives, changes: ContentChanges):
+    """EditRefused when the input's texts after `changes` hold more than
+    MAX_INPUT_CHARACTERS together (the edit page's script checks the same sum before it
+    sends the form; submissions/limits.py says why a total exists)."""
+    sections = {pk: r.body for pk, r in existing_sections.items()} | changes.sections
+    objectives = {
+        pk: {part: getattr(r, part) for part in ObjectiveResponse.TEXT_FIELDS}
+        for pk, r in existing_objectives.items()
+        if pk not in changes.removed_objectives
+    }
+    for pk, texts in changes.objectives.items():
+        objectives[pk] = objectives.get(pk, {}) | texts
+    total = sum(count_characters(body) for body in sections.values()) + sum(
+        count_characters(text) for texts in objectives.values() for text in texts.values()
+    )
+    if total > MAX_INPUT_CHARACTERS:
+        raise EditRefused(
+            _(
+                "The texts of this input would hold %(count)s characters together; an "
+                "input can hold at most %(limit)s. Shorten the longest texts, or put long "
+                "material in an attachment."
+            )
+            % {
+                "count": number_format(total, force_grouping=True),
+                "limit": number_format(MAX_INPUT_CHARACTERS, force_grouping=True),
+            }
+        )
 
 
 def add_attachment(written_input: WrittenInput, uploaded_file, *, title: str, by) -> Attachment:

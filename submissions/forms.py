@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .editing import ContentChanges
+from .limits import MAX_INPUT_CHARACTERS, MAX_TEXT_CHARACTERS, MAX_TEXT_LINES
 from .models import (
     ISCM,
     Challenge,
@@ -26,27 +27,16 @@ from .models import (
     WrittenInput,
 )
 from .snapshots import objectives_by_round_table
+from .uploads import MAX_DISPLAY_NAME_LENGTH
 
 CHECKBOXES = forms.CheckboxSelectMultiple
 LARGEST_ID = 2**63 - 1
 
-# Size limits of every free-text field (section and objective texts, reasons, comments,
-# messages), checked by `limit_text_size`. Chosen generously: the longest section of
-# the outline allows 1,000 words, about 7,000 characters (word limits themselves are
-# checked on submission, not on save). What they bound is the time to show and print a
-# text, which grows with its lines: every list item and typed line break is a line box
-# in the PDF (WeasyPrint needs 1–2 ms each) and Python-Markdown's line breaks take time
-# quadratic in their number. Unbounded, one field holding a 20,000-item list took 46 s
-# to print and one of 20,000 line breaks 34 s; at the limits a field prints in about a
-# second and a half. A 1,000-word text within its word limit never needs 1,000 lines
-# (even a list of two-word items is 500). 50,000 characters is seven times the longest
-# section and keeps a pasted 200,000-character word out of the pages and the PDF.
-MAX_TEXT_CHARACTERS = 50_000
-MAX_TEXT_LINES = 1_000
-
 
 def limit_text_size(value: str) -> None:
-    """Validator of free-text fields: at most MAX_TEXT_CHARACTERS and MAX_TEXT_LINES."""
+    """Validator of every free-text field (section and objective texts, reasons,
+    comments, messages): at most MAX_TEXT_CHARACTERS and MAX_TEXT_LINES (why these
+    numbers: submissions/limits.py)."""
     if len(value) > MAX_TEXT_CHARACTERS:
         raise forms.ValidationError(
             _(
@@ -230,6 +220,10 @@ class ContentForm(forms.Form):
     areas with guidance and word limits; the objectives section as a checklist of the
     23 objectives grouped by round table, each with progress / practices / challenges;
     the principles section as checkboxes plus text; formats, priorities, challenges."""
+
+    # The edit page's script checks both before it sends the form (data- attributes).
+    max_characters = MAX_INPUT_CHARACTERS
+    field_max_characters = MAX_TEXT_CHARACTERS
 
     version = forms.IntegerField(widget=forms.HiddenInput)
     # Digests of every field's value when the form was loaded: on a stale save they
@@ -451,10 +445,26 @@ def _display(field, value) -> str:
     return value or "—"
 
 
+def _file_input(**attrs):
+    """A file input whose script (static/js/form-limits.js) shortens a long file name
+    before sending it: Django cannot read a form whose file name is over about 1 KB, and
+    keeps MAX_DISPLAY_NAME_LENGTH characters of it anyway."""
+    return forms.ClearableFileInput(
+        attrs={
+            "data-name-limit": MAX_DISPLAY_NAME_LENGTH,
+            "data-renamed-message": gettext_lazy(
+                "The file's name is too long; it will be sent as “%(name)s”."
+            ),
+            **attrs,
+        }
+    )
+
+
 class AttachmentForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("File"),
         help_text=gettext_lazy("PDF, Word (.docx), Excel (.xlsx), PNG or JPEG."),
+        widget=_file_input(),
     )
     title = forms.CharField(
         label=gettext_lazy("Title (optional)"),
@@ -471,11 +481,8 @@ class WordImportForm(forms.Form):
             "The portal's Word template of this round, or an input exported from the "
             "portal, saved as .docx. Nothing is saved before you have checked the preview."
         ),
-        widget=forms.ClearableFileInput(
-            attrs={
-                "accept": ".docx,application/vnd.openxmlformats-officedocument"
-                ".wordprocessingml.document"
-            }
+        widget=_file_input(
+            accept=".docx,application/vnd.openxmlformats-officedocument.wordprocessingml.document"
         ),
     )
 
