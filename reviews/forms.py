@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from submissions.forms import limit_text_size
-from submissions.models import ReviewEvent
+from submissions.models import RegionalReview, ReviewEvent
 
 
 class CommentForm(forms.Form):
@@ -52,10 +52,27 @@ class DecisionForm(forms.Form):
     # The input's edit version when the page was shown: a decision on anything newer
     # (e.g. a resubmission since) is refused rather than applied unread.
     version = forms.IntegerField(widget=forms.HiddenInput)
+    reviews = forms.ModelMultipleChoiceField(
+        label=_("For the regional reviews"),
+        queryset=RegionalReview.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Each regional review decides for itself; you review more than one."),
+    )
 
-    def __init__(self, *args, message: str | None, message_label=None, **kwargs):
-        """`message`: "required", "optional", or None for a decision without one."""
+    def __init__(self, *args, message: str | None, message_label=None, reviews=(), **kwargs):
+        """`message`: "required", "optional", or None for a decision without one.
+        `reviews`: the reviews the person may decide for; a choice only when several."""
         super().__init__(*args, **kwargs)
+        if len(reviews) > 1:
+            self.fields["reviews"].queryset = RegionalReview.objects.filter(
+                pk__in=[r.pk for r in reviews]
+            ).select_related("region")
+            self.fields["reviews"].label_from_instance = lambda r: (
+                f"{r.region.code} — {r.region.name}"
+            )
+            self.initial.setdefault("reviews", [r.pk for r in reviews])
+        else:
+            del self.fields["reviews"]
         if message is None:
             del self.fields["message"]
         else:

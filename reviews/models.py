@@ -3,13 +3,43 @@ from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from submissions.models import InputVersion, RegionalReview
+from submissions.models import InputVersion, RegionalReview, Status
+
+
+class RegionalPackageQuerySet(models.QuerySet):
+    def publishable(self):
+        """Done packages whose public edition exists, was never taken offline, and
+        carries only inputs that are still published at the version it carries, with
+        consent."""
+        no_longer_public = InputVersion.objects.filter(
+            public_packages=models.OuterRef("pk")
+        ).exclude(
+            input__status=Status.PUBLISHED,
+            input__publication_consent=True,
+            input__published_version=models.F("number"),
+        )
+        return (
+            self.filter(status=RegionalPackage.Status.DONE, taken_offline_at__isnull=True)
+            .exclude(public_file="")
+            .exclude(models.Exists(no_longer_public))
+        )
+
+    def publicly_available(self):
+        """Packages whose public edition anyone may download: published and
+        `publishable`. The last condition is read at every request, so whatever takes
+        an input off the public portal (unpublished, consent withdrawn, withdrawn)
+        takes every public edition carrying it offline in the same commit."""
+        return self.filter(published=True).publishable()
 
 
 class RegionalPackage(models.Model):
-    """One compiled version of a regional review's submission package: the accepted
-    inputs at their accepted versions, as one PDF. Numbered 1, 2, … per review; a done
-    package never changes, a new compile makes a new version (see reviews/packages.py).
+    """One compiled version of a regional review's submission package, in two editions
+    rendered by the same compile: the review edition (every input the review accepted,
+    at its accepted version; for IOM staff and the review's organisers, marked "not for
+    publication") and the public edition (only the inputs among them that are
+    published, with consent). Numbered 1, 2, … per review; a done package never
+    changes, a new compile makes a new version (see reviews/packages.py). Publishing a
+    package publishes its public edition only.
     """
 
     class Status(models.TextChoices):
@@ -30,13 +60,32 @@ class RegionalPackage(models.Model):
     input_versions = models.ManyToManyField(
         InputVersion, related_name="packages", verbose_name=_("input versions included")
     )
+    # The public edition's contents: the published input versions among the above.
+    public_input_versions = models.ManyToManyField(
+        InputVersion,
+        related_name="public_packages",
+        blank=True,
+        verbose_name=_("input versions in the public edition"),
+    )
     template_version = models.CharField(_("layout version"), max_length=20)
     file = models.FileField(_("file"), max_length=255, blank=True)
     sha256 = models.CharField(_("SHA-256"), max_length=64, blank=True)
     page_count = models.PositiveIntegerField(_("pages"), null=True, blank=True)
     size = models.PositiveBigIntegerField(_("size in bytes"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
+    public_file = models.FileField(_("public edition"), max_length=255, blank=True)
+    public_sha256 = models.CharField(_("SHA-256 of the public edition"), max_length=64, blank=True)
+    public_page_count = models.PositiveIntegerField(
+        _("pages of the public edition"), null=True, blank=True
+    )
+    public_size = models.PositiveBigIntegerField(
+        _("size of the public edition in bytes"), null=True, blank=True
+    )
     published = models.BooleanField(_("published"), default=False)
+    # Set when an input of the public edition left the public portal: the edition is
+    # offline for good (its URL answers 410) and a new version was queued without it.
+    taken_offline_at = models.DateTimeField(_("taken offline"), null=True, blank=True)
+    taken_offline_reason = models.TextField(_("why it was taken offline"), blank=True)
     # Empty when an operator compiled it with `manage.py compile_package`.
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
@@ -47,6 +96,8 @@ class RegionalPackage(models.Model):
     # Written every few seconds by the compiling worker (reviews/packages.py): a running
     # package whose heartbeat stops is one whose worker died.
     heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+
+    objects = RegionalPackageQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("regional package")

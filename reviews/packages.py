@@ -1,5 +1,7 @@
-"""Regional submission packages: the accepted inputs of one regional review, at their
-accepted versions, compiled into one PDF in the background.
+"""Regional submission packages: the inputs one regional review accepted, at the
+versions it accepted, compiled in the background into two PDF editions — the review
+edition (all of them, "not for publication") and the public edition (the published
+ones only, with consent). Only the public edition is ever public.
 
 A compiler asks (`request_compile`); the request answers at once with a queued package
 and a django-tasks task compiles it (`compile_package`), recording its stage and
@@ -31,7 +33,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from pypdf import PdfReader
 
-from submissions.models import GCMObjective, InputVersion, RegionalReview, RoundTable, Status
+from submissions.emails import send_templated
+from submissions.models import (
+    GCMObjective,
+    InputTarget,
+    InputVersion,
+    RegionalReview,
+    ReviewerAssignment,
+    RoundTable,
+    Status,
+)
 from submissions.pdf import PortalURLFetcher, render_html_to_pdf
 from submissions.snapshots import objectives_by_round_table
 
@@ -41,24 +52,38 @@ logger = logging.getLogger(__name__)
 
 # Bump when templates/pdf/package.html or print.css change what a package looks like:
 # a package with an older layout is then compiled anew even if no input changed.
-LAYOUT_VERSION = "1"
-INCLUDED_STATES = (Status.ACCEPTED, Status.PUBLISHED)
+LAYOUT_VERSION = "2"
+REVIEW_EDITION = "review"
+PUBLIC_EDITION = "public"
 
 
 def accepted_versions(review: RegionalReview) -> list[InputVersion]:
-    """The version each accepted (or published) input targeting `review` was accepted
-    at: its latest, since acceptance decides on the latest submitted version."""
-    versions = (
-        InputVersion.objects.filter(
-            input__target_reviews=review, input__status__in=INCLUDED_STATES
-        )
-        .select_related("input__lead_iscm")
-        .order_by("input_id", "-number")
+    """The version of each input that `review` accepted (its own decision, not another
+    region's), for inputs not withdrawn since: the review edition's contents."""
+    accepted = InputTarget.objects.accepted_for(review).values_list(
+        "writteninput_id", "decided_version"
     )
-    latest = {}
-    for version in versions:
-        latest.setdefault(version.input_id, version)
-    return sorted(latest.values(), key=lambda v: (v.input.lead_iscm.acronym, v.input_id))
+    wanted = {input_id: number for input_id, number in accepted if number}
+    versions = InputVersion.objects.filter(input_id__in=wanted).select_related("input__lead_iscm")
+    chosen = [v for v in versions if wanted[v.input_id] == v.number]
+    return sorted(chosen, key=lambda v: (v.input.lead_iscm.acronym, v.input_id))
+
+
+def is_public(version: InputVersion) -> bool:
+    """Whether `version` may be in a public edition: its input is published at that
+    version with the lead ISCM's consent (the same rule as
+    `RegionalPackage.objects.publicly_available`)."""
+    written_input = version.input
+    return (
+        written_input.status == Status.PUBLISHED
+        and written_input.publication_consent
+        and written_input.published_version == version.number
+    )
+
+
+def public_versions(versions: list[InputVersion]) -> list[InputVersion]:
+    """The public edition's contents among the review edition's `versions`."""
+    return [v for v in versions if is_public(v)]
 
 
 def request_compile(review: RegionalReview, *, by=None, enqueue: bool = True):
@@ -74,13 +99,18 @@ def request_compile(review: RegionalReview, *, by=None, enqueue: bool = True):
     with transaction.atomic():
         RegionalReview.objects.select_for_update().get(pk=review.pk)
         versions = accepted_versions(review)
-        wanted = {v.pk for v in versions}
+        public = public_versions(versions)
+        wanted = ({v.pk for v in versions}, {v.pk for v in public})
         candidates = review.packages.filter(
-            status__in=[RegionalPackage.Status.DONE, *_in_progress()]
-        ).prefetch_related("input_versions")
+            status__in=[RegionalPackage.Status.DONE, *_in_progress()],
+            taken_offline_at__isnull=True,
+        ).prefetch_related("input_versions", "public_input_versions")
         for package in candidates.order_by("-number")[:3]:
-            same = {v.pk for v in package.input_versions.all()} == wanted
-            if same and package.template_version == LAYOUT_VERSION:
+            has = (
+                {v.pk for v in package.input_versions.all()},
+                {v.pk for v in package.public_input_versions.all()},
+            )
+            if has == wanted and package.template_version == LAYOUT_VERSION:
                 return package, False
         number = (review.packages.aggregate(last=Max("number"))["last"] or 0) + 1
         package = RegionalPackage.objects.create(
@@ -91,9 +121,46 @@ def request_compile(review: RegionalReview, *, by=None, enqueue: bool = True):
             stage=_("Waiting for a worker"),
         )
         package.input_versions.set(versions)
+        package.public_input_versions.set(public)
         if enqueue:
             _enqueue_after_commit(package)
     return package, True
+
+
+class PackageRefused(Exception):
+    """A package action that may not happen now; the message says why, for the person."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def set_published(package: RegionalPackage, *, publish: bool) -> None:
+    """Publish (or stop publishing) the public edition of a done package.
+
+    Side effects: one conditional UPDATE of `published`. Refuses a package that is not
+    done; when publishing, also one whose public edition went offline or carries an
+    input that is no longer public (publish a newer version instead), and one compiled
+    before packages had a public edition."""
+    done = RegionalPackage.objects.filter(pk=package.pk, status=RegionalPackage.Status.DONE)
+    if publish:
+        package.refresh_from_db()
+        if package.status == RegionalPackage.Status.DONE and not package.public_file:
+            raise PackageRefused(
+                _("This version has no public edition: compile a new version and publish it.")
+            )
+        if package.taken_offline_at is not None or (
+            package.status == RegionalPackage.Status.DONE
+            and not RegionalPackage.objects.filter(pk=package.pk).publishable().exists()
+        ):
+            raise PackageRefused(
+                _(
+                    "An input in this version's public edition is no longer public: "
+                    "compile a new version and publish it."
+                )
+            )
+    if not done.update(published=publish):
+        raise PackageRefused(_("Only a finished package can be published."))
 
 
 def retry_compile(package: RegionalPackage) -> RegionalPackage:
@@ -233,33 +300,47 @@ def compile_package(package_pk: int) -> RegionalPackage:
     name = None
     heartbeat = _Heartbeat(package.pk, settings.PACKAGE_HEARTBEAT_SECONDS, now)
     heartbeat.start()
+    names = []
     try:
-        context = package_context(package)
-        html = render_to_string("pdf/package.html", context)
-        _progress(package, _("Laying out the pages"), 30)
-        fetcher = PortalURLFetcher(attachments=context["attachment_files"])
-        pdf = render_html_to_pdf(html, fetcher=fetcher)
+        fields = {}
+        # Both editions from the same contents, layout and run; the public one never
+        # sees an input that is not in `public_input_versions`.
+        for edition, prefix, percent in (
+            (REVIEW_EDITION, "", 30),
+            (PUBLIC_EDITION, "public_", 60),
+        ):
+            _progress(package, _("Laying out the pages"), percent)
+            context = package_context(package, edition=edition)
+            html = render_to_string("pdf/package.html", context)
+            fetcher = PortalURLFetcher(attachments=context["attachment_files"])
+            pdf = render_html_to_pdf(html, fetcher=fetcher)
+            name = default_storage.save(
+                f"packages/{package.review_id}/{uuid.uuid4().hex}.pdf", ContentFile(pdf)
+            )
+            names.append(name)
+            fields.update(
+                {
+                    f"{prefix}file": name,
+                    f"{prefix}sha256": hashlib.sha256(pdf).hexdigest(),
+                    f"{prefix}page_count": len(PdfReader(io.BytesIO(pdf)).pages),
+                    f"{prefix}size": len(pdf),
+                }
+            )
         _progress(package, _("Storing the file"), 90)
-        pages = len(PdfReader(io.BytesIO(pdf)).pages)
-        name = default_storage.save(
-            f"packages/{package.review_id}/{uuid.uuid4().hex}.pdf", ContentFile(pdf)
-        )
         finished = _this_run(package.pk, now).update(
             status=RegionalPackage.Status.DONE,
-            file=name,
-            sha256=hashlib.sha256(pdf).hexdigest(),
-            page_count=pages,
-            size=len(pdf),
             stage="",
             percent=100,
             finished_at=timezone.now(),
+            **fields,
         )
         if not finished:  # given up on as stalled meanwhile: keep nothing
             logger.warning("Package %s finished after being marked failed", package.pk)
-            default_storage.delete(name)
+            for name in names:
+                default_storage.delete(name)
     except Exception as error:
         logger.exception("Package %s failed", package.pk)
-        if name:
+        for name in names:
             default_storage.delete(name)
         _this_run(package.pk, now).update(
             status=RegionalPackage.Status.FAILED,
@@ -272,10 +353,14 @@ def compile_package(package_pk: int) -> RegionalPackage:
     return package
 
 
-def package_context(package: RegionalPackage) -> dict:
-    """Everything templates/pdf/package.html shows, from the included versions."""
+def package_context(package: RegionalPackage, *, edition: str = REVIEW_EDITION) -> dict:
+    """Everything templates/pdf/package.html shows for one edition, from the versions
+    that edition includes (the public one: `public_input_versions` only)."""
+    included = (
+        package.public_input_versions if edition == PUBLIC_EDITION else package.input_versions
+    )
     versions = sorted(
-        package.input_versions.select_related("input__lead_iscm"),
+        included.select_related("input__lead_iscm"),
         key=lambda v: (v.input.lead_iscm.acronym, v.input_id),
     )
     documents = [
@@ -291,6 +376,7 @@ def package_context(package: RegionalPackage) -> dict:
     annexes, files = _annexes(documents)
     return {
         "package": package,
+        "edition": edition,
         "review": package.review,
         "documents": documents,
         "annexes": annexes,
@@ -376,9 +462,102 @@ def _counts(documents) -> dict:
     return {key: counter.most_common() for key, counter in counts.items()}
 
 
-def package_filename(package: RegionalPackage) -> str:
+def package_filename(package: RegionalPackage, edition: str = REVIEW_EDITION) -> str:
     review = package.review
-    return f"{review.region.code}-{review.cycle.slug}-package-v{package.number}.pdf"
+    suffix = "-public" if edition == PUBLIC_EDITION else "-review"
+    return f"{review.region.code}-{review.cycle.slug}-package-v{package.number}{suffix}.pdf"
+
+
+def edition_rows(package: RegionalPackage) -> list[dict]:
+    """Per input of the review edition: whether the public edition carries it, and if
+    not, why (read from the input now, for the compiler's page)."""
+    public = set(package.public_input_versions.values_list("pk", flat=True))
+    rows = []
+    for version in package.input_versions.select_related("input__lead_iscm").order_by(
+        "input__lead_iscm__acronym", "input_id"
+    ):
+        written_input = version.input
+        if version.pk in public:
+            reason = ""
+        elif not written_input.publication_consent:
+            reason = _("the lead ISCM has not consented to publication")
+        elif written_input.status != Status.PUBLISHED:
+            reason = _("not published")
+        else:
+            reason = _("published after this version was compiled: compile a new version")
+        rows.append({"version": version, "public": version.pk in public, "reason": reason})
+    return rows
+
+
+def take_public_editions_offline(*, by=None) -> list[RegionalPackage]:
+    """Find every published package whose public edition carries an input that is no
+    longer public (unpublished, consent withdrawn, withdrawn) and deal with it.
+
+    `RegionalPackage.objects.publicly_available` already stopped serving such an
+    edition in the commit that changed the input (its URL answers 410); this records
+    it for good. Side effects, per package: a conditional UPDATE sets
+    `taken_offline_at` with the reason (if 0 rows, another request got there first and
+    this one does nothing more); a new version of the review's package is queued (it
+    leaves the input out); after commit, the compilers of the region are e-mailed.
+    Called by the reviewers' unpublish, the compilers' pages and the daily command.
+    Returns the packages taken offline."""
+    published = RegionalPackage.objects.filter(
+        published=True, status=RegionalPackage.Status.DONE, taken_offline_at__isnull=True
+    )
+    offline = published.exclude(pk__in=RegionalPackage.objects.publicly_available())
+    taken = []
+    for package in offline.select_related("review__region", "review__cycle"):
+        gone = [
+            v
+            for v in package.public_input_versions.select_related("input__lead_iscm")
+            if not is_public(v)
+        ]
+        reason = _("No longer public: %(inputs)s.") % {
+            "inputs": "; ".join(f"{v.input.lead_iscm.acronym} — {v.input.title}" for v in gone)
+        }
+        with transaction.atomic():
+            claimed = RegionalPackage.objects.filter(
+                pk=package.pk, taken_offline_at__isnull=True
+            ).update(taken_offline_at=timezone.now(), taken_offline_reason=reason)
+            if not claimed:
+                continue
+            new_version, _created = request_compile(package.review, by=by)
+            transaction.on_commit(
+                partial(_email_compilers, package.pk, new_version.pk), robust=True
+            )
+        taken.append(package)
+    return taken
+
+
+def _email_compilers(package_pk: int, new_version_pk: int) -> None:
+    from .tasks import send_package_offline_email  # tasks import this module (a leaf)
+
+    send_package_offline_email.enqueue(package_pk, new_version_pk)
+
+
+def notify_compilers_offline(package_pk: int, new_version_pk: int) -> int:
+    """E-mail the active compilers of the package's region that its public edition went
+    offline and which new version is being compiled. Returns the messages sent."""
+    package = RegionalPackage.objects.select_related("review__region", "review__cycle").get(
+        pk=package_pk
+    )
+    new_version = RegionalPackage.objects.get(pk=new_version_pk)
+    compilers = (
+        ReviewerAssignment.objects.filter(
+            region=package.review.region_id,
+            role=ReviewerAssignment.Role.COMPILER,
+            user__is_active=True,
+        )
+        .order_by("user__email")
+        .values_list("user__email", "user__language")
+        .distinct()
+    )
+    context = {
+        "package": package,
+        "new_version": new_version,
+        "package_url": settings.SITE_URL + new_version.get_absolute_url(),
+    }
+    return send_templated("package_offline", context, list(compilers))
 
 
 def changes_since_previous(package: RegionalPackage) -> dict | None:

@@ -2,10 +2,17 @@
 
 from django_tasks import task
 
-from .packages import compile_package
+from .packages import compile_package, notify_compilers_offline
 
 
 @task()
 def compile_package_task(package_pk: int) -> str:
     """Compile a queued regional package; returns its final status."""
     return compile_package(package_pk).status
+
+
+@task()
+def send_package_offline_email(package_pk: int, new_version_pk: int) -> int:
+    """Tell the region's compilers that a public edition went offline; returns the
+    number of messages sent."""
+    return notify_compilers_offline(package_pk, new_version_pk)

@@ -169,11 +169,10 @@ def _reviewer_regions(user):
 
 
 def decidable_reviews(written_input: WrittenInput, user) -> list[RegionalReview]:
-    """The target reviews of `written_input` that `user` may decide on now: those of
-    the regions they review whose decision is pending (for the pages; the decision
-    itself checks again under the lock)."""
-    if not WrittenInput.objects.reviewable_by(user).filter(pk=written_input.pk).exists():
-        return []
+    """The target reviews of `written_input` (one `user` may review: the pages got it
+    through `reviewable_by`) that `user` may decide on now: those of the regions they
+    review whose decision is pending. The decision itself checks again under the
+    lock."""
     return list(
         RegionalReview.objects.filter(
             inputtarget__writteninput=written_input,

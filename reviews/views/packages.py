@@ -36,8 +36,10 @@ def _package(request, pk):
 @login_required
 def package_list(request):
     # A compile whose worker died is shown as failed (retryable), never "running"
-    # forever: one conditional UPDATE, a no-op when every worker is alive.
+    # forever: one conditional UPDATE, a no-op when every worker is alive. A public
+    # edition whose inputs are no longer all public is recorded offline likewise.
     packages.fail_stale_packages()
+    packages.take_public_editions_offline(by=request.user)
     reviews = list(
         _compiler_reviews(request.user)
         .select_related("region", "cycle")
@@ -79,9 +81,10 @@ def package_detail(request, pk):
         "reviews/package_detail.html",
         {
             "package": package,
-            "versions": package.input_versions.select_related("input__lead_iscm").order_by(
-                "input__lead_iscm__acronym"
-            ),
+            "editions": packages.edition_rows(package),
+            "publicly_available": RegionalPackage.objects.publicly_available()
+            .filter(pk=package.pk)
+            .exists(),
             "changes": packages.changes_since_previous(package),
             # static/js/package-status.js asks again while the package is compiling.
             "refresh_seconds": 3 if package.in_progress else None,
@@ -106,23 +109,33 @@ def package_retry(request, pk):
 def package_publish(request, pk):
     package = _package(request, pk)
     publish = request.POST.get("publish") == "yes"
-    updated = RegionalPackage.objects.filter(
-        pk=package.pk, status=RegionalPackage.Status.DONE
-    ).update(published=publish)
-    if not updated:
-        messages.error(request, _("Only a finished package can be published."))
-    elif publish:
-        messages.success(request, _("The package is published."))
+    try:
+        packages.set_published(package, publish=publish)
+    except packages.PackageRefused as refusal:
+        messages.error(request, refusal.message)
     else:
-        messages.success(request, _("The package is no longer published."))
+        messages.success(
+            request,
+            _("The public edition is published.")
+            if publish
+            else _("The public edition is no longer published."),
+        )
     return redirect(package)
 
 
 @login_required
 def package_download(request, pk):
+    """The review edition, or `?edition=public` the public one, for the compilers."""
     package = _package(request, pk)
     if package.status != RegionalPackage.Status.DONE:
         raise Http404("Not compiled")
+    edition = request.GET.get("edition")
+    if edition == packages.PUBLIC_EDITION:
+        stored = package.public_file
+    else:
+        edition, stored = packages.REVIEW_EDITION, package.file
+    if not stored:
+        raise Http404("No such edition")
     return serve_stored_file(
-        package.file, filename=package_filename(package), content_type="application/pdf"
+        stored, filename=package_filename(package, edition), content_type="application/pdf"
     )

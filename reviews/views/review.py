@@ -7,7 +7,7 @@ a reviewer of another region, a secretariat member or an anonymous visitor gets 
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,6 +21,7 @@ from submissions.comments import add_review_comment
 from submissions.history import timeline
 from submissions.models import (
     GCMObjective,
+    InputTarget,
     OutlineSection,
     Region,
     RegionalReview,
@@ -33,6 +34,7 @@ from submissions.models import (
 from submissions.snapshots import objectives_by_round_table
 from submissions.views.versions import pdf_response, render_version_diff, version_or_404
 
+from .. import packages
 from ..filters import QueueFilter
 from ..forms import CommentForm, DecisionForm, ExtensionForm
 
@@ -77,6 +79,15 @@ DECISIONS = {
 }
 
 
+# Each target review's decision, in region order, for includes/_review_decisions.html.
+_TARGET_LINKS = Prefetch(
+    "target_links",
+    queryset=InputTarget.objects.select_related("regionalreview__region").order_by(
+        "regionalreview__region__code"
+    ),
+)
+
+
 def _my_regions(user):
     return Region.objects.filter(
         assignments__user=user, assignments__role=ReviewerAssignment.Role.REVIEWER
@@ -85,9 +96,9 @@ def _my_regions(user):
 
 def _reviewable_input(request, pk):
     return get_object_or_404(
-        WrittenInput.objects.reviewable_by(request.user).select_related(
-            "lead_iscm", "cycle", "updated_by"
-        ),
+        WrittenInput.objects.reviewable_by(request.user)
+        .select_related("lead_iscm", "cycle", "updated_by")
+        .prefetch_related(_TARGET_LINKS),
         pk=pk,
     )
 
@@ -103,7 +114,7 @@ def queue(request):
     filterset = QueueFilter(data, queryset=reviewable, regions=regions)
     inputs = (
         filterset.qs.select_related("lead_iscm", "cycle")
-        .prefetch_related("partner_iscms", "target_reviews__region")
+        .prefetch_related("partner_iscms", _TARGET_LINKS)
         # Waiting since the latest submission; the longest wait first.
         .annotate(waiting_since=Max("versions__created_at"))
         .order_by("waiting_since", "pk")
@@ -149,6 +160,7 @@ def input_review(request, pk, comment_form=None, status=200):
         by_anchor.setdefault(comment.anchor, []).append(comment)
 
     versions = list(written_input.versions.order_by("-number").select_related("created_by"))
+    decidable = workflow.decidable_reviews(written_input, request.user)
     return render(
         request,
         "reviews/input.html",
@@ -164,10 +176,13 @@ def input_review(request, pk, comment_form=None, status=200):
             ],
             "timeline": timeline(written_input, staff=True),
             "comment_form": comment_form or CommentForm(snapshot=doc),
+            # Decisions only while a review of the reviewer's regions has not decided;
+            # publication by a reviewer of a region that accepted it.
             "decisions": [
                 (name, title)
                 for name, (_fn, _message, _keyword, title, _label) in DECISIONS.items()
                 if written_input.status in workflow.TRANSITIONS[name].sources
+                and (decidable or not workflow.TRANSITIONS[name].decision)
             ],
         },
         status=status,
@@ -213,11 +228,13 @@ def decide(request, pk, action):
         raise Http404("No such decision")
     written_input = _reviewable_input(request, pk)
     function, message, keyword, title, button = DECISIONS[action]
+    per_review = bool(workflow.TRANSITIONS[action].decision)
     form = DecisionForm(
         request.POST if request.method == "POST" else None,
         initial={"version": written_input.version},
         message=message,
         message_label=_("Reason") if keyword == "reason" else None,
+        reviews=workflow.decidable_reviews(written_input, request.user) if per_review else [],
     )
     pending = (
         ReviewComment.objects.filter(input=written_input)
@@ -229,6 +246,8 @@ def decide(request, pk, action):
         kwargs = {"by": request.user, "expected_version": form.cleaned_data["version"]}
         if keyword:
             kwargs[keyword] = form.cleaned_data["message"]
+        if "reviews" in form.cleaned_data:
+            kwargs["reviews"] = form.cleaned_data["reviews"]
         try:
             function(written_input, **kwargs)
         except workflow.TransitionRefused as refusal:
@@ -237,6 +256,10 @@ def decide(request, pk, action):
             form.add_error(None, refusal.message)
             status = 409
         else:
+            if action == "unpublish":
+                # Its public editions stopped being served in that commit; record it,
+                # queue versions without it and tell the compilers.
+                packages.take_public_editions_offline(by=request.user)
             messages.success(request, _("Done: %(title)s.") % {"title": title})
             return redirect("reviews:input", pk=pk)
     return render(
@@ -314,9 +337,15 @@ def overview(request):
         inputs = list(
             WrittenInput.objects.filter(cycle=cycle)
             .exclude(status=Status.WITHDRAWN)
-            .prefetch_related("partner_iscms", "target_reviews")
+            .prefetch_related("partner_iscms", "target_reviews", "target_links")
             .select_related("lead_iscm")
         )
+        # Each review's own decision on each input, shown beside the input's status.
+        decision_of = {
+            (link.writteninput_id, link.regionalreview_id): link
+            for written_input in inputs
+            for link in written_input.target_links.all()
+        }
         # (review, iscm) → the most advanced input of that ISCM for that review
         rank = {
             s: i
@@ -348,11 +377,23 @@ def overview(request):
                 (
                     review,
                     [
-                        (iscm, standing.get((review.pk, iscm.pk)))
+                        (
+                            iscm,
+                            standing.get((review.pk, iscm.pk)),
+                            decision_of.get(
+                                (
+                                    getattr(standing.get((review.pk, iscm.pk)), "pk", None),
+                                    review.pk,
+                                )
+                            ),
+                        )
                         for iscm in review.region.iscms.all()
                     ],
                 )
             )
+        unstaffed = RegionalReview.objects.filter(cycle=cycle).without_reviewer()
+    else:
+        unstaffed = RegionalReview.objects.none()
     # Only who may extend an input sees its title and the link (a reviewer of its
     # region); other staff see where each ISCM stands, not other regions' drafts.
     extendable = (
@@ -363,7 +404,12 @@ def overview(request):
     return render(
         request,
         "reviews/overview.html",
-        {"cycle": cycle, "rows": rows, "extendable": extendable},
+        {
+            "cycle": cycle,
+            "rows": rows,
+            "extendable": extendable,
+            "unstaffed": unstaffed.select_related("region").order_by("region__code"),
+        },
     )
 
 

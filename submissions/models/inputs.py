@@ -304,11 +304,8 @@ class WrittenInput(models.Model):
     def unstaffed_target_reviews(self) -> list[RegionalReview]:
         """The target reviews whose region has no active reviewer yet: nobody would
         hear of the input there until an administrator assigns one."""
-        staffed = ReviewerAssignment.objects.filter(
-            role=ReviewerAssignment.Role.REVIEWER, user__is_active=True
-        ).values("region")
         return list(
-            self.target_reviews.exclude(region__in=staffed)
+            self.target_reviews.without_reviewer()
             .select_related("region")
             .order_by("region__code")
         )

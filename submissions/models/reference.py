@@ -340,6 +340,13 @@ class RegionalReviewQuerySet(models.QuerySet):
         """Reviews taking inputs on `day`: submission opened and deadline not passed."""
         return self.filter(submission_opens__lte=day, deadline__gte=day)
 
+    def without_reviewer(self):
+        """Reviews whose region has no active reviewer: nobody there would hear of an
+        input sent to them until an administrator assigns one."""
+        assignments = self.model._meta.apps.get_model("submissions", "ReviewerAssignment")
+        staffed = assignments.objects.filter(role="reviewer", user__is_active=True)
+        return self.exclude(region__in=staffed.values("region"))
+
 
 class RegionalReview(NaturalKeyModel):
     """One region's review in one cycle. Written inputs target regional reviews."""

@@ -150,7 +150,7 @@ def test_compile_button_answers_at_once_and_the_page_follows_progress(
     packages.compile_package(package.pk)  # what the worker does
     page = client.get(package.get_absolute_url()).content.decode()
     assert "data-refresh-seconds" not in page
-    assert "Download the PDF" in page
+    assert "Download the review edition" in page
 
 
 def test_publish_only_a_finished_package(client, world, compiler):

@@ -17,19 +17,24 @@ TODAY = datetime.date.today()
 # (partners, reviews, regions), counts per status, filter choices (regions, cycles, ISCMs)
 QUEUE_QUERIES = 14
 # session, user, roles (2), input, version(s), comments, events, versions list,
-# extension/comment forms need nothing more.
-REVIEW_QUERIES = 12
-# + the session's second-factor device (django-otp), which IOM staff always have.
-OVERVIEW_QUERIES = 13
+# extension/comment forms need nothing more; each review's decision (target links with
+# their regions), the reviews the reviewer may still decide for.
+REVIEW_QUERIES = 14
+# + the session's second-factor device (django-otp), which IOM staff always have; each
+# review's decision on the inputs (target links), the reviews without a reviewer.
+OVERVIEW_QUERIES = 15
 
 
 def _decide(client, written_input, action, **data):
-    """POST a decision the way its confirmation page does: with the version shown."""
+    """POST a decision the way its confirmation page does: with the version shown and,
+    for a reviewer of several target reviews, the reviews it ticks (all of them)."""
     written_input.refresh_from_db()
-    return client.post(
-        reverse("reviews:decide", args=[written_input.pk, action]),
-        {"version": written_input.version, **data},
-    )
+    url = reverse("reviews:decide", args=[written_input.pk, action])
+    page = client.get(url)
+    form = page.context["form"] if page.status_code == 200 else None
+    if form is not None and "reviews" in form.fields and "reviews" not in data:
+        data["reviews"] = form.initial["reviews"]
+    return client.post(url, {"version": written_input.version, **data})
 
 
 def _submitted(world, title="Joint input", partners=None, targets=None):
@@ -275,11 +280,12 @@ def test_overview_shows_where_each_iscm_stands(client, world):
     _submitted(world, targets=[world.reviews.amr, world.reviews.eur])
     client.force_login(world.reviewer)
     rows = dict(client.get(reverse("reviews:overview")).context["rows"])
-    amr = dict(rows[world.reviews.amr])
-    assert amr[world.lead].status == "submitted"
-    eur = dict(rows[world.reviews.eur])
+    amr = {iscm: (i, target) for iscm, i, target in rows[world.reviews.amr]}
+    assert amr[world.lead][0].status == "submitted"
+    assert amr[world.lead][1].decision == "pending"
+    eur = {iscm: i for iscm, i, _target in rows[world.reviews.eur]}
     assert eur[world.partner].status == "submitted"
-    afr = dict(rows[world.reviews.afr])
+    afr = {iscm: i for iscm, i, _target in rows[world.reviews.afr]}
     assert afr[world.other] is None
 
 
