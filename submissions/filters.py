@@ -1,6 +1,6 @@
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db.models import IntegerField, Q
 from django.utils.translation import gettext_lazy as _
 
 from . import search
@@ -16,22 +16,29 @@ from .models import (
     RoundTable,
     WrittenInput,
 )
+from .querystrings import LARGEST_NUMBER, parse_id
 
-# The largest value a filter looks up: beyond it SQLite cannot compare (OverflowError)
-# and no identifier of ours is that long.
-LARGEST_LOOKUP = 2**31 - 1
+# The largest value a filter looks up in an integer column (objective numbers): beyond
+# it SQLite cannot compare (OverflowError) and no number of ours is that long.
+LARGEST_LOOKUP = LARGEST_NUMBER
 MAX_VALUE_LENGTH = 100
 
 
 class _BoundedChoices(django_filters.fields.ModelMultipleChoiceField):
-    """Refuses values no row can have before they reach the database: a number too
-    large for it, or an overlong string (a 500 otherwise on SQLite)."""
+    """Refuses values no row can have before they reach the database: an overlong
+    string, or for an integer column anything but a number of ASCII digits in range
+    (`querystrings.parse_id`: "²", "①" or a 5,000-digit number were a 500)."""
 
     def _check_values(self, value):
+        model = self.queryset.model
+        column = model._meta.get_field(self.to_field_name) if self.to_field_name else None
+        numeric = isinstance(column or model._meta.pk, IntegerField)
         for item in value:
             text = str(item)
-            too_big = text.isdigit() and int(text) > LARGEST_LOOKUP
-            if too_big or len(text) > MAX_VALUE_LENGTH:
+            usable = len(text) <= MAX_VALUE_LENGTH and (
+                not numeric or parse_id(text, largest=LARGEST_LOOKUP) is not None
+            )
+            if not usable:
                 raise forms.ValidationError(
                     self.error_messages["invalid_choice"],
                     code="invalid_choice",

@@ -21,6 +21,7 @@ from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
 from django.utils.translation import get_language
 
+from .querystrings import parse_id
 from .snapshots import objectives_by_round_table
 
 logger = logging.getLogger(__name__)
@@ -71,7 +72,7 @@ class PortalURLFetcher(weasyprint.URLFetcher):
                 # /attachments/<id>/<file name>: the id decides, the name only labels the
                 # embedded file in the reader.
                 attachment_id = path.removeprefix(ATTACHMENT_PREFIX).split("/", 1)[0]
-                name = self.attachments.get(_as_int(attachment_id))
+                name = self.attachments.get(parse_id(attachment_id))
                 if name:
                     with default_storage.open(name, "rb") as stored:
                         return _response(url, stored.read())
@@ -83,10 +84,6 @@ class PortalURLFetcher(weasyprint.URLFetcher):
 def _response(url: str, body: bytes):
     content_type = mimetypes.guess_type(urlsplit(url).path)[0] or "application/octet-stream"
     return weasyprint.urls.URLFetcherResponse(url, body, {"Content-Type": content_type})
-
-
-def _as_int(text: str) -> int | None:
-    return int(text) if text.isdigit() and len(text) < 19 else None
 
 
 def render_html_to_pdf(html: str, *, fetcher: PortalURLFetcher | None = None) -> bytes:

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from ..diffs import diff_snapshots
 from ..models import InputVersion
 from ..pdf import input_pdf
+from ..querystrings import LARGEST_NUMBER, parse_id
 
 
 def render_version_diff(request, written_input, template):
@@ -18,12 +19,11 @@ def render_version_diff(request, written_input, template):
     )
     if len(numbers) < 2:
         raise Http404("Only one version")
-    try:
-        new = int(request.GET.get("to") or numbers[-1])
-        old = int(request.GET.get("from") or max([n for n in numbers if n < new], default=0))
-    except (TypeError, ValueError):
-        raise Http404("Bad version numbers") from None
-    if old not in numbers or new not in numbers or old >= new:
+    new = parse_id(request.GET.get("to") or str(numbers[-1]))
+    if new is None:
+        raise Http404("Bad version numbers")
+    old = parse_id(request.GET.get("from") or str(max([n for n in numbers if n < new], default=0)))
+    if old is None or old not in numbers or new not in numbers or old >= new:
         raise Http404("No such pair of versions")
     # Only the two snapshots compared are loaded.
     versions = {
@@ -67,10 +67,8 @@ def version_or_404(written_input, number):
     if number in (None, ""):
         version = versions.order_by("-number").first()
     else:
-        try:
-            version = versions.filter(number=int(number)).first()
-        except (TypeError, ValueError, OverflowError):
-            version = None
+        number = parse_id(number, largest=LARGEST_NUMBER)
+        version = None if number is None else versions.filter(number=number).first()
     if version is None:
         raise Http404("No such version")
     return version
