@@ -157,6 +157,9 @@ def _detail_context(request, written_input, attachment_form=None):
             (review, written_input.deadline_for(review))
             for review in written_input.target_reviews.all()
         ],
+        # Reviews whose region has no reviewer yet: the secretariat is told their input
+        # waits there until IOM assigns one.
+        "unstaffed": [r.region.code for r in written_input.unstaffed_target_reviews()],
         "is_lead": is_lead,
         "can_withdraw": is_lead
         and written_input.status in workflow.TRANSITIONS["withdraw"].sources,

@@ -1,0 +1,190 @@
+"""Regional packages in two editions: the review edition (every input the review
+accepted, marked not for publication on every page) and the public edition (published
+inputs with consent only). Only the public edition is ever public, and it goes offline
+in the commit that takes one of its inputs off the public portal."""
+
+import io
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from pypdf import PdfReader
+
+from reviews import packages
+from reviews.models import RegionalPackage
+from submissions import workflow
+from submissions.models import WrittenInput
+
+from .test_review_pages import _decide, _submitted
+
+pytestmark = pytest.mark.django_db
+
+MARK = "For the regional review, not for publication"
+
+
+def _pages(data: bytes) -> list[str]:
+    reader = PdfReader(io.BytesIO(data))
+    return [" ".join(page.extract_text().split()) for page in reader.pages]
+
+
+def _read(field) -> bytes:
+    with field.open("rb") as stored:
+        return stored.read()
+
+
+def _body(response) -> bytes:
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+@pytest.fixture
+def review_world(world, compiler, django_capture_on_commit_callbacks):
+    """AMR: one input accepted without consent, one published (with consent); the
+    package compiled and its public edition published."""
+    private = _submitted(world, "Accepted without consent")
+    workflow.accept_input(private, by=world.reviewer)
+    public = _submitted(world, "Published with consent")
+    workflow.accept_input(public, by=world.reviewer)
+    workflow.set_publication_consent(public, by=world.lead_user, consent=True)
+    workflow.publish_input(public, by=world.reviewer)
+    with django_capture_on_commit_callbacks(execute=True):
+        package, _created = packages.request_compile(world.reviews.amr, by=compiler)
+    package.refresh_from_db()
+    assert package.status == "done", package.error
+    packages.set_published(package, publish=True)
+    package.refresh_from_db()
+    return package, private, public
+
+
+def test_review_edition_carries_every_accepted_input_and_is_marked_on_every_page(review_world):
+    package, _private, _public = review_world
+    pages = _pages(_read(package.file))
+    text = " ".join(pages)
+    assert "Accepted without consent" in text and "Published with consent" in text
+    assert all(MARK in page for page in pages), [i for i, p in enumerate(pages) if MARK not in p]
+    assert "Review edition: for the regional review, not for publication." in pages[0]
+
+
+def test_public_edition_never_carries_an_unconsented_or_unpublished_input(review_world):
+    package, _private, public = review_world
+    assert [v.input_id for v in package.public_input_versions.all()] == [public.pk]
+    pages = _pages(_read(package.public_file))
+    text = " ".join(pages)
+    assert "Published with consent" in text
+    assert "Accepted without consent" not in text
+    assert MARK not in text
+    assert package.public_page_count == len(pages)
+    assert package.public_sha256 != package.sha256
+
+
+def test_public_url_and_list_serve_the_public_edition_only(client, review_world):
+    package, _private, _public = review_world
+    listing = client.get(reverse("packages:list"))
+    assert list(listing.context["packages"]) == [package]
+    response = client.get(reverse("packages:download", args=[package.pk]))
+    assert response.status_code == 200
+    assert _body(response) == _read(package.public_file)
+    assert "-public.pdf" in response["Content-Disposition"]
+
+
+def test_unpublishing_an_input_takes_its_public_editions_offline_at_once(
+    client, world, compiler, review_world, django_capture_on_commit_callbacks
+):
+    package, _private, public = review_world
+    old_public, old_review = _read(package.public_file), _read(package.file)
+    client.force_login(world.reviewer)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _decide(client, public, "unpublish", message="A correction is due.")
+    assert response.status_code == 302
+
+    client.logout()
+    gone = client.get(reverse("packages:download", args=[package.pk]))
+    assert gone.status_code == 410
+    assert "no longer available" in gone.content.decode()
+    # No public URL serves the old bytes: not the download, not the list.
+    listing = client.get(reverse("packages:list"))
+    assert list(listing.context["packages"]) == []
+    for url in (reverse("packages:download", args=[package.pk]), reverse("packages:list")):
+        body = _body(client.get(url))
+        assert old_public not in body and old_review not in body
+
+    package.refresh_from_db()
+    assert package.taken_offline_at is not None
+    assert "Published with consent" in package.taken_offline_reason
+    newer = RegionalPackage.objects.filter(review=package.review).latest("number")
+    assert newer.number == package.number + 1
+    assert newer.status == "done"
+    assert not newer.public_input_versions.exists()
+    offline_mail = [m for m in mail.outbox if "taken offline" in m.subject]
+    assert [m.to for m in offline_mail] == [[compiler.email]]
+    # The old version cannot be published again.
+    with pytest.raises(packages.PackageRefused):
+        packages.set_published(package, publish=True)
+
+
+def test_any_path_off_the_public_portal_is_offline_in_the_same_commit(client, review_world):
+    """Whatever changes the input (here a direct status change, as an administrator's
+    repair would), the public edition is no longer served: the rule is read at every
+    request, not left to a hook."""
+    package, _private, public = review_world
+    WrittenInput.objects.filter(pk=public.pk).update(status="withdrawn")
+    assert client.get(reverse("packages:download", args=[package.pk])).status_code == 410
+    assert packages.take_public_editions_offline() == [package]
+    assert packages.take_public_editions_offline() == []  # once
+
+
+def test_never_published_package_is_404_not_410(client, world, compiler, review_world):
+    package, _private, _public = review_world
+    packages.set_published(package, publish=False)
+    assert client.get(reverse("packages:download", args=[package.pk])).status_code == 404
+
+
+def test_package_page_says_which_edition_carries_each_input_and_why(
+    client, compiler, review_world
+):
+    package, private, public = review_world
+    client.force_login(compiler)
+    page = client.get(package.get_absolute_url())
+    rows = {row["version"].input_id: row for row in page.context["editions"]}
+    assert rows[public.pk]["public"] and not rows[public.pk]["reason"]
+    assert not rows[private.pk]["public"]
+    assert "not consented" in rows[private.pk]["reason"]
+    body = page.content.decode()
+    assert "Download the public edition" in body and "Download the review edition" in body
+    review = client.get(reverse("reviews:package-download", args=[package.pk]))
+    assert _body(review) == _read(package.file)
+    public_copy = client.get(
+        reverse("reviews:package-download", args=[package.pk]) + "?edition=public"
+    )
+    assert _body(public_copy) == _read(package.public_file)
+
+
+def test_a_regions_package_holds_what_that_region_accepted(
+    world, compiler, django_capture_on_commit_callbacks
+):
+    """An input to AMR and EUR accepted by AMR only is in AMR's package."""
+    from ..factories import ReviewerAssignmentFactory
+
+    eur_reviewer = ReviewerAssignmentFactory(region=world.regions.eur).user
+    both = _submitted(world, "Two regions", targets=[world.reviews.amr, world.reviews.eur])
+    workflow.accept_input(both, by=world.reviewer)
+    workflow.decline_input(both, by=eur_reviewer, reason="Not for us.")
+    with django_capture_on_commit_callbacks(execute=True):
+        amr, _ = packages.request_compile(world.reviews.amr, by=compiler)
+        eur, _ = packages.request_compile(world.reviews.eur, by=compiler)
+    assert [v.input_id for v in amr.input_versions.all()] == [both.pk]
+    assert not eur.input_versions.exists()
+
+
+def test_publishing_a_package_changes_no_new_version_unless_an_input_was_published(
+    world, compiler, review_world, django_capture_on_commit_callbacks
+):
+    package, private, _public = review_world
+    same, created = packages.request_compile(world.reviews.amr, by=compiler)
+    assert (same.pk, created) == (package.pk, False)
+    workflow.set_publication_consent(private, by=world.lead_user, consent=True)
+    workflow.publish_input(private, by=world.reviewer)
+    with django_capture_on_commit_callbacks(execute=True):
+        newer, created = packages.request_compile(world.reviews.amr, by=compiler)
+    assert created  # the same accepted inputs, but the public edition changes
+    assert newer.public_input_versions.count() == 2
