@@ -47,17 +47,20 @@ var/secret_key:
 	@mkdir -p var
 	@umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
 
-# Development server and task worker on one terminal; Ctrl-C stops both.
+# Development server and task worker on one terminal; Ctrl-C stops both. Both get the
+# same SITE_URL, the address links in e-mails and citations point at: the server's own
+# (HOST and PORT) unless SITE_URL is set already (e.g. a name other machines can reach).
 run: install var/secret_key
 	@set -e; \
-	export DEBUG=1 SECRET_KEY="$$(cat var/secret_key)"; \
+	export DEBUG=1 SECRET_KEY="$$(cat var/secret_key)" \
+	  SITE_URL="$${SITE_URL:-http://$(HOST):$(PORT)}"; \
 	$(BIN)/python manage.py migrate --noinput; \
 	$(BIN)/python manage.py load_reference_data; \
 	$(BIN)/python manage.py load_demo_data; \
 	$(BIN)/python manage.py rebuild_search_index; \
 	$(BIN)/python manage.py db_worker & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
-	echo "Portal: http://$(HOST):$(PORT)/  (task worker pid $$worker; Ctrl-C stops both)"; \
+	echo "Portal: http://$(HOST):$(PORT)/  (links in e-mails: $$SITE_URL; task worker pid $$worker; Ctrl-C stops both)"; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # axe-core for the accessibility checks of the browser tests (tests/e2e). Without npm

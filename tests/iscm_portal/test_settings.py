@@ -2,6 +2,7 @@
 interpreter, because settings are read once per process."""
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -87,3 +88,74 @@ def test_database_url_postgres_and_sqlite(tmp_path):
     assert (tmp_path / "new-folder").is_dir()
     with pytest.raises(ImproperlyConfigured, match="names no database"):
         database_from_url("postgres://localhost/")
+
+
+def _make_run(tmp_path, *arguments, **env):
+    """`make run` for real, with a stand-in for the virtualenv's python that records
+    each call and the SITE_URL it was given, then returns at once. `install` and the
+    secret key are taken as done (`-o`): they are not what is tested."""
+    log = tmp_path / "calls.log"
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    python = bin_dir / "python"
+    # The stand-in runserver waits (5 s at most) for the stand-in worker's record, so
+    # that the recipe's trap does not stop the worker before it has written it.
+    python.write_text(
+        "#!/bin/sh\n"
+        'printf "%s|SITE_URL=%s|DEBUG=%s\\n" "$*" "$SITE_URL" "$DEBUG" >> "$CALLS_LOG"\n'
+        'if [ "$2" = runserver ]; then\n'
+        "  i=0\n"
+        '  until grep -q db_worker "$CALLS_LOG" || [ $i -ge 50 ]; do sleep 0.1; i=$((i+1)); done\n'
+        "fi\n"
+    )
+    python.chmod(0o755)
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"SITE_URL", "DEBUG", "MAKEFLAGS", "MFLAGS", "MAKELEVEL"}
+    }
+    result = subprocess.run(
+        [
+            "make",
+            "-s",
+            "-o",
+            "install",
+            "-o",
+            "var/secret_key",
+            "run",
+            f"BIN={bin_dir}",
+            *arguments,
+        ],
+        cwd=BASE_DIR,
+        env={**clean, "CALLS_LOG": str(log), **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    # The exit status says nothing here: when runserver returns, the recipe's trap
+    # stops the worker, and the trap's own status (a kill of a finished process) ends it.
+    assert log.exists(), result.stderr
+    calls = {}
+    for line in log.read_text().splitlines():
+        command, site_url, debug = line.split("|")
+        calls[command.split()[1]] = (command, site_url, debug)
+    return calls
+
+
+needs_make = pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+
+
+@needs_make
+def test_make_run_gives_server_and_worker_a_site_url_on_their_port(tmp_path):
+    calls = _make_run(tmp_path, "PORT=8200")
+    assert calls["runserver"][0] == "manage.py runserver 127.0.0.1:8200"
+    # The worker sends the e-mails; the server shows the citation link.
+    for process in ("runserver", "db_worker"):
+        assert calls[process][1:] == ("SITE_URL=http://127.0.0.1:8200", "DEBUG=1"), process
+
+
+@needs_make
+def test_make_run_keeps_a_site_url_that_is_set(tmp_path):
+    calls = _make_run(tmp_path, "PORT=8200", SITE_URL="http://192.0.2.10:8200")
+    for process in ("runserver", "db_worker"):
+        assert calls[process][1] == "SITE_URL=http://192.0.2.10:8200", process
