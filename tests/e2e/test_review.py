@@ -168,7 +168,14 @@ def test_reviewer_and_secretariat_take_a_joint_input_to_publication(page, new_pa
     expect(visitor.get_by_role("link", name=re.compile(re.escape(JOINT_TITLE)))).to_be_visible()
 
 
-def test_compiler_compiles_checks_and_publishes_the_eclac_package(page, site):
+def _pdf_text(data: bytes) -> str:
+    """The text of a PDF, its whitespace collapsed (pypdf breaks lines where it likes)."""
+    pdf = PdfReader(io.BytesIO(data))
+    assert len(pdf.pages) > 0
+    return " ".join(" ".join(p.extract_text() for p in pdf.pages).split())
+
+
+def test_compiler_compiles_checks_and_publishes_the_eclac_package(page, new_page, site):
     sign_in(page, site, "compiler@example.org")
     # The compiler's own page, named apart from the public "Packages" link beside it.
     page.get_by_role("link", name="Regional submission packages").click()
@@ -181,19 +188,25 @@ def test_compiler_compiles_checks_and_publishes_the_eclac_package(page, site):
     expect(
         page.get_by_role("heading", name=re.compile("^ECLAC package, .*, version 1$"))
     ).to_be_visible()
-    expect(page.get_by_text(re.compile(r"^Ready: \d+ pages"))).to_be_visible(timeout=30_000)
+    expect(page.get_by_text(re.compile(r"^Ready, compiled "))).to_be_visible(timeout=30_000)
     assert_accessible(page, "package ready")
 
-    with page.expect_download() as download_info:
-        page.get_by_role("link", name="Download the PDF").click()
-    pdf = PdfReader(io.BytesIO(Path(download_info.value.path()).read_bytes()))
-    assert len(pdf.pages) > 0
-    text = " ".join(" ".join(p.extract_text() for p in pdf.pages).split())
-    assert ACCEPTED_TITLE in text
+    # The CMC input was accepted, but the CMC has not consented to publication: the
+    # review edition carries it, the public edition does not, and the page says why.
+    cmc = page.get_by_role("row").filter(has_text=ACCEPTED_TITLE)
+    expect(cmc.get_by_role("cell")).to_have_text(
+        ["included", "not included: the lead ISCM has not consented to publication"]
+    )
 
-    page.get_by_role("button", name="Publish").click()
-    _status(page, "The package is published.")
-    expect(page.get_by_role("button", name="Unpublish")).to_be_visible()
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download the review edition").click()
+    review_text = _pdf_text(Path(download_info.value.path()).read_bytes())
+    assert ACCEPTED_TITLE in review_text
+    assert "For the regional review, not for publication" in review_text
+
+    page.get_by_role("button", name="Publish the public edition").click()
+    _status(page, "The public edition is published.")
+    expect(page.get_by_role("button", name="Unpublish the public edition")).to_be_visible()
     assert_accessible(page, "package published")
     page.get_by_role("navigation", name="Breadcrumb").get_by_role("link", name="Packages").click()
     expect(page.get_by_role("listitem").filter(has_text="Version 1")).to_contain_text("published")
@@ -205,3 +218,19 @@ def test_compiler_compiles_checks_and_publishes_the_eclac_package(page, site):
     ).to_be_visible()
     expect(page.get_by_role("row", name=re.compile("^ECLAC"))).to_be_visible()
     assert_accessible(page, "public packages")
+
+    # Anyone, signed out, downloads the public edition from the public list: without
+    # the CMC input and without the review edition's mark.
+    visitor = new_page()
+    visitor.goto(site + "/packages/")
+    link = visitor.get_by_role("row", name=re.compile("^ECLAC")).get_by_role(
+        "link", name=re.compile("^PDF")
+    )
+    href = link.get_attribute("href")
+    assert re.fullmatch(r"/packages/\d+/download/", href), href
+    response = visitor.request.get(site + href)
+    assert response.status == 200
+    assert response.headers["content-type"] == "application/pdf"
+    public_text = _pdf_text(response.body())
+    assert ACCEPTED_TITLE not in public_text
+    assert "For the regional review, not for publication" not in public_text
