@@ -180,10 +180,21 @@ def _step(written_input: WrittenInput, step: dict, today: datetime.date) -> None
             section=section,
         )
     elif action == "request_changes":
-        workflow.request_changes(written_input, by=actor, message=step["message"])
+        workflow.request_changes(
+            written_input, by=actor, message=step["message"], reviews=_reviews(written_input, step)
+        )
     elif action == "accept":
-        workflow.accept_input(written_input, by=actor)
+        workflow.accept_input(written_input, by=actor, reviews=_reviews(written_input, step))
     elif action == "publish":
         workflow.publish_input(written_input, by=actor)
     else:
         raise ValueError(f"Unknown demo step {action!r}")
+
+
+def _reviews(written_input: WrittenInput, step: dict):
+    """The target reviews a decision step is for: those of the regions it names under
+    "reviews" (a reviewer of several regions may decide for one and leave the others
+    pending), or None for every pending one of the reviewer's regions, as the pages do."""
+    if "reviews" not in step:
+        return None
+    return list(written_input.target_reviews.filter(region__code__in=step["reviews"]))

@@ -6,13 +6,21 @@ from django.core.management import CommandError, call_command
 
 from iscm_portal.demo import load_demo_data
 from iscm_portal.models import User
-from submissions.models import Membership, RegionalReview, ReviewCycle, ReviewerAssignment
+from submissions.models import (
+    InputTarget,
+    Membership,
+    RegionalReview,
+    ReviewCycle,
+    ReviewerAssignment,
+    WrittenInput,
+)
 
 TODAY = datetime.date(2026, 11, 23)
 DEMO_EMAILS = {
     "secretariat@example.org",
     "partner@example.org",
     "arcp@example.org",
+    "rabat@example.org",
     "reviewer@example.org",
     "reviewer.africa@example.org",
     "compiler@example.org",
@@ -54,6 +62,22 @@ def test_demo_accounts_have_their_roles(demo):
     ) == {"ECA", "ESCWA"}
     admin = User.objects.get(email="admin@example.org")
     assert admin.is_staff and admin.is_superuser
+
+
+def test_demo_three_region_input_is_accepted_for_one_region_and_pending_for_two(demo):
+    """Each region's reviewer decides for their own review: the ECA and ESCWA reviewer
+    accepted it for ECA only, so ESCWA waits for them and ECE for the ECE reviewer."""
+    written_input = WrittenInput.objects.get(slug="demo-rabat-three-regions")
+    assert written_input.lead_iscm.acronym == "Rabat Process"
+    decisions = dict(
+        InputTarget.objects.filter(writteninput=written_input).values_list(
+            "regionalreview__region__code", "decision"
+        )
+    )
+    assert decisions == {"ECA": "accepted", "ECE": "pending", "ESCWA": "pending"}
+    assert written_input.status == "submitted"
+    eca = InputTarget.objects.get(writteninput=written_input, regionalreview__region__code="ECA")
+    assert eca.decided_by.email == "reviewer.africa@example.org"
 
 
 def test_demo_opens_the_third_cycle_with_future_deadlines(demo):
