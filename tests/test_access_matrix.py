@@ -535,6 +535,11 @@ def test_access_matrix(objects):
                 failures.append(f"{name} as {persona}: expected {expected}, got {got} ({url})")
             if persona in outsiders and any(secret in body for secret in secrets):
                 failures.append(f"{name} as {persona}: shows J, which visible_to hides")
+            # Whatever the page, a signed-in person's response is for their browser only
+            # (iscm_portal/cache_headers.py).
+            cache = {d.split("=")[0].strip() for d in response.get("Cache-Control", "").split(",")}
+            if persona != "anonymous" and ("private" not in cache or "public" in cache):
+                failures.append(f"{name} as {persona}: Cache-Control is not private ({url})")
     elapsed = time.monotonic() - started
     assert not failures, f"{len(failures)} of {size} cells differ:\n" + "\n".join(failures)
     assert elapsed < 30, f"{size} GETs took {elapsed:.1f} s"
