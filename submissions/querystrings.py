@@ -1,4 +1,6 @@
-"""Numbers read from query strings (`?objective=5`, `?version=2`), one way everywhere.
+"""Numbers read from query strings (`?objective=5`, `?version=2`) and other text a
+visitor controls (an attachment id in a URL the PDF renderer is asked for), one way
+everywhere.
 
 `str.isdigit()` is the wrong test for them: it is true for every Unicode digit ("²",
 "①", "٣", "๓"), which `int()` then refuses with a ValueError (a 500) or reads as another
