@@ -168,6 +168,11 @@ def make_input(world):
     from django.utils import timezone
 
     from submissions import workflow
+    from submissions.models import ReviewerAssignment
+
+    def reviewer_of(region):
+        assignment = ReviewerAssignment.objects.filter(region=region, role="reviewer").first()
+        return (assignment or ReviewerAssignmentFactory(region=region)).user
 
     def make(
         title,
@@ -222,9 +227,19 @@ def make_input(world):
             return written_input
         if state == "changes_requested":
             return workflow.request_changes(written_input, by=world.reviewer, message="More.")
+        # Each target review decides for itself: a reviewer of each region decides.
+        reviewers = [world.reviewer]
+        for review in written_input.target_reviews.exclude(region=world.regions.amr):
+            reviewers.append(reviewer_of(review.region))
+        deciding = [
+            r for r in dict.fromkeys(reviewers) if workflow.decidable_reviews(written_input, r)
+        ]
         if state == "declined":
-            return workflow.decline_input(written_input, by=world.reviewer, reason="Off topic.")
-        workflow.accept_input(written_input, by=world.reviewer)
+            for reviewer in deciding:
+                workflow.decline_input(written_input, by=reviewer, reason="Off topic.")
+            return written_input
+        for reviewer in deciding:
+            workflow.accept_input(written_input, by=reviewer)
         if state == "accepted":
             return written_input
         workflow.set_publication_consent(written_input, by=secretariat, consent=True)
