@@ -31,6 +31,7 @@ from submissions.models import (
     Status,
     WrittenInput,
 )
+from submissions.querystrings import parse_id
 from submissions.snapshots import objectives_by_round_table
 from submissions.views.versions import pdf_response, render_version_diff, version_or_404
 
@@ -135,10 +136,11 @@ def queue(request):
 def _version_or_latest(written_input, number):
     versions = written_input.versions.order_by("number")
     if number:
-        try:
-            return get_object_or_404(versions, number=int(number))
-        except (TypeError, ValueError):
-            raise Http404("No such version") from None
+        # ASCII digits only: "٣" is not version 3, and a huge number is no version.
+        parsed = parse_id(number)
+        if parsed is None:
+            raise Http404("No such version")
+        return get_object_or_404(versions, number=parsed)
     version = versions.last()
     if version is None:
         raise Http404("Never submitted")

@@ -334,3 +334,12 @@ def test_history_staff_see_everything_secretariats_all_but_internal_notes(client
     staff = client.get(reverse("reviews:input", args=[written_input.pk])).content.decode()
     assert "Internal check." in staff
     assert "Status: Changes requested" in staff
+
+
+@pytest.mark.parametrize("value", ["٣", "²", "1" * 40, "-1", "x"])
+def test_review_page_version_takes_ascii_digits_only(client, world, value):
+    written_input = _submitted(world)
+    client.force_login(world.reviewer)
+    url = reverse("reviews:input", args=[written_input.pk])
+    assert client.get(url, {"version": value}).status_code == 404
+    assert client.get(url, {"version": "1"}).status_code == 200
