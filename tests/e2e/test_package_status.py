@@ -26,7 +26,8 @@ def test_package_page_updates_in_place_when_the_worker_finishes(page, site, sett
 
     packages.compile_package(RegionalPackage.objects.get().pk)  # the worker's part
 
-    expect(page.get_by_text(re.compile(r"^Ready: \d+ pages"))).to_be_visible(timeout=15_000)
-    expect(page.get_by_role("link", name="Download the PDF")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^Ready, compiled "))).to_be_visible(timeout=15_000)
+    expect(page.get_by_role("link", name="Download the review edition")).to_be_visible()
+    expect(page.get_by_role("link", name="Download the public edition")).to_be_visible()
     assert page.evaluate("() => window.notReloaded === true")
     assert_accessible(page, "package ready, updated in place")
