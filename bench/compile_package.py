@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Benchmark of regional package compilation. Prints, measured in one run:
-pages, compile seconds, seconds WeasyPrint alone takes on the same final HTML, their
-ratio, and the peak RSS of the compiling process.
+pages, compile seconds, seconds WeasyPrint alone takes on the same final HTML of both
+editions (review and public), their ratio, and the peak RSS of the compiling process.
+Ends with one JSON line of the figures.
 
     .venv/bin/python bench/compile_package.py [--inputs 60]
 
@@ -13,6 +14,7 @@ is the largest of them).
 """
 
 import argparse
+import json
 import os
 import re
 import resource
@@ -72,14 +74,16 @@ def main() -> None:
     from django.template.loader import render_to_string
 
     from reviews.models import RegionalPackage
-    from reviews.packages import package_context
+    from reviews.packages import PUBLIC_EDITION, REVIEW_EDITION, package_context
     from submissions.pdf import PortalURLFetcher, render_html_to_pdf
 
     package = RegionalPackage.objects.get(review__region__code="ECLAC", number=int(version))
-    html = render_to_string("pdf/package.html", package_context(package))
-    started = time.perf_counter()
-    render_html_to_pdf(html, fetcher=PortalURLFetcher())
-    weasyprint_seconds = time.perf_counter() - started
+    weasyprint_seconds = 0.0
+    for edition in (REVIEW_EDITION, PUBLIC_EDITION):  # a compile renders both
+        html = render_to_string("pdf/package.html", package_context(package, edition=edition))
+        started = time.perf_counter()
+        render_html_to_pdf(html, fetcher=PortalURLFetcher())
+        weasyprint_seconds += time.perf_counter() - started
 
     # The compiler's request: with one more accepted input, ask for a new version the way
     # the page does (database task backend: the work is only queued).
@@ -104,6 +108,19 @@ def main() -> None:
     total = args.inputs + 1
     print(f"compile request answered in {enqueue_ms:.0f} ms with {total} inputs (target < 200)")
     print(f"(wall time of the compile_package process, startup included: {wall:.2f} s)")
+    print(
+        json.dumps(
+            {
+                "inputs": args.inputs,
+                "pages": int(pages),
+                "compile_seconds": round(float(compile_seconds), 2),
+                "weasyprint_seconds": round(weasyprint_seconds, 2),
+                "ratio": round(ratio, 3),
+                "peak_rss_mb": round(peak_rss_mb),
+                "enqueue_ms": round(enqueue_ms),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -169,7 +169,7 @@ def test_publish_only_a_finished_package(client, world, compiler):
 
 def test_compile_package_command_prints_path_pages_and_seconds(world, tmp_path):
     _accepted(world, "Input")
-    target = tmp_path / "package.pdf"
+    target, public = tmp_path / "package.pdf", tmp_path / "public.pdf"
     out = StringIO()
     call_command(
         "compile_package",
@@ -179,12 +179,16 @@ def test_compile_package_command_prints_path_pages_and_seconds(world, tmp_path):
         "amr",
         "--output",
         str(target),
+        "--public-output",
+        str(public),
         stdout=out,
     )
     text = out.getvalue()
-    assert str(target) in text
+    assert str(target) in text and f"public edition: {public}, " in text
     assert " pages, " in text and " s" in text
     assert target.read_bytes().startswith(b"%PDF-")
+    assert public.read_bytes().startswith(b"%PDF-")
+    assert public.read_bytes() != target.read_bytes()
 
 
 def test_package_pages_query_counts_do_not_grow(
@@ -237,6 +241,8 @@ def test_seed_bench_seeds_accepted_inputs_a_package_can_hold(reference_data, set
     assert seeded.count() == 3
     assert {i.status for i in seeded} == {"accepted"}
     assert {i.language for i in seeded} == {"en", "fr", "es"}
+    eclac = seeded.first().target_reviews.get()
+    assert {v.input_id for v in packages.accepted_versions(eclac)} >= {i.pk for i in seeded}
     settings.DEBUG = False
     with pytest.raises(Exception, match="force"):
         call_command("seed_bench", "--inputs", "1", stdout=StringIO())
@@ -247,7 +253,7 @@ def test_seed_bench_publish_seeds_searchable_published_inputs(reference_data, se
     from django.utils import timezone
 
     from iscm_portal.demo import load_demo_data
-    from submissions.models import WrittenInput
+    from submissions.models import InputTarget, WrittenInput
 
     load_demo_data(today=timezone.localdate())
     call_command("seed_bench", "--publish", "--inputs", "20", stdout=StringIO())
@@ -255,6 +261,9 @@ def test_seed_bench_publish_seeds_searchable_published_inputs(reference_data, se
     assert seeded.count() == 20
     assert {i.status for i in seeded} == {"published"}
     assert all(i.published_at and i.published_version == 1 for i in seeded)
+    # Every review a seeded input targets accepted it, so packages can hold them.
+    targets = InputTarget.objects.filter(writteninput__in=seeded)
+    assert set(targets.values_list("decision", "decided_version")) == {("accepted", 1)}
     assert seeded.filter(partner_iscms__isnull=False).distinct().count() == 5
     results = client.get(reverse("submissions:contribution-list"), {"q": "marker17"})
     assert [i.title for i in results.context["results"].inputs] == [

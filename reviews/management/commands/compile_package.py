@@ -16,7 +16,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--cycle", required=True, help="review cycle slug, e.g. 2028-2029")
         parser.add_argument("--region", required=True, help="region code, e.g. ECLAC")
-        parser.add_argument("--output", help="also copy the PDF to this file")
+        parser.add_argument("--output", help="also copy the review edition to this file")
+        parser.add_argument(
+            "--public-output", help="also copy the public edition (published inputs) to this file"
+        )
         parser.add_argument(
             "--enqueue",
             action="store_true",
@@ -24,7 +27,9 @@ class Command(BaseCommand):
             "`manage.py db_worker`), and print the package id; compiles nothing here",
         )
 
-    def handle(self, *args, cycle, region, output=None, enqueue=False, **options):
+    def handle(
+        self, *args, cycle, region, output=None, public_output=None, enqueue=False, **options
+    ):
         try:
             review = RegionalReview.objects.get(cycle__slug=cycle, region__code=region.upper())
         except RegionalReview.DoesNotExist:
@@ -32,7 +37,7 @@ class Command(BaseCommand):
                 f"No regional review for cycle {cycle!r} and region {region!r}."
             ) from None
         if enqueue:
-            if output:
+            if output or public_output:
                 raise CommandError("--output needs the compile to run here: drop --enqueue.")
             # request_compile enqueues the task when its transaction commits.
             package, created = request_compile(review)
@@ -52,12 +57,15 @@ class Command(BaseCommand):
             raise CommandError(
                 f"Package version {package.number} {package.status}: {package.error}"
             )
-        if output:
-            with package.file.open("rb") as source, open(output, "wb") as target:
-                shutil.copyfileobj(source, target)
+        for stored, copy in ((package.file, output), (package.public_file, public_output)):
+            if copy:
+                with stored.open("rb") as source, open(copy, "wb") as target:
+                    shutil.copyfileobj(source, target)
         path = output or package.file.path
         note = "" if created else " (unchanged since this version: not compiled again)"
         self.stdout.write(
             f"{path}\nversion {package.number}, {package.page_count} pages, "
-            f"{package.size} bytes, {seconds:.2f} s{note}"
+            f"{package.size} bytes, {seconds:.2f} s{note}\n"
+            f"public edition: {public_output or package.public_file.path}, "
+            f"{package.public_page_count} pages, {package.public_size} bytes"
         )

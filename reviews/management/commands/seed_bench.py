@@ -28,6 +28,7 @@ from submissions import search
 from submissions.models import (
     ISCM,
     ContributionFormat,
+    Decision,
     GCMObjective,
     GuidingPrinciple,
     InputVersion,
@@ -56,6 +57,7 @@ TEXTS = {
 }
 LANGUAGES = ["en", "fr", "es", "ru", "ar", "zh"]
 BATCH = 500  # published inputs written per round of bulk inserts
+ACCEPTED_AT_1 = {"decision": Decision.ACCEPTED, "decided_version": 1}
 PUBLISHED_SPREAD = datetime.timedelta(days=400)
 
 
@@ -129,7 +131,8 @@ class Command(BaseCommand):
                 created_by=author,
                 updated_by=author,
             )
-            written_input.target_reviews.set([review])
+            # Accepted by its review at version 1: what that review's package includes.
+            written_input.target_reviews.set([review], through_defaults=ACCEPTED_AT_1)
             SectionResponse.objects.bulk_create(
                 SectionResponse(input=written_input, section=s, body=_paragraphs(language, 220))
                 for s in sections
@@ -306,8 +309,14 @@ class Command(BaseCommand):
         }
         for relation, (key, column) in links.items():
             through = getattr(WrittenInput, relation).through
+            # Every review a published input targets accepted it (at version 1).
+            extra = ACCEPTED_AT_1 if relation == "target_reviews" else {}
             through.objects.bulk_create(
-                (through(writteninput=w, **{column: item}) for p, w in pairs for item in p[key]),
+                (
+                    through(writteninput=w, **{column: item}, **extra)
+                    for p, w in pairs
+                    for item in p[key]
+                ),
                 batch_size=5000,
             )
         return batch
