@@ -10,6 +10,7 @@ import hmac
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 
@@ -226,12 +227,27 @@ class AuditEntry(models.Model):
         )
 
 
-def recovery_code_digest(code: str) -> str:
-    """What is stored of a recovery code: the SHA-256 of its normalised form (no
-    spaces or hyphens, lower case). The codes are random with 80 bits (16 base32
-    characters), so a fast hash cannot be reversed by trying codes; a slow password
-    hasher would only make every sign-in with a code slower."""
-    return hashlib.sha256(normalise_code(code).encode()).hexdigest()
+RECOVERY_CODE_KEY_SALT = "accounts.recovery-code"
+
+
+def recovery_code_digest(code: str, *, secret=None) -> str:
+    """What is stored of a recovery code: an HMAC-SHA256 of its normalised form (no
+    spaces or hyphens, lower case), keyed with a key derived from SECRET_KEY (or from
+    `secret`, one of SECRET_KEY_FALLBACKS). Keyed because a plain hash of a short code
+    can be reversed by trying every code: a copy of the database without the secret
+    key gives nothing to try codes against. A slow password hasher would only make
+    every sign-in with a code slower."""
+    return salted_hmac(
+        RECOVERY_CODE_KEY_SALT, normalise_code(code), secret=secret, algorithm="sha256"
+    ).hexdigest()
+
+
+def recovery_code_digests(code: str) -> list[str]:
+    """The digests `code` may be stored under: with the current secret key first,
+    then with each of SECRET_KEY_FALLBACKS, so codes outlive a key rotation for as
+    long as the old key stays among the fallbacks."""
+    secrets = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    return [recovery_code_digest(code, secret=secret) for secret in secrets]
 
 
 def normalise_code(code: str) -> str:
@@ -261,11 +277,12 @@ class RecoveryCodeDevice(TimestampMixin, ThrottlingMixin, Device):
         allowed, _details = self.verify_is_allowed()
         if not allowed:
             return False
-        digest = recovery_code_digest(token)
+        digests = recovery_code_digests(token)
         match = None
         for pk, stored in self.codes.values_list("pk", "digest"):
-            if hmac.compare_digest(stored, digest):
-                match = pk
+            for digest in digests:
+                if hmac.compare_digest(stored, digest):
+                    match = pk
         if match is not None and RecoveryCode.objects.filter(pk=match).delete()[0]:
             self.throttle_reset(commit=False)
             self.set_last_used_timestamp(commit=False)
@@ -276,7 +293,8 @@ class RecoveryCodeDevice(TimestampMixin, ThrottlingMixin, Device):
 
 
 class RecoveryCode(models.Model):
-    """One unused recovery code of a person, as its SHA-256 digest."""
+    """One unused recovery code of a person, as its keyed digest
+    (`recovery_code_digest`)."""
 
     device = models.ForeignKey(RecoveryCodeDevice, on_delete=models.CASCADE, related_name="codes")
     digest = models.CharField(max_length=64, editable=False)

@@ -4,8 +4,8 @@ IOM staff (reviewers, compilers, administrators) must use a second factor: on th
 first sign-in they enrol an authenticator app, and every later sign-in asks for a
 code from it. Secretariat members may opt in; once enrolled, they are asked too.
 Enrolment hands out recovery codes (`RecoveryCodeDevice`), each good once, for a lost
-phone; only their digests are stored, so they are shown once. A session that passes
-the second factor gets a new session key. Every change is in the audit trail.
+phone; only their keyed digests are stored, so they are shown once. A session that
+passes the second factor gets a new session key. Every change is in the audit trail.
 """
 
 import secrets
@@ -84,10 +84,6 @@ def qr_code_data_uri(device: TOTPDevice) -> str:
     return segno.make(device.config_url, error="m").svg_data_uri(scale=5, border=2)
 
 
-def _clean(code: str) -> str:
-    return normalise_code(code)
-
-
 def _signed_in_with(request, device) -> None:
     """Mark the session as verified by `device`, under a new session key: the key a
     session had while it owed the second factor (which someone may have seen or
@@ -111,7 +107,7 @@ def confirm_enrolment(request, device: TOTPDevice, code: str) -> list[str]:
         raise SecondFactorError(
             _("Too many wrong codes in a row: wait a minute, then enter the current code.")
         )
-    if not device.verify_token(_clean(code)):
+    if not device.verify_token(normalise_code(code)):
         raise SecondFactorError(
             _(
                 "That code does not match. Check that the app shows this account and "
@@ -166,7 +162,7 @@ def verify(request, code: str) -> bool:
     key. django-otp throttles each device after failures (growing delays), so codes
     cannot be guessed."""
     user = request.user
-    code = _clean(code)
+    code = normalise_code(code)
     # Six digits go to the authenticator, anything else to the recovery codes: a
     # recovery code tried on the authenticator would count as one of its failures and
     # slow down the person's next real code (django-otp throttles per device).

@@ -115,6 +115,9 @@ if not SECRET_KEY:
     # Development without a key (e.g. a one-off manage.py command): a random key for
     # this process only. `make run` generates and keeps a stable one in var/.
     SECRET_KEY = secrets.token_urlsafe(50)
+# Earlier keys, still accepted while a rotated key settles in (sessions, signed links,
+# recovery codes): comma-separated, newest first. Drop them once the change is done.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])

@@ -5,35 +5,16 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-def hash_plain_recovery_codes(apps, schema_editor):
-    """Move every recovery code out of django-otp's StaticToken (plain text) into
-    RecoveryCode (SHA-256 digest), then delete the plain tokens and their devices.
-    The codes keep working; a person who renews them gets the longer kind."""
-    import hashlib
-
+def delete_plain_recovery_codes(apps, schema_editor):
+    """Delete django-otp's StaticTokens (recovery codes in plain text) and their
+    devices. They are not converted: the old codes have only 40 bits, few enough to
+    try them all against a stored digest, and they would stay weaker than new ones
+    (80 bits, keyed digest). Their owners keep their authenticator
+    and are told on their two-factor page that they have no recovery codes left."""
     StaticDevice = apps.get_model("otp_static", "StaticDevice")
-    RecoveryCodeDevice = apps.get_model("accounts", "RecoveryCodeDevice")
-    RecoveryCode = apps.get_model("accounts", "RecoveryCode")
-    for old in StaticDevice.objects.all():
-        new = RecoveryCodeDevice.objects.create(
-            user_id=old.user_id,
-            name=old.name,
-            confirmed=old.confirmed,
-            throttling_failure_timestamp=old.throttling_failure_timestamp,
-            throttling_failure_count=old.throttling_failure_count,
-            last_used_at=old.last_used_at,
-        )
-        RecoveryCode.objects.bulk_create(
-            RecoveryCode(
-                device=new,
-                digest=hashlib.sha256(
-                    "".join(token.split()).replace("-", "").lower().encode()
-                ).hexdigest(),
-            )
-            for token in old.token_set.values_list("token", flat=True)
-        )
-        old.token_set.all().delete()
-        old.delete()
+    StaticToken = apps.get_model("otp_static", "StaticToken")
+    StaticToken.objects.all().delete()
+    StaticDevice.objects.all().delete()
 
 
 class Migration(migrations.Migration):
@@ -160,5 +141,5 @@ class Migration(migrations.Migration):
                 verbose_name="what",
             ),
         ),
-        migrations.RunPython(hash_plain_recovery_codes, migrations.RunPython.noop),
+        migrations.RunPython(delete_plain_recovery_codes, migrations.RunPython.noop),
     ]

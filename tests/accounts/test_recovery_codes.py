@@ -1,18 +1,26 @@
 """Secrets of the second factor stored as secrets (accounts/models.py
-`RecoveryCodeDevice`, accounts/twofactor.py): recovery codes are kept only as
-digests, each works once, the plain codes of django-otp's StaticToken are converted by
+`RecoveryCodeDevice`, accounts/twofactor.py): recovery codes are kept only as keyed
+digests, each works once, the plain codes of django-otp's StaticToken are deleted by
 the migration, and passing the second factor gives the session a new key."""
 
+import hashlib
 import importlib
 
 import pytest
 from django.apps import apps
 from django.conf import settings
 from django.db import connection
+from django.test import Client, override_settings
+from django.urls import reverse
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import RecoveryCode, RecoveryCodeDevice, normalise_code
+from accounts.models import (
+    RecoveryCode,
+    RecoveryCodeDevice,
+    normalise_code,
+    recovery_code_digest,
+)
 
 from .test_two_factor import (
     ENROL,
@@ -47,7 +55,36 @@ def test_recovery_codes_are_nowhere_in_the_database_in_readable_form(world):
     for code in codes:
         for form in {code, normalise_code(code)}:
             assert not any(form in value for value in stored), code
+            # Nor its plain SHA-256, which anyone could compute from a guessed code.
+            plain_digest = hashlib.sha256(form.encode()).hexdigest()
+            assert not any(plain_digest in value for value in stored), code
     assert RecoveryCode.objects.filter(device__user=world.reviewer).count() == len(codes)
+
+
+def test_recovery_code_digest_is_keyed_not_plain_sha256(world, enrolled):  # noqa: F811
+    _device, codes = enrolled
+    stored = set(RecoveryCode.objects.values_list("digest", flat=True))
+    code = normalise_code(codes[0])
+
+    assert hashlib.sha256(code.encode()).hexdigest() not in stored
+    assert recovery_code_digest(code) in stored
+    # The same code under another secret key gives another digest.
+    assert recovery_code_digest(code, secret="another-key") not in stored
+
+
+def test_recovery_code_works_while_old_secret_key_is_a_fallback(world, enrolled):  # noqa: F811
+    _device, codes = enrolled
+    old_key = settings.SECRET_KEY
+
+    with override_settings(SECRET_KEY="a-rotated-key", SECRET_KEY_FALLBACKS=[old_key]):
+        assert RecoveryCodeDevice.objects.get(user=world.reviewer).verify_token(codes[0])
+
+
+def test_recovery_code_stops_working_once_old_secret_key_is_dropped(world, enrolled):  # noqa: F811
+    _device, codes = enrolled
+
+    with override_settings(SECRET_KEY="a-rotated-key", SECRET_KEY_FALLBACKS=[]):
+        assert not RecoveryCodeDevice.objects.get(user=world.reviewer).verify_token(codes[0])
 
 
 def test_recovery_codes_have_80_random_bits(world):
@@ -79,23 +116,45 @@ def test_recovery_code_typed_in_capitals_and_without_hyphens_works(world, enroll
     assert response["Location"] == QUEUE
 
 
-def test_plain_static_tokens_are_converted_to_digests_and_removed(world):
-    """The data migration accounts/0002: codes handed out before keep working."""
+def test_plain_static_tokens_are_deleted_by_the_migration(world, enrolled):  # noqa: F811
+    """The data migration accounts/0002: django-otp's 40-bit plain codes are not
+    converted (a digest of them could be reversed by trying them all) but deleted; the
+    person keeps their authenticator and renews their recovery codes."""
     migration = importlib.import_module("accounts.migrations.0002_recovery_codes_hashed")
+    RecoveryCodeDevice.objects.filter(user=world.reviewer).delete()
     old = StaticDevice.objects.create(user=world.reviewer, name="Recovery codes", confirmed=True)
     StaticToken.objects.bulk_create(
         StaticToken(device=old, token=token) for token in ("abcdefgh", "ijklmnop")
     )
 
-    migration.hash_plain_recovery_codes(apps, None)
+    migration.delete_plain_recovery_codes(apps, None)
 
     assert not StaticToken.objects.exists()
     assert not StaticDevice.objects.exists()
+    assert not RecoveryCode.objects.exists()
     assert not any("abcdefgh" in value for value in _every_stored_value())
-    device = RecoveryCodeDevice.objects.get(user=world.reviewer)
-    assert device.codes.count() == 2
-    assert device.verify_token("ABCD EFGH") is True
-    assert device.verify_token("abcdefgh") is False
+    assert TOTPDevice.objects.filter(user=world.reviewer, confirmed=True).exists()
+
+
+def test_two_factor_page_asks_person_without_recovery_codes_to_create_some(world, enrolled):  # noqa: F811
+    RecoveryCode.objects.filter(device__user=world.reviewer).delete()
+    client = Client()
+    client.force_login(world.reviewer)  # password and the enrolled authenticator
+
+    page = client.get(reverse("accounts:two-factor")).content.decode()
+
+    assert "You have no recovery codes. Create new ones now" in page
+    assert reverse("accounts:two-factor-recovery-codes") in page
+
+
+def test_two_factor_page_counts_recovery_codes_left(world, enrolled):  # noqa: F811
+    client = Client()
+    client.force_login(world.reviewer)
+
+    page = client.get(reverse("accounts:two-factor")).content.decode()
+
+    assert "10 recovery codes left." in page
+    assert "You have no recovery codes" not in page
 
 
 def test_verifying_the_second_factor_gives_the_session_a_new_key(world, enrolled):  # noqa: F811
