@@ -22,8 +22,10 @@ from .limits import MAX_INPUT_CHARACTERS, count_characters
 from .models import (
     EDITABLE_STATES,
     Attachment,
+    Decision,
     Membership,
     ObjectiveResponse,
+    ReviewEvent,
     SectionResponse,
     WrittenInput,
 )
@@ -111,6 +113,24 @@ def update_details(
     ):
         raise EditRefused(
             _("Only the lead ISCM's secretariat may change the partners and the reviews.")
+        )
+    # A review's decline stands: taking the review off and choosing it again must not
+    # turn its decision back into "waiting".
+    declined = set(
+        ReviewEvent.objects.filter(input=written_input, decision=Decision.DECLINED).values_list(
+            "reviews", flat=True
+        )
+    )
+    added = {t.pk for t in targets} - set(
+        written_input.target_reviews.values_list("pk", flat=True)
+    )
+    if refused := sorted(t.region.code for t in targets if t.pk in declined & added):
+        raise EditRefused(
+            _(
+                "These regional reviews have declined this input and cannot be chosen "
+                "again: %(regions)s."
+            )
+            % {"regions": ", ".join(refused)}
         )
     with transaction.atomic():
         new_version = _claim_edit_version(written_input, by=by, expected_version=expected_version)

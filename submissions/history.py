@@ -17,7 +17,7 @@ class TimelineEntry:
 
 def timeline(written_input: WrittenInput, *, staff: bool) -> list[TimelineEntry]:
     """Two queries, whatever the length of the history."""
-    events = written_input.events.select_related("actor")
+    events = written_input.events.select_related("actor").prefetch_related("reviews__region")
     comments = ReviewComment.objects.filter(input=written_input).select_related(
         "author", "section", "objective"
     )

@@ -257,10 +257,20 @@ def _decide_targets(locked: WrittenInput, transition: Transition, *, by, reviews
 
 def _send_back_to_every_review(locked: WrittenInput) -> None:
     """A new version goes to every review that has not declined the input, those that
-    had accepted an earlier version included (their reviewers get it with the diff)."""
-    InputTarget.objects.filter(writteninput=locked).exclude(decision=Decision.DECLINED).update(
-        decision=Decision.PENDING, decided_version=None, decided_by=None, decided_at=None
+    had accepted an earlier version included (their reviewers get it with the diff).
+    Refuses when none is left: a version nobody may decide on would wait forever."""
+    reopened = (
+        InputTarget.objects.filter(writteninput=locked)
+        .exclude(decision=Decision.DECLINED)
+        .update(decision=Decision.PENDING, decided_version=None, decided_by=None, decided_at=None)
     )
+    if not reopened:
+        raise TransitionRefused(
+            _(
+                "Every regional review this input is sent to has declined it: choose a "
+                "regional review that has not, or withdraw the input."
+            )
+        )
 
 
 def _state_changed_message(written_input: WrittenInput) -> str:

@@ -7,7 +7,7 @@ a reviewer of another region, a secretariat member or an anonymous visitor gets 
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Max, Prefetch
+from django.db.models import Count, Max
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,7 +21,6 @@ from submissions.comments import add_review_comment
 from submissions.history import timeline
 from submissions.models import (
     GCMObjective,
-    InputTarget,
     OutlineSection,
     Region,
     RegionalReview,
@@ -80,15 +79,6 @@ DECISIONS = {
 }
 
 
-# Each target review's decision, in region order, for includes/_review_decisions.html.
-_TARGET_LINKS = Prefetch(
-    "target_links",
-    queryset=InputTarget.objects.select_related("regionalreview__region").order_by(
-        "regionalreview__region__code"
-    ),
-)
-
-
 def _my_regions(user):
     return Region.objects.filter(
         assignments__user=user, assignments__role=ReviewerAssignment.Role.REVIEWER
@@ -98,8 +88,8 @@ def _my_regions(user):
 def _reviewable_input(request, pk):
     return get_object_or_404(
         WrittenInput.objects.reviewable_by(request.user)
-        .select_related("lead_iscm", "cycle", "updated_by")
-        .prefetch_related(_TARGET_LINKS),
+        .with_decisions()
+        .select_related("lead_iscm", "cycle", "updated_by"),
         pk=pk,
     )
 
@@ -114,8 +104,9 @@ def queue(request):
     data.setdefault("status", Status.SUBMITTED)
     filterset = QueueFilter(data, queryset=reviewable, regions=regions)
     inputs = (
-        filterset.qs.select_related("lead_iscm", "cycle")
-        .prefetch_related("partner_iscms", _TARGET_LINKS)
+        filterset.qs.with_decisions()
+        .select_related("lead_iscm", "cycle")
+        .prefetch_related("partner_iscms")
         # Waiting since the latest submission; the longest wait first.
         .annotate(waiting_since=Max("versions__created_at"))
         .order_by("waiting_since", "pk")

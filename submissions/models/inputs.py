@@ -154,6 +154,19 @@ class WrittenInputQuerySet(models.QuerySet):
     def published(self):
         return self.filter(status=Status.PUBLISHED)
 
+    def with_decisions(self):
+        """Each input with its target reviews' decisions in region order
+        (`target_links`, with review and region): one query for any number of inputs
+        and targets (templates/includes/_review_decisions.html)."""
+        return self.prefetch_related(
+            models.Prefetch(
+                "target_links",
+                queryset=InputTarget.objects.select_related("regionalreview__region").order_by(
+                    "regionalreview__region__code"
+                ),
+            )
+        )
+
 
 class WrittenInput(models.Model):
     """One ISCM input (direct, or joint with partner ISCMs) to one or more regional

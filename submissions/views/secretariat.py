@@ -179,7 +179,7 @@ def _detail_context(request, written_input, attachment_form=None):
 
 @login_required
 def input_detail(request, pk):
-    written_input = _secretariat_input(request, pk, content_queryset())
+    written_input = _secretariat_input(request, pk, content_queryset().with_decisions())
     return render(
         request, "submissions/input_detail.html", _detail_context(request, written_input)
     )
@@ -397,7 +397,7 @@ def input_consent(request, pk):
 @require_POST
 @login_required
 def attachment_upload(request, pk):
-    written_input = _secretariat_input(request, pk, content_queryset())
+    written_input = _secretariat_input(request, pk, content_queryset().with_decisions())
     form = AttachmentForm(request.POST, request.FILES)
     if form.is_valid():
         try:

@@ -17,8 +17,9 @@ from .test_review_pages import _submitted
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date.today()
-# The secretariat's input page is the largest: + each review's decision and the reviews
-# without a reviewer (2) since the decisions became per review.
+# The secretariat's input page is the largest. Since the decisions became per review:
+# + the reviews' decisions (one prefetch, whatever the number of reviews), the reviews
+# without a reviewer, and the reviews named by the history's decisions.
 PAGE_BUDGET = 32
 
 SECRETARIAT_PAGES = [

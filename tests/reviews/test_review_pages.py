@@ -18,8 +18,9 @@ TODAY = datetime.date.today()
 QUEUE_QUERIES = 14
 # session, user, roles (2), input, version(s), comments, events, versions list,
 # extension/comment forms need nothing more; each review's decision (target links with
-# their regions), the reviews the reviewer may still decide for.
-REVIEW_QUERIES = 14
+# their regions), the reviews the reviewer may still decide for; the reviews of the
+# history's decisions and their regions.
+REVIEW_QUERIES = 16
 # + the session's second-factor device (django-otp), which IOM staff always have; each
 # review's decision on the inputs (target links), the reviews without a reviewer.
 OVERVIEW_QUERIES = 15

@@ -294,3 +294,40 @@ def test_review_queue_and_overview_show_each_reviews_decision(
     assert reverse("reviews:decide", args=[three_region_input.pk, "accept"]) not in page
     overview = client.get(reverse("reviews:overview")).content.decode()
     assert "AMR: Accepted" in overview
+
+
+def test_decision_pages_query_counts_do_not_grow_with_targets(
+    client, world, eur_reviewer, three_region_input, count_queries
+):
+    """The secretariat's input page, the review page and the queue make as many
+    queries for an input to one review as for an input to three."""
+    from django.urls import reverse
+
+    one = editing.create_input(
+        by=world.lead_user,
+        cycle=world.cycle,
+        lead_iscm=world.lead,
+        partners=[world.partner, world.other],
+        targets=[world.reviews.amr],
+        title="One region",
+        language="en",
+        basis="written_input",
+    )
+    fill(one, world)
+    workflow.submit_input(one, by=world.lead_user, today=TODAY)
+    workflow.accept_input(three_region_input, by=world.reviewer)
+    # The same history on both: the pages read a decision's reviews (and their regions)
+    # only when there is one.
+    workflow.request_changes(one, by=world.reviewer, message="More.")
+    workflow.request_changes(three_region_input, by=eur_reviewer, message="More.")
+
+    def counts(written_input):
+        client.force_login(world.lead_user)
+        detail = count_queries(
+            client, reverse("submissions:input-detail", args=[written_input.pk])
+        )
+        client.force_login(world.reviewer)
+        review = count_queries(client, reverse("reviews:input", args=[written_input.pk]))
+        return detail, review
+
+    assert counts(one) == counts(three_region_input)
