@@ -188,3 +188,12 @@ def test_publishing_a_package_changes_no_new_version_unless_an_input_was_publish
         newer, created = packages.request_compile(world.reviews.amr, by=compiler)
     assert created  # the same accepted inputs, but the public edition changes
     assert newer.public_input_versions.count() == 2
+
+
+def test_public_list_shows_the_public_editions_pages_and_size(client, review_world):
+    package, _private, _public = review_world
+    body = client.get(reverse("packages:list")).content.decode()
+    assert f"<td>{package.public_page_count}</td>" in body
+    assert f"<td>{package.page_count}</td>" not in body or (
+        package.page_count == package.public_page_count
+    )

@@ -331,3 +331,68 @@ def test_decision_pages_query_counts_do_not_grow_with_targets(
         return detail, review
 
     assert counts(one) == counts(three_region_input)
+
+
+def test_a_resubmission_no_review_is_left_to_decide_on_is_refused(
+    world, eur_reviewer, three_region_input
+):
+    workflow.decline_input(three_region_input, by=world.reviewer, reason="No.")
+    workflow.request_changes(three_region_input, by=eur_reviewer, message="More.")
+    three_region_input.refresh_from_db()
+    # The lead takes off the reviews that had not declined, leaving AMR (declined).
+    editing.update_details(
+        three_region_input,
+        by=world.lead_user,
+        expected_version=three_region_input.version,
+        partners=[world.partner, world.other],
+        targets=[world.reviews.amr],
+        title=three_region_input.title,
+        language="en",
+        basis="written_input",
+    )
+    with pytest.raises(workflow.TransitionRefused, match="has declined it"):
+        workflow.resubmit_input(three_region_input, by=world.lead_user, today=TODAY)
+    assert _status(three_region_input) == Status.CHANGES_REQUESTED
+    assert three_region_input.versions.count() == 1  # nothing taken
+
+
+def test_a_review_that_declined_cannot_be_chosen_again(world, eur_reviewer, three_region_input):
+    workflow.decline_input(three_region_input, by=world.other_reviewer, reason="No.")
+    workflow.request_changes(three_region_input, by=eur_reviewer, message="More.")
+    three_region_input.refresh_from_db()
+
+    def details(targets):
+        three_region_input.refresh_from_db()
+        editing.update_details(
+            three_region_input,
+            by=world.lead_user,
+            expected_version=three_region_input.version,
+            partners=[world.partner, world.other],
+            targets=targets,
+            title=three_region_input.title,
+            language="en",
+            basis="written_input",
+        )
+
+    details([world.reviews.amr, world.reviews.eur])  # AFR taken off: allowed
+    with pytest.raises(editing.EditRefused, match="AFR"):
+        details([world.reviews.amr, world.reviews.eur, world.reviews.afr])
+    assert _decisions(three_region_input) == {
+        "AMR": Decision.PENDING,
+        "EUR": Decision.CHANGES_REQUESTED,
+    }
+
+
+def test_history_names_each_decision_and_its_reviews(
+    client, world, eur_reviewer, three_region_input
+):
+    from django.urls import reverse
+
+    workflow.accept_input(three_region_input, by=world.reviewer)
+    workflow.decline_input(three_region_input, by=eur_reviewer, reason="Not for us.")
+    client.force_login(world.lead_user)
+    page = client.get(
+        reverse("submissions:input-detail", args=[three_region_input.pk])
+    ).content.decode()
+    assert "Decision: Accepted — AMR; Status: Submitted" in page
+    assert "Decision: Declined — EUR; Status: Submitted" in page
