@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AuditEntry
@@ -41,8 +43,12 @@ class UserAdmin(DjangoUserAdmin):
     """Users by e-mail; their ISCM memberships and region assignments inline, shown
     but not changed here (see `ReadOnlyAccess`). Role groups mirror those rows and
     deactivation has its own rules (`accounts.people`), so groups and `is_active` are
-    read-only too. Administrator rights (`is_staff`, `is_superuser`) are given here
-    and recorded in the portal's audit trail."""
+    read-only too, and so are single permissions (the portal gives none: rights come
+    from roles, and a permission given here would be in no audit trail). Nobody is
+    deleted here: deleting would take their memberships and second factor with it,
+    past the last-lead rule and the audit trail; the staff pages deactivate people
+    instead. Administrator rights (`is_staff`, `is_superuser`) are given here and
+    recorded in the portal's audit trail."""
 
     form = UserEditForm
     add_form = UserCreationForm
@@ -69,8 +75,10 @@ class UserAdmin(DjangoUserAdmin):
             },
         ),
     ]
-    filter_horizontal = ["user_permissions"]
-    readonly_fields = ["is_active", "groups", "last_login", "date_joined"]
+    readonly_fields = ["is_active", "groups", "user_permissions", "last_login", "date_joined"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -82,3 +90,22 @@ class UserAdmin(DjangoUserAdmin):
                 person=obj,
                 detail=", ".join(f"{f}={getattr(obj, f)}" for f in changed),
             )
+
+
+# The role groups (`submissions.roles.ROLE_GROUPS`) are kept in step with memberships
+# and assignments by the staff pages; renaming or deleting one here would silently
+# take people's roles away, and a permission added to one would be given to everyone
+# in the role with no audit entry. Shown for reference only.
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(DjangoGroupAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

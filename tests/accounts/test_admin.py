@@ -1,8 +1,9 @@
 """The Django admin and people's access (accounts/admin.py, submissions/admin.py,
 iscm_portal/admin.py): second-factor secrets are never shown or edited there;
-memberships, reviewer assignments, role groups and deactivation are read-only (the
-staff pages change them, with the last-lead rule and the audit trail); administrator
-rights given there are recorded in the audit trail."""
+memberships, reviewer assignments, role groups, single permissions and deactivation
+are read-only and nobody is deleted (the staff pages change access and deactivate, with
+the last-lead rule and the audit trail); administrator rights given there are recorded
+in the audit trail."""
 
 import pytest
 from django.urls import reverse
@@ -182,3 +183,61 @@ def test_admin_saving_a_person_unchanged_writes_no_audit_entry(admin_client, wor
     assert admin_client.post(url, _user_form(person)).status_code == 302
 
     assert not AuditEntry.objects.filter(action=AuditEntry.Action.ADMINISTRATOR_RIGHTS).exists()
+
+
+def test_admin_cannot_delete_a_person(admin_client, world):
+    person = world.lead_user
+    enrol_through_page(person)
+    url = reverse("admin:iscm_portal_user_delete", args=[person.pk])
+
+    page = admin_client.get(url)
+    delete = admin_client.post(url, {"post": "yes"})
+    bulk = admin_client.post(
+        reverse("admin:iscm_portal_user_changelist"),
+        {"action": "delete_selected", "_selected_action": [person.pk], "post": "yes"},
+    )
+
+    assert page.status_code == delete.status_code == 403
+    assert bulk.status_code in (200, 302)  # no such action: the list comes back
+    person.refresh_from_db()
+    assert Membership.objects.filter(user=person, iscm=world.lead).exists()
+    assert TOTPDevice.objects.filter(user=person).exists()
+    change_page = admin_client.get(reverse("admin:iscm_portal_user_change", args=[person.pk]))
+    assert url not in change_page.content.decode()
+
+
+def test_admin_user_page_ignores_single_permissions(admin_client, world):
+    from django.contrib.auth.models import Permission
+
+    person = UserFactory(email="perms@example.org")
+    permission = Permission.objects.get(codename="change_membership")
+    url = reverse("admin:iscm_portal_user_change", args=[person.pk])
+    assert 'name="user_permissions"' not in admin_client.get(url).content.decode()
+
+    response = admin_client.post(url, _user_form(person, user_permissions=[permission.pk]))
+
+    assert response.status_code == 302
+    assert not person.user_permissions.exists()
+
+
+def test_admin_cannot_change_add_or_delete_role_groups(admin_client, world):
+    from django.contrib.auth.models import Group, Permission
+
+    group = world.lead_user.groups.first()
+    name = group.name
+    permission = Permission.objects.get(codename="change_membership")
+
+    add = admin_client.post(reverse("admin:auth_group_add"), {"name": "extra"})
+    change = admin_client.post(
+        reverse("admin:auth_group_change", args=[group.pk]),
+        {"name": "renamed", "permissions": [permission.pk]},
+    )
+    delete = admin_client.post(
+        reverse("admin:auth_group_delete", args=[group.pk]), {"post": "yes"}
+    )
+
+    assert add.status_code == change.status_code == delete.status_code == 403
+    group.refresh_from_db()
+    assert group.name == name and not group.permissions.exists()
+    assert not Group.objects.filter(name="extra").exists()
+    assert admin_client.get(reverse("admin:auth_group_changelist")).status_code == 200
