@@ -41,8 +41,11 @@ TOO_BIG = (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)
 
 # A browser still sending its body when the server answers and closes the connection
 # may show "connection reset" instead of the answer, so the rest of the body is read and
-# dropped — up to this much, so that a client sending without end is not waited for.
-DRAIN_BYTES = 64 * 1024 * 1024
+# dropped — for signed-in people only (the ones who post the portal's large forms), and
+# only up to this much, so that a client sending without end is not waited for.
+# Anonymous clients get the answer without the rest of their body being read: anyone
+# could otherwise keep a worker busy reading megabytes per request.
+DRAIN_BYTES = 8 * 1024 * 1024
 
 
 class OversizedRequestMiddleware:
@@ -83,7 +86,9 @@ def _unreadable_message() -> str:
 
 
 def _answer(request, message: str, *, status: int):
-    _drain(request)
+    # process_view runs after every middleware's request phase, so request.user is set.
+    if request.user.is_authenticated:
+        _drain(request)
     # From here on the request reads as a GET: Django gives it an empty POST (nothing
     # raises again), CsrfViewMiddleware has no token to ask for, and the view shows its
     # page without acting.
