@@ -26,11 +26,11 @@ from .models import (
     RegionalReview,
     WrittenInput,
 )
+from .querystrings import parse_id
 from .snapshots import objectives_by_round_table
 from .uploads import MAX_DISPLAY_NAME_LENGTH
 
 CHECKBOXES = forms.CheckboxSelectMultiple
-LARGEST_ID = 2**63 - 1
 
 
 def limit_text_size(value: str) -> None:
@@ -66,11 +66,9 @@ def limit_text_size(value: str) -> None:
 
 def _valid_id(value) -> bool:
     # SQLite raises OverflowError (a 500) on an id beyond 64 bits instead of "no such
-    # row"; ids are checked here so hostile form data gets a form error.
-    try:
-        return 0 < int(str(value)) <= LARGEST_ID
-    except (TypeError, ValueError):
-        return False
+    # row", and int() reads other scripts' digits ("٣" is 3); ids are checked here, in
+    # ASCII digits only, so hostile form data gets a form error.
+    return bool(parse_id(str(value)))  # None (no number) or 0 (no row) is invalid
 
 
 class IdChoiceField(forms.ModelChoiceField):

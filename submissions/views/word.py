@@ -11,8 +11,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .. import editing, wordfiles
-from ..forms import LARGEST_ID, WordImportForm
+from ..forms import WordImportForm
 from ..models import ReviewCycle, WrittenInput
+from ..querystrings import LARGEST_NUMBER, parse_id
 from ..snapshots import content_queryset, take_snapshot
 from ..uploads import DOCX_CONTENT_TYPE
 from .versions import version_or_404
@@ -123,9 +124,10 @@ def input_import_apply(request, pk):
     written_input = get_object_or_404(content_queryset().for_secretariat(request.user), pk=pk)
     try:
         content = wordfiles.load_content(request.POST.get("payload", ""), written_input)
-        expected_version = int(request.POST.get("version", ""))
-        if not 0 < expected_version <= LARGEST_ID:  # SQLite overflows beyond 64 bits
-            raise ValueError(expected_version)
+        # ASCII digits only, within the version column (int() would read "٣" as 3).
+        expected_version = parse_id(request.POST.get("version", ""), largest=LARGEST_NUMBER)
+        if not expected_version:  # no number, or 0: no version is numbered 0
+            raise ValueError("no version")
     except (wordfiles.ImportExpired, ValueError):
         error = _("This import preview has expired or is incomplete. Upload the file again.")
         return _render_upload(request, written_input, WordImportForm(), error=error, status=400)

@@ -532,6 +532,13 @@ def test_a_tampered_or_missing_preview_is_refused_with_a_message(client, world, 
         {"payload": "", "version": "x"},
         {"payload": payload, "version": "x"},
         {"payload": payload, "version": str(2**70)},
+        {"payload": payload, "version": str(2**31)},  # beyond the version column
+        {"payload": payload, "version": "0"},
+        # int() would read these as the current version.
+        {
+            "payload": payload,
+            "version": "".join(chr(0x0660 + int(d)) for d in str(joint_input.version)),
+        },
         {"payload": payload[:-3] + "abc", "version": joint_input.version},
     ):
         response = client.post(url, data)
