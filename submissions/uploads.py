@@ -11,10 +11,8 @@ attachment is untrusted input that ends up in desktop software. The rules here:
   truncated, encrypted and macro-carrying files are refused at upload time, with a
   message that says why, rather than failing later on a reviewer's machine.
 - Active content is refused, never removed: Office macros, and in PDFs JavaScript,
-  Launch actions, embedded files, rich media (Flash, 3D), XFA forms and automatic
-  actions (`_pdf_active_content`). A PDF annex is embedded byte-identical in the public
-  regional package with its SHA-256 printed beside it, so the portal must not rewrite
-  what the ISCM uploaded (docs/architecture.md, "Active content in PDFs").
+  Launch actions, embedded files, rich media, XFA forms and automatic actions (found
+  by `submissions.pdf_safety`, which says why they are refused rather than removed).
 - Parsing is bounded: the file size is capped before anything is parsed, ZIP archives
   are judged from their central directory before anything is decompressed, and images
   are refused above Pillow's pixel limit before they are decoded.
@@ -40,10 +38,11 @@ from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from PIL import Image
 from pypdf import PdfReader
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
+
+from . import pdf_safety
+from .pdf_safety import PDF_MAX_OBJECTS  # a module global here: tests may lower it
 
 PDF_CONTENT_TYPE = "application/pdf"
 DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -115,12 +114,6 @@ _FALLBACK_DISPLAY_NAME = "attachment"
 _RESERVED_FILE_NAME_CHARACTERS = frozenset('<>:"|?*')
 # Extensions that already name the detected type and are kept as the uploader wrote them.
 _EQUIVALENT_EXTENSIONS = {"jpg": frozenset({"jpg", "jpeg"})}
-
-
-# A PDF is walked object by object to find active content (`_pdf_active_content`). About
-# 40,000 objects a second are read, and even a long tagged report has far fewer than
-# this; more would only make the upload wait.
-PDF_MAX_OBJECTS = 300_000
 
 
 class UploadRefused(ValidationError):
@@ -353,9 +346,11 @@ def _check_pdf(uploaded_file: UploadedFile, tail: bytes, name: str) -> None:
         encrypted = reader.is_encrypted
         # The pages of an encrypted file cannot be read without its password.
         page_count = 0 if encrypted else len(reader.pages)
-        too_complex = not encrypted and _pdf_object_count(reader) > PDF_MAX_OBJECTS
+        too_complex = not encrypted and pdf_safety.object_count(reader) > PDF_MAX_OBJECTS
         active_content = (
-            set() if encrypted or too_complex or page_count < 1 else _pdf_active_content(reader)
+            set()
+            if encrypted or too_complex or page_count < 1
+            else pdf_safety.active_content(reader)
         )
     except Exception as error:
         # Broad on purpose: a hostile or broken PDF can make pypdf raise almost anything
@@ -385,138 +380,13 @@ def _check_pdf(uploaded_file: UploadedFile, tail: bytes, name: str) -> None:
             code="pdf_too_complex",
             params={"name": name, "limit": f"{PDF_MAX_OBJECTS:,}"},
         )
-    for reason in _PDF_ACTIVE_CONTENT_ORDER:
+    for reason in pdf_safety.ACTIVE_CONTENT_ORDER:
         if reason in active_content:
             raise UploadRefused(
-                _PDF_ACTIVE_CONTENT_MESSAGES[reason],
+                pdf_safety.ACTIVE_CONTENT_MESSAGES[reason],
                 code=f"pdf_{reason}",
                 params={"name": name},
             )
-
-
-# Reasons to refuse a PDF, most serious first: a file with several is refused for the
-# first one, so the uploader hears about the worst.
-_PDF_ACTIVE_CONTENT_ORDER = (
-    "launch",
-    "javascript",
-    "embedded_files",
-    "rich_media",
-    "xfa",
-    "automatic_action",
-)
-# How to get rid of any of them without special software: printing to a PDF writes
-# pages only, dropping actions, scripts, attachments and forms.
-_PDF_ACTIVE_CONTENT_MESSAGES = {
-    "launch": gettext_lazy(
-        "“%(name)s” is a PDF that can start programs or open other files (a Launch "
-        "action), which is not accepted. Print it to a new PDF (“Save as PDF” or "
-        "“Microsoft Print to PDF”) and attach that."
-    ),
-    "javascript": gettext_lazy(
-        "“%(name)s” is a PDF containing JavaScript, which is not accepted. Print it to a "
-        "new PDF (“Save as PDF” or “Microsoft Print to PDF”) and attach that."
-    ),
-    "embedded_files": gettext_lazy(
-        "“%(name)s” is a PDF with files embedded in it, which is not accepted. Attach "
-        "those files separately, and print the PDF to a new PDF (“Save as PDF” or "
-        "“Microsoft Print to PDF”) to attach it without them."
-    ),
-    "rich_media": gettext_lazy(
-        "“%(name)s” is a PDF with rich media (Flash, video or 3D content), which is not "
-        "accepted. Print it to a new PDF (“Save as PDF” or “Microsoft Print to PDF”) and "
-        "attach that."
-    ),
-    "xfa": gettext_lazy(
-        "“%(name)s” is a PDF with an XFA form (made with Adobe LiveCycle or AEM Forms), "
-        "which is not accepted. Print it to a new PDF (“Save as PDF” or “Microsoft Print "
-        "to PDF”) and attach that."
-    ),
-    "automatic_action": gettext_lazy(
-        "“%(name)s” is a PDF with actions that run by themselves when it is opened or "
-        "read, which is not accepted. Print it to a new PDF (“Save as PDF” or “Microsoft "
-        "Print to PDF”) and attach that."
-    ),
-}
-
-
-def _pdf_object_count(reader: PdfReader) -> int:
-    return sum(len(numbers) for numbers in reader.xref.values()) + len(reader.xref_objStm)
-
-
-def _pdf_active_content(reader: PdfReader) -> set[str]:
-    """The reasons (keys of `_PDF_ACTIVE_CONTENT_MESSAGES`) found anywhere in the PDF.
-
-    Every object is visited: everything reachable from the trailer (catalog, its /Names
-    trees and /OpenAction, pages, annotations and their /A and /AA actions, /AcroForm
-    and its fields, /Next chains), and every object the cross-reference tables list even
-    when nothing refers to it, since a reader repairing a damaged file may find those.
-    The objects come from pypdf's parser, so what a byte search would miss is seen too:
-    objects inside compressed object streams, and names written with #-escapes
-    (`/J#61vaScript` is read as `/JavaScript`, as a PDF reader reads it). Stream data
-    (page content, images, fonts) is never decoded: no active content can live there
-    except through the keys checked here.
-    """
-    found: set[str] = set()
-    seen: set[tuple[int, int]] = set()
-    stack: list = [reader.trailer]
-    for generation, numbers in reader.xref.items():
-        stack.extend(IndirectObject(idnum, generation, reader) for idnum in numbers)
-    stack.extend(IndirectObject(idnum, 0, reader) for idnum in reader.xref_objStm)
-    while stack:
-        item = stack.pop()
-        if isinstance(item, IndirectObject):
-            key = (item.idnum, item.generation)
-            if key in seen:
-                continue
-            seen.add(key)
-            item = item.get_object()
-        if isinstance(item, DictionaryObject):
-            found |= _pdf_dictionary_active_content(item)
-            # Raw values: indirect references stay references, so each object is
-            # visited once and reference cycles end.
-            stack.extend(dict.values(item))
-        elif isinstance(item, ArrayObject):
-            stack.extend(list.__iter__(item))
-    return found
-
-
-def _pdf_name(dictionary: DictionaryObject, key: str) -> str | None:
-    value = dict.get(dictionary, key)
-    if isinstance(value, IndirectObject):
-        value = value.get_object()
-    return value if isinstance(value, str) else None
-
-
-def _pdf_dictionary_active_content(dictionary: DictionaryObject) -> set[str]:
-    keys = set(dictionary.keys())
-    action = _pdf_name(dictionary, "/S")  # the type of an action dictionary
-    subtype = _pdf_name(dictionary, "/Subtype")
-    found = set()
-    # /JS is the script of a JavaScript (or Rendition) action; /JavaScript is the
-    # document-level script tree in the catalog's /Names. An /OpenAction that is a
-    # JavaScript action is found here as that action.
-    if action == "/JavaScript" or keys & {"/JS", "/JavaScript"}:
-        found.add("javascript")
-    if action == "/Launch":
-        found.add("launch")
-    # /EmbeddedFiles: the catalog's attachments; /EF: the file stream of a file
-    # specification (file attachment annotations, portfolios, GoToE targets).
-    if (
-        keys & {"/EmbeddedFiles", "/EF"}
-        or subtype == "/FileAttachment"
-        or _pdf_name(dictionary, "/Type") == "/EmbeddedFile"
-    ):
-        found.add("embedded_files")
-    if subtype == "/RichMedia" or keys & {"/RichMediaContent", "/RichMediaSettings"}:
-        found.add("rich_media")
-    if "/XFA" in keys:
-        found.add("xfa")
-    # Additional actions (/AA): on the catalog (close, save, print), on a page (open,
-    # close), on an annotation or form field (focus, mouse over, keystroke…). They run
-    # without a click on a link, whatever action they hold.
-    if "/AA" in keys:
-        found.add("automatic_action")
-    return found
 
 
 def _check_office_document(uploaded_file: UploadedFile, name: str) -> str:
