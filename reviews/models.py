@@ -24,6 +24,15 @@ class RegionalPackageQuerySet(models.QuerySet):
             .exclude(models.Exists(no_longer_public))
         )
 
+    def readable_by(self, user):
+        """Packages whose review edition `user` may download: IOM staff of the review's
+        region (reviewers and compilers) and administrators."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_staff:
+            return self.all()
+        return self.filter(review__region__assignments__user=user).distinct()
+
     def publicly_available(self):
         """Packages whose public edition anyone may download: published and
         `publishable`. The last condition is read at every request, so whatever takes

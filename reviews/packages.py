@@ -24,6 +24,7 @@ from collections import Counter
 from functools import partial
 
 from django.conf import settings
+from django.core import signing
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
@@ -33,6 +34,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from pypdf import PdfReader
 
+from submissions import workflow
 from submissions.emails import send_templated
 from submissions.models import (
     GCMObjective,
@@ -138,29 +140,31 @@ class PackageRefused(Exception):
 def set_published(package: RegionalPackage, *, publish: bool) -> None:
     """Publish (or stop publishing) the public edition of a done package.
 
-    Side effects: one conditional UPDATE of `published`. Refuses a package that is not
-    done; when publishing, also one whose public edition went offline or carries an
-    input that is no longer public (publish a newer version instead), and one compiled
-    before packages had a public edition."""
-    done = RegionalPackage.objects.filter(pk=package.pk, status=RegionalPackage.Status.DONE)
-    if publish:
-        package.refresh_from_db()
-        if package.status == RegionalPackage.Status.DONE and not package.public_file:
-            raise PackageRefused(
-                _("This version has no public edition: compile a new version and publish it.")
-            )
-        if package.taken_offline_at is not None or (
-            package.status == RegionalPackage.Status.DONE
-            and not RegionalPackage.objects.filter(pk=package.pk).publishable().exists()
-        ):
-            raise PackageRefused(
-                _(
-                    "An input in this version's public edition is no longer public: "
-                    "compile a new version and publish it."
-                )
-            )
-    if not done.update(published=publish):
+    Side effects: one conditional UPDATE of `published`. Publishing is refused for a
+    package that is not `publishable` when the UPDATE runs (the condition is in its
+    WHERE clause, so an input unpublished at the same moment wins): one compiled before
+    packages had a public edition, one taken offline, one carrying an input that is no
+    longer public. Unpublishing needs only a done package."""
+    if not publish:
+        done = RegionalPackage.objects.filter(pk=package.pk, status=RegionalPackage.Status.DONE)
+        if not done.update(published=False):
+            raise PackageRefused(_("Only a finished package can be published."))
+        return
+    if RegionalPackage.objects.publishable().filter(pk=package.pk).update(published=True):
+        return
+    package.refresh_from_db()
+    if package.status != RegionalPackage.Status.DONE:
         raise PackageRefused(_("Only a finished package can be published."))
+    if not package.public_file:
+        raise PackageRefused(
+            _("This version has no public edition: compile a new version and publish it.")
+        )
+    raise PackageRefused(
+        _(
+            "An input in this version's public edition is no longer public: compile a "
+            "new version and publish it."
+        )
+    )
 
 
 def retry_compile(package: RegionalPackage) -> RegionalPackage:
@@ -468,6 +472,26 @@ def package_filename(package: RegionalPackage, edition: str = REVIEW_EDITION) ->
     return f"{review.region.code}-{review.cycle.slug}-package-v{package.number}{suffix}.pdf"
 
 
+# How long a signed link to a review edition works (`review_edition_link`).
+REVIEW_EDITION_LINK_DAYS = 30
+_REVIEW_EDITION_SALT = "reviews.review-edition"
+
+
+def review_edition_link(package: RegionalPackage) -> str:
+    """A signed token for the review edition of `package`, for the review's organisers
+    (people without an account); it works for REVIEW_EDITION_LINK_DAYS days."""
+    return signing.dumps({"package": package.pk}, salt=_REVIEW_EDITION_SALT, compress=True)
+
+
+def review_edition_link_package(token: str) -> int:
+    """The package id a `review_edition_link` token names. Raises BadSignature (or
+    SignatureExpired, a subclass) for a token that was altered or is too old."""
+    data = signing.loads(
+        token, salt=_REVIEW_EDITION_SALT, max_age=datetime.timedelta(days=REVIEW_EDITION_LINK_DAYS)
+    )
+    return int(data["package"])
+
+
 def edition_rows(package: RegionalPackage) -> list[dict]:
     """Per input of the review edition: whether the public edition carries it, and if
     not, why (read from the input now, for the compiler's page)."""
@@ -499,8 +523,9 @@ def take_public_editions_offline(*, by=None) -> list[RegionalPackage]:
     `taken_offline_at` with the reason (if 0 rows, another request got there first and
     this one does nothing more); a new version of the review's package is queued (it
     leaves the input out); after commit, the compilers of the region are e-mailed.
-    Called by the reviewers' unpublish, the compilers' pages and the daily command.
-    Returns the packages taken offline."""
+    Called by `unpublish_input` below and by the daily command
+    `take_public_editions_offline` (a safety net for any other path). Returns the
+    packages taken offline."""
     published = RegionalPackage.objects.filter(
         published=True, status=RegionalPackage.Status.DONE, taken_offline_at__isnull=True
     )
@@ -512,9 +537,12 @@ def take_public_editions_offline(*, by=None) -> list[RegionalPackage]:
             for v in package.public_input_versions.select_related("input__lead_iscm")
             if not is_public(v)
         ]
-        reason = _("No longer public: %(inputs)s.") % {
-            "inputs": "; ".join(f"{v.input.lead_iscm.acronym} — {v.input.title}" for v in gone)
-        }
+        if gone:
+            reason = _("No longer public: %(inputs)s.") % {
+                "inputs": "; ".join(f"{v.input.lead_iscm.acronym} — {v.input.title}" for v in gone)
+            }
+        else:  # compiled before packages had a public edition
+            reason = _("This version has no public edition.")
         with transaction.atomic():
             claimed = RegionalPackage.objects.filter(
                 pk=package.pk, taken_offline_at__isnull=True
@@ -527,6 +555,26 @@ def take_public_editions_offline(*, by=None) -> list[RegionalPackage]:
             )
         taken.append(package)
     return taken
+
+
+def unpublish_input(written_input, *, by, reason: str, expected_version: int | None = None):
+    """Take an input off the public portal and its package editions with it.
+
+    Side effects: `submissions.workflow.unpublish_input` (which, on commit, already stops
+    every public edition carrying the input from being served); then
+    `take_public_editions_offline`. The input's change has happened by then, so a
+    failure of the second step is logged, never turned into an error for the person:
+    the daily command finishes it."""
+    written_input = workflow.unpublish_input(
+        written_input, by=by, reason=reason, expected_version=expected_version
+    )
+    try:
+        take_public_editions_offline(by=by)
+    except Exception:
+        logger.exception(
+            "Taking public editions offline after unpublishing %s failed", written_input.pk
+        )
+    return written_input
 
 
 def _email_compilers(package_pk: int, new_version_pk: int) -> None:

@@ -122,10 +122,12 @@ EXPECTED = {
     "reviews:package":                    (LOGIN, 404,  404,  404,  404,  404,  200,  404),
     "reviews:package-retry":              (405,   405,  405,  405,  405,  405,  405,  405),
     "reviews:package-publish":            (405,   405,  405,  405,  405,  405,  405,  405),
-    "reviews:package-download":           (LOGIN, 404,  404,  404,  404,  404,  200,  404),
+    "reviews:package-download":           (LOGIN, 404,  404,  404,  200,  404,  200,  200),
     # Public: published packages and published inputs, for everyone.
     "packages:list":                      (200,   200,  200,  200,  200,  200,  200,  200),
     "packages:download":                  (200,   200,  200,  200,  200,  200,  200,  200),
+    # The review edition behind a compiler's signed link: whoever holds the link.
+    "packages:review-edition":            (200,   200,  200,  200,  200,  200,  200,  200),
     "submissions:contribution-list":      (200,   200,  200,  200,  200,  200,  200,  200),
     "submissions:contribution-detail":    (200,   200,  200,  200,  200,  200,  200,  200),
     "submissions:contribution-pdf":       (200,   200,  200,  200,  200,  200,  200,  200),
@@ -381,6 +383,7 @@ def objects(world, compiler, make_input, django_capture_on_commit_callbacks):  #
         "reviews:package-publish": {"pk": package.pk},
         "reviews:package-download": {"pk": package.pk},
         "packages:download": {"pk": package.pk},
+        "packages:review-edition": {"token": packages.review_edition_link(package)},
         "submissions:contribution-detail": {"slug": published.slug},
         "submissions:contribution-pdf": {"slug": published.slug},
         "submissions:contribution-attachment": {

@@ -3,6 +3,14 @@
 from django.db import migrations, models
 
 
+def unpublish_packages_without_public_edition(apps, schema_editor):
+    """A package compiled before the editions has one file holding every accepted
+    input, consented or not: it stops being public. Its compilers compile a new
+    version, whose public edition they may publish."""
+    RegionalPackage = apps.get_model("reviews", "RegionalPackage")
+    RegionalPackage.objects.filter(published=True, public_file="").update(published=False)
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("reviews", "0002_package_heartbeat"),
@@ -58,4 +66,5 @@ class Migration(migrations.Migration):
             name="taken_offline_reason",
             field=models.TextField(blank=True, verbose_name="why it was taken offline"),
         ),
+        migrations.RunPython(unpublish_packages_without_public_edition, migrations.RunPython.noop),
     ]

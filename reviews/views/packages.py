@@ -2,10 +2,12 @@
 regions with their package versions, compiling, progress, download, publication.
 A package of a region the person does not compile for is a 404."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -36,10 +38,8 @@ def _package(request, pk):
 @login_required
 def package_list(request):
     # A compile whose worker died is shown as failed (retryable), never "running"
-    # forever: one conditional UPDATE, a no-op when every worker is alive. A public
-    # edition whose inputs are no longer all public is recorded offline likewise.
+    # forever: one conditional UPDATE, a no-op when every worker is alive.
     packages.fail_stale_packages()
-    packages.take_public_editions_offline(by=request.user)
     reviews = list(
         _compiler_reviews(request.user)
         .select_related("region", "cycle")
@@ -86,6 +86,12 @@ def package_detail(request, pk):
             .filter(pk=package.pk)
             .exists(),
             "changes": packages.changes_since_previous(package),
+            # Built from SITE_URL, never the request's Host (links that leave the site).
+            "review_edition_link": settings.SITE_URL
+            + reverse("packages:review-edition", args=[packages.review_edition_link(package)])
+            if package.status == RegionalPackage.Status.DONE
+            else None,
+            "link_days": packages.REVIEW_EDITION_LINK_DAYS,
             # static/js/package-status.js asks again while the package is compiling.
             "refresh_seconds": 3 if package.in_progress else None,
         },
@@ -125,8 +131,14 @@ def package_publish(request, pk):
 
 @login_required
 def package_download(request, pk):
-    """The review edition, or `?edition=public` the public one, for the compilers."""
-    package = _package(request, pk)
+    """The review edition, or `?edition=public` the public one, for IOM staff of the
+    review's region (reviewers and compilers) and administrators."""
+    package = get_object_or_404(
+        RegionalPackage.objects.readable_by(request.user).select_related(
+            "review__region", "review__cycle"
+        ),
+        pk=pk,
+    )
     if package.status != RegionalPackage.Status.DONE:
         raise Http404("Not compiled")
     edition = request.GET.get("edition")

@@ -1,11 +1,16 @@
-"""Published regional packages, for everyone: their public editions only."""
+"""Published regional packages, for everyone: their public editions only; and the
+review edition behind a signed link a compiler gives the review's organisers."""
 
+from django.core import signing
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
+from django.utils.cache import add_never_cache_headers, patch_cache_control
 
 from submissions.downloads import serve_stored_file
 
+from .. import packages
 from ..models import RegionalPackage
-from ..packages import PUBLIC_EDITION, package_filename
+from ..packages import PUBLIC_EDITION, REVIEW_EDITION, package_filename
 
 
 def _available():
@@ -30,9 +35,40 @@ def package_download(request, pk):
             RegionalPackage.objects.filter(published=True).select_related("review__region"),
             pk=pk,
         )
-        return render(request, "reviews/public_package_gone.html", {"package": gone}, status=410)
-    return serve_stored_file(
+        response = render(
+            request, "reviews/public_package_gone.html", {"package": gone}, status=410
+        )
+        add_never_cache_headers(response)
+        return response
+    response = serve_stored_file(
         package.public_file,
         filename=package_filename(package, PUBLIC_EDITION),
         content_type="application/pdf",
     )
+    # Caches must ask again every time: the edition can go offline at any moment.
+    response["ETag"] = f'"{package.public_sha256}"'
+    patch_cache_control(response, no_cache=True)
+    return response
+
+
+def review_edition(request, token):
+    """The review edition for whoever a compiler gave the signed link to (the review's
+    organisers), until the link expires. Never cached, never indexed."""
+    try:
+        pk = packages.review_edition_link_package(token)
+    except signing.BadSignature:
+        raise Http404("No such link") from None
+    package = get_object_or_404(
+        RegionalPackage.objects.filter(status=RegionalPackage.Status.DONE).select_related(
+            "review__region", "review__cycle"
+        ),
+        pk=pk,
+    )
+    response = serve_stored_file(
+        package.file,
+        filename=package_filename(package, REVIEW_EDITION),
+        content_type="application/pdf",
+    )
+    add_never_cache_headers(response)
+    response["X-Robots-Tag"] = "noindex"
+    return response

@@ -70,7 +70,8 @@ DECISIONS = {
         gettext_lazy("Publish"),
     ),
     "unpublish": (
-        workflow.unpublish_input,
+        # With its package editions: reviews/packages.py
+        packages.unpublish_input,
         "required",
         "reason",
         gettext_lazy("Take the input off the public portal"),
@@ -249,10 +250,6 @@ def decide(request, pk, action):
             form.add_error(None, refusal.message)
             status = 409
         else:
-            if action == "unpublish":
-                # Its public editions stopped being served in that commit; record it,
-                # queue versions without it and tell the compilers.
-                packages.take_public_editions_offline(by=request.user)
             messages.success(request, _("Done: %(title)s.") % {"title": title})
             return redirect("reviews:input", pk=pk)
     return render(

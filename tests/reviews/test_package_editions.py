@@ -197,3 +197,83 @@ def test_public_list_shows_the_public_editions_pages_and_size(client, review_wor
     assert f"<td>{package.page_count}</td>" not in body or (
         package.page_count == package.public_page_count
     )
+
+
+def test_public_download_must_be_revalidated_by_caches(client, review_world):
+    package, _private, public = review_world
+    response = client.get(reverse("packages:download", args=[package.pk]))
+    assert "no-cache" in response["Cache-Control"]
+    assert response["ETag"] == f'"{package.public_sha256}"'
+    _body(response)
+    WrittenInput.objects.filter(pk=public.pk).update(status="accepted")
+    gone = client.get(reverse("packages:download", args=[package.pk]))
+    assert gone.status_code == 410
+    assert "no-store" in gone["Cache-Control"]
+
+
+def test_signed_link_serves_the_review_edition_to_anyone_until_it_expires(client, review_world):
+    import datetime
+
+    from django.utils import timezone
+
+    package, _private, _public = review_world
+    token = packages.review_edition_link(package)
+    url = reverse("packages:review-edition", args=[token])
+    response = client.get(url)
+    assert response.status_code == 200
+    assert _body(response) == _read(package.file)
+    assert "no-store" in response["Cache-Control"]
+    assert response["X-Robots-Tag"] == "noindex"
+    assert client.get(url[:-3] + "xx/").status_code == 404  # altered
+    assert client.get(reverse("packages:review-edition", args=["not-a-token"])).status_code == 404
+    later = timezone.now() + datetime.timedelta(days=packages.REVIEW_EDITION_LINK_DAYS + 1)
+    from unittest import mock
+
+    # The signer reads the clock; only the clock is replaced.
+    with mock.patch("django.core.signing.time.time", return_value=later.timestamp()):
+        assert client.get(url).status_code == 404
+
+
+def test_compiler_page_shows_the_signed_link_built_from_site_url(
+    client, compiler, review_world, settings
+):
+    package, _private, _public = review_world
+    settings.SITE_URL = "https://portal.example.org"
+    client.force_login(compiler)
+    link = client.get(package.get_absolute_url()).context["review_edition_link"]
+    assert link.startswith("https://portal.example.org/packages/review-edition/")
+
+
+def test_publishing_refuses_a_package_whose_input_left_the_public_portal(review_world):
+    package, _private, public = review_world
+    packages.set_published(package, publish=False)
+    WrittenInput.objects.filter(pk=public.pk).update(status="accepted")
+    with pytest.raises(packages.PackageRefused, match="no longer public"):
+        packages.set_published(package, publish=True)
+    assert not RegionalPackage.objects.get(pk=package.pk).published
+
+
+def test_daily_command_records_editions_offline(review_world):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    package, _private, public = review_world
+    WrittenInput.objects.filter(pk=public.pk).update(status="withdrawn")
+    out = StringIO()
+    call_command("take_public_editions_offline", stdout=out)
+    assert "1 public edition(s) taken offline." in out.getvalue()
+    package.refresh_from_db()
+    assert package.taken_offline_at is not None
+
+
+def test_migration_unpublishes_packages_compiled_before_the_editions(review_world):
+    import importlib
+
+    from django.apps import apps
+
+    package, _private, _public = review_world
+    RegionalPackage.objects.filter(pk=package.pk).update(public_file="")
+    migration = importlib.import_module("reviews.migrations.0003_package_editions")
+    migration.unpublish_packages_without_public_edition(apps, None)
+    assert not RegionalPackage.objects.get(pk=package.pk).published
