@@ -2,7 +2,8 @@
 
 from django_tasks import task
 
-from .packages import compile_package, notify_compilers_offline
+from .editions import notify_compilers_offline
+from .packages import compile_package
 
 
 @task()

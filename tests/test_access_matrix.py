@@ -38,7 +38,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from accounts import invitations, profile
 from accounts.models import Invitation
-from reviews import packages
+from reviews import editions, packages
 from reviews.models import RegionalPackage
 from submissions import editing, workflow
 from submissions.comments import add_review_comment
@@ -383,7 +383,7 @@ def objects(world, compiler, make_input, django_capture_on_commit_callbacks):  #
         "reviews:package-publish": {"pk": package.pk},
         "reviews:package-download": {"pk": package.pk},
         "packages:download": {"pk": package.pk},
-        "packages:review-edition": {"token": packages.review_edition_link(package)},
+        "packages:review-edition": {"token": editions.review_edition_link(package)},
         "submissions:contribution-detail": {"slug": published.slug},
         "submissions:contribution-pdf": {"slug": published.slug},
         "submissions:contribution-attachment": {

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from submissions.downloads import serve_stored_file
 from submissions.models import RegionalReview, ReviewerAssignment
 
-from .. import packages
+from .. import editions, packages
 from ..models import RegionalPackage
 from ..packages import package_filename
 
@@ -81,17 +81,17 @@ def package_detail(request, pk):
         "reviews/package_detail.html",
         {
             "package": package,
-            "editions": packages.edition_rows(package),
+            "editions": editions.edition_rows(package),
             "publicly_available": RegionalPackage.objects.publicly_available()
             .filter(pk=package.pk)
             .exists(),
             "changes": packages.changes_since_previous(package),
             # Built from SITE_URL, never the request's Host (links that leave the site).
             "review_edition_link": settings.SITE_URL
-            + reverse("packages:review-edition", args=[packages.review_edition_link(package)])
+            + reverse("packages:review-edition", args=[editions.review_edition_link(package)])
             if package.status == RegionalPackage.Status.DONE
             else None,
-            "link_days": packages.REVIEW_EDITION_LINK_DAYS,
+            "link_days": editions.REVIEW_EDITION_LINK_DAYS,
             # static/js/package-status.js asks again while the package is compiling.
             "refresh_seconds": 3 if package.in_progress else None,
         },
@@ -116,8 +116,8 @@ def package_publish(request, pk):
     package = _package(request, pk)
     publish = request.POST.get("publish") == "yes"
     try:
-        packages.set_published(package, publish=publish)
-    except packages.PackageRefused as refusal:
+        editions.set_published(package, publish=publish)
+    except editions.PackageRefused as refusal:
         messages.error(request, refusal.message)
     else:
         messages.success(

@@ -8,7 +8,7 @@ from django.utils.cache import add_never_cache_headers, patch_cache_control
 
 from submissions.downloads import serve_stored_file
 
-from .. import packages
+from .. import editions
 from ..models import RegionalPackage
 from ..packages import PUBLIC_EDITION, REVIEW_EDITION, package_filename
 
@@ -55,7 +55,7 @@ def review_edition(request, token):
     """The review edition for whoever a compiler gave the signed link to (the review's
     organisers), until the link expires. Never cached, never indexed."""
     try:
-        pk = packages.review_edition_link_package(token)
+        pk = editions.review_edition_link_package(token)
     except signing.BadSignature:
         raise Http404("No such link") from None
     package = get_object_or_404(

@@ -34,7 +34,7 @@ from submissions.querystrings import parse_id
 from submissions.snapshots import objectives_by_round_table
 from submissions.views.versions import pdf_response, render_version_diff, version_or_404
 
-from .. import packages
+from .. import editions
 from ..filters import QueueFilter
 from ..forms import CommentForm, DecisionForm, ExtensionForm
 
@@ -70,8 +70,8 @@ DECISIONS = {
         gettext_lazy("Publish"),
     ),
     "unpublish": (
-        # With its package editions: reviews/packages.py
-        packages.unpublish_input,
+        # With its package editions: reviews/editions.py
+        editions.unpublish_input,
         "required",
         "reason",
         gettext_lazy("Take the input off the public portal"),

@@ -10,7 +10,7 @@ from django.core import mail
 from django.urls import reverse
 from pypdf import PdfReader
 
-from reviews import packages
+from reviews import editions, packages
 from reviews.models import RegionalPackage
 from submissions import workflow
 from submissions.models import WrittenInput
@@ -50,7 +50,7 @@ def review_world(world, compiler, django_capture_on_commit_callbacks):
         package, _created = packages.request_compile(world.reviews.amr, by=compiler)
     package.refresh_from_db()
     assert package.status == "done", package.error
-    packages.set_published(package, publish=True)
+    editions.set_published(package, publish=True)
     package.refresh_from_db()
     return package, private, public
 
@@ -118,8 +118,8 @@ def test_unpublishing_an_input_takes_its_public_editions_offline_at_once(
     offline_mail = [m for m in mail.outbox if "taken offline" in m.subject]
     assert [m.to for m in offline_mail] == [[compiler.email]]
     # The old version cannot be published again.
-    with pytest.raises(packages.PackageRefused):
-        packages.set_published(package, publish=True)
+    with pytest.raises(editions.PackageRefused):
+        editions.set_published(package, publish=True)
 
 
 def test_any_path_off_the_public_portal_is_offline_in_the_same_commit(client, review_world):
@@ -129,13 +129,13 @@ def test_any_path_off_the_public_portal_is_offline_in_the_same_commit(client, re
     package, _private, public = review_world
     WrittenInput.objects.filter(pk=public.pk).update(status="withdrawn")
     assert client.get(reverse("packages:download", args=[package.pk])).status_code == 410
-    assert packages.take_public_editions_offline() == [package]
-    assert packages.take_public_editions_offline() == []  # once
+    assert editions.take_public_editions_offline() == [package]
+    assert editions.take_public_editions_offline() == []  # once
 
 
 def test_never_published_package_is_404_not_410(client, world, compiler, review_world):
     package, _private, _public = review_world
-    packages.set_published(package, publish=False)
+    editions.set_published(package, publish=False)
     assert client.get(reverse("packages:download", args=[package.pk])).status_code == 404
 
 
@@ -217,7 +217,7 @@ def test_signed_link_serves_the_review_edition_to_anyone_until_it_expires(client
     from django.utils import timezone
 
     package, _private, _public = review_world
-    token = packages.review_edition_link(package)
+    token = editions.review_edition_link(package)
     url = reverse("packages:review-edition", args=[token])
     response = client.get(url)
     assert response.status_code == 200
@@ -226,7 +226,7 @@ def test_signed_link_serves_the_review_edition_to_anyone_until_it_expires(client
     assert response["X-Robots-Tag"] == "noindex"
     assert client.get(url[:-3] + "xx/").status_code == 404  # altered
     assert client.get(reverse("packages:review-edition", args=["not-a-token"])).status_code == 404
-    later = timezone.now() + datetime.timedelta(days=packages.REVIEW_EDITION_LINK_DAYS + 1)
+    later = timezone.now() + datetime.timedelta(days=editions.REVIEW_EDITION_LINK_DAYS + 1)
     from unittest import mock
 
     # The signer reads the clock; only the clock is replaced.
@@ -246,10 +246,10 @@ def test_compiler_page_shows_the_signed_link_built_from_site_url(
 
 def test_publishing_refuses_a_package_whose_input_left_the_public_portal(review_world):
     package, _private, public = review_world
-    packages.set_published(package, publish=False)
+    editions.set_published(package, publish=False)
     WrittenInput.objects.filter(pk=public.pk).update(status="accepted")
-    with pytest.raises(packages.PackageRefused, match="no longer public"):
-        packages.set_published(package, publish=True)
+    with pytest.raises(editions.PackageRefused, match="no longer public"):
+        editions.set_published(package, publish=True)
     assert not RegionalPackage.objects.get(pk=package.pk).published
 
 

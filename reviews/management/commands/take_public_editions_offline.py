@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from reviews.packages import take_public_editions_offline
+from reviews.editions import take_public_editions_offline
 
 
 class Command(BaseCommand):
