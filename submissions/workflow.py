@@ -11,6 +11,10 @@ and the input's status is derived from all its reviews' decisions (`derive_statu
 
 Views of both apps call these functions; `reviews` imports this module, this module
 never imports `reviews`.
+
+Longer than 600 lines on purpose: it is the one place where an input's state and its
+reviews' decisions change (a rule of the design), and most of its length is the
+docstrings that list each transition's side effects.
 """
 
 import datetime

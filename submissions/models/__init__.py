@@ -1,16 +1,13 @@
+from .history import DeadlineReminder, InputVersion, ReviewComment, ReviewEvent
 from .inputs import (
     DECIDED_ON_STATES,
     EDITABLE_STATES,
     Attachment,
     ContentLanguage,
-    DeadlineReminder,
     Decision,
     InputPartner,
     InputTarget,
-    InputVersion,
     ObjectiveResponse,
-    ReviewComment,
-    ReviewEvent,
     SectionResponse,
     Status,
     WrittenInput,

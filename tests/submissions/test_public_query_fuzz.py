@@ -31,7 +31,8 @@ pytestmark = pytest.mark.django_db
 # Anonymous 200s that are not public pages of the portal, or need objects this test
 # does not build. The sign-in and password forms (and the admin's) read only `next`,
 # which their own tests cover; a package download needs a compiled package (seconds of
-# WeasyPrint) and reads no query string; an invitation page needs a live token.
+# WeasyPrint) and reads no query string, and so does the review edition behind its
+# signed link; an invitation page needs a live token.
 NOT_FUZZED = {
     "login",
     "password_reset",
@@ -40,6 +41,7 @@ NOT_FUZZED = {
     "admin:login",
     "accounts:invitation",
     "packages:download",
+    "packages:review-edition",
 }
 
 # What the pages read: every filter of the contributions list, the open data and the
