@@ -277,3 +277,13 @@ def test_migration_unpublishes_packages_compiled_before_the_editions(review_worl
     migration = importlib.import_module("reviews.migrations.0003_package_editions")
     migration.unpublish_packages_without_public_edition(apps, None)
     assert not RegionalPackage.objects.get(pk=package.pk).published
+
+
+def test_package_page_ids_are_unique(client, compiler, review_world):
+    import re
+
+    package, _private, _public = review_world
+    client.force_login(compiler)
+    body = client.get(package.get_absolute_url()).content.decode()
+    ids = re.findall(r'\sid="([^"]+)"', body)
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
