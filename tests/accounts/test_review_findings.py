@@ -3,6 +3,7 @@ fixed."""
 
 import re
 import threading
+from functools import partial
 
 import pytest
 from django.core import mail, signing
@@ -15,6 +16,7 @@ from accounts.models import Invitation
 from iscm_portal.models import User
 from submissions.models import Membership, ReviewerAssignment
 
+from ..concurrency import at_once
 from ..factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -180,25 +182,19 @@ def test_two_invitations_to_one_address_accepted_at_once(world, monkeypatch):
         return real(*args, **kwargs)
 
     monkeypatch.setattr(rules, "may_invite", in_step)
-    outcomes = {}
-
-    def accept(invitation):
-        try:
-            invitations.accept_invitation(invitation, full_name="Twin", password=PASSWORD)
-            outcomes[invitation.role] = "created"
-        except Refused as refusal:
-            outcomes[invitation.role] = str(refusal)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=accept, args=(i,)) for i in (first, second)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    outcomes = at_once(
+        {
+            invitation.role: partial(
+                invitations.accept_invitation, invitation, full_name="Twin", password=PASSWORD
+            )
+            for invitation in (first, second)
+        },
+        refused=Refused,
+        start_together=False,  # the barrier is inside, after the check
+    )
     assert sorted(outcomes.values()) == [
         "An account with this address exists: sign in to accept.",
-        "created",
+        "done",
     ]
     assert User.objects.filter(email="twin@example.net").count() == 1
     assert Invitation.objects.exclude(accepted_at=None).count() == 1
@@ -224,33 +220,16 @@ def test_stepping_down_while_the_other_lead_is_deactivated_keeps_a_lead(world, t
 
     monkeypatch.setattr(teams, "lock_team", in_step)
     monkeypatch.setattr(people, "lock_team", in_step)
-    outcomes = {}
-
-    def run(name, function):
-        try:
-            function()
-            outcomes[name] = "done"
-        except Refused as refusal:
-            outcomes[name] = str(refusal)
-        finally:
-            connection.close()
-
-    threads = [
-        threading.Thread(
-            target=run, args=("deactivate", lambda: people.deactivate(team.lead, by=world.admin))
-        ),
-        threading.Thread(
-            target=run,
-            args=(
-                "step down",
-                lambda: teams.set_lead(team.member_membership, lead=False, by=team.member),
+    outcomes = at_once(
+        {
+            "deactivate": lambda: people.deactivate(team.lead, by=world.admin),
+            "step down": lambda: teams.set_lead(
+                team.member_membership, lead=False, by=team.member
             ),
-        ),
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+        },
+        refused=Refused,
+        start_together=False,  # the barrier is inside, at the team lock
+    )
     assert outcomes["deactivate"] == "done"
     leads = Membership.objects.filter(iscm=team.iscm, is_lead=True, user__is_active=True)
     # Whichever went first, the team never silently lost its last lead by a step-down.

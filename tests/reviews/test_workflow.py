@@ -1,7 +1,6 @@
 """Every transition allowed and refused, per state and per actor: a truth table."""
 
 import datetime
-import threading
 
 import pytest
 from django.core import mail
@@ -17,6 +16,8 @@ from submissions.models import (
     Status,
     WrittenInput,
 )
+
+from ..concurrency import at_once
 
 TODAY = datetime.date.today()
 
@@ -194,36 +195,15 @@ def test_race_two_reviewers_decide_at_once_exactly_one_wins(world, ready_input):
 
     second = ReviewerAssignmentFactory(region=world.regions.amr).user
     workflow.submit_input(ready_input, by=world.lead_user, today=TODAY)
-    barrier = threading.Barrier(2)
-    outcomes = {}
-
-    def act(name, function):
-        try:
-            barrier.wait(timeout=10)
-            function()
-            outcomes[name] = "done"
-        except workflow.TransitionRefused as refusal:
-            outcomes[name] = refusal.message
-        finally:
-            connection.close()
-
-    threads = [
-        threading.Thread(
-            target=act,
-            args=("accept", lambda: workflow.accept_input(ready_input, by=world.reviewer)),
-        ),
-        threading.Thread(
-            target=act,
-            args=(
-                "request_changes",
-                lambda: workflow.request_changes(ready_input, by=second, message="Wait."),
+    outcomes = at_once(
+        {
+            "accept": lambda: workflow.accept_input(ready_input, by=world.reviewer),
+            "request_changes": lambda: workflow.request_changes(
+                ready_input, by=second, message="Wait."
             ),
-        ),
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+        },
+        refused=workflow.TransitionRefused,
+    )
 
     assert sorted(outcomes) == ["accept", "request_changes"]
     assert list(outcomes.values()).count("done") == 1

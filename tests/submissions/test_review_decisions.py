@@ -4,7 +4,6 @@ is derived from them; a change request returns the one text to the secretariat a
 next version to every review that has not declined it."""
 
 import datetime
-import threading
 
 import pytest
 from django.core import mail
@@ -15,6 +14,7 @@ from submissions import editing, workflow
 from submissions.models import Decision, InputTarget, ReviewEvent, Status, WrittenInput
 from submissions.roles import sync_role_groups
 
+from ..concurrency import at_once
 from ..factories import ReviewerAssignmentFactory, UserFactory
 from .conftest import fill
 
@@ -208,38 +208,15 @@ def test_race_two_regions_reviewers_decide_at_once(world, eur_reviewer, three_re
     """AMR accepts while EUR requests changes, on two connections at once. Whichever
     order the row lock gives them, the status is the one the recorded decisions give,
     and every decision that went through wrote one event."""
-    barrier = threading.Barrier(2)
-    outcomes = {}
-
-    def act(name, function):
-        try:
-            barrier.wait(timeout=10)
-            function()
-            outcomes[name] = "done"
-        except workflow.TransitionRefused as refusal:
-            outcomes[name] = refusal.message
-        finally:
-            connection.close()
-
-    threads = [
-        threading.Thread(
-            target=act,
-            args=("accept", lambda: workflow.accept_input(three_region_input, by=world.reviewer)),
-        ),
-        threading.Thread(
-            target=act,
-            args=(
-                "request_changes",
-                lambda: workflow.request_changes(
-                    three_region_input, by=eur_reviewer, message="Wait."
-                ),
+    outcomes = at_once(
+        {
+            "accept": lambda: workflow.accept_input(three_region_input, by=world.reviewer),
+            "request_changes": lambda: workflow.request_changes(
+                three_region_input, by=eur_reviewer, message="Wait."
             ),
-        ),
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+        },
+        refused=workflow.TransitionRefused,
+    )
 
     assert outcomes["request_changes"] == "done"  # never stale: nothing it saw changed
     decisions = _decisions(three_region_input)
