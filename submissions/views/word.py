@@ -1,7 +1,8 @@
 """Word round trip pages: a cycle's template, the import of a filled template into a
 draft (upload, preview, apply) and the export of an input as .docx. The rules are in
-`submissions.wordfiles`; access goes through the query set methods of WrittenInput (a
-denied input is a 404)."""
+`submissions.word` (writer, safety, reader, import_plan), imported from those modules
+directly; access goes through the query set methods of WrittenInput (a denied input is
+a 404)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,12 +11,23 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .. import editing, wordfiles
+from .. import editing
 from ..forms import WordImportForm
 from ..models import ReviewCycle, WrittenInput
 from ..querystrings import LARGEST_NUMBER, parse_id
 from ..snapshots import content_queryset, take_snapshot
 from ..uploads import DOCX_CONTENT_TYPE
+from ..word.import_plan import (
+    ImportExpired,
+    applied_message,
+    apply_import,
+    load_content,
+    plan_import,
+    sign_content,
+)
+from ..word.reader import read_word_file
+from ..word.safety import WordFileRefused
+from ..word.writer import input_document, outline_template
 from .versions import version_or_404
 
 
@@ -30,9 +42,7 @@ def _docx_response(data: bytes, filename: str) -> HttpResponse:
 def cycle_template(request, slug):
     """The Word template of a cycle's outline, for anyone signed in."""
     cycle = get_object_or_404(ReviewCycle.objects.select_related("outline"), slug=slug)
-    return _docx_response(
-        wordfiles.outline_template(cycle), f"written-input-template-{cycle.slug}.docx"
-    )
+    return _docx_response(outline_template(cycle), f"written-input-template-{cycle.slug}.docx")
 
 
 @login_required
@@ -47,14 +57,14 @@ def input_docx(request, pk):
     is_secretariat = WrittenInput.objects.for_secretariat(request.user).filter(pk=pk).exists()
     if number or not is_secretariat:
         version = version_or_404(written_input, number)
-        data = wordfiles.input_document(
+        data = input_document(
             version.snapshot,
             outline=outline,
             version_label=_("version %(number)s") % {"number": version.number},
         )
         return _docx_response(data, f"{written_input.slug}-v{version.number}.docx")
     draft = content_queryset().get(pk=pk)
-    data = wordfiles.input_document(
+    data = input_document(
         take_snapshot(draft), outline=outline, version_label=_("draft, not submitted")
     )
     return _docx_response(data, f"{written_input.slug}-draft.docx")
@@ -80,7 +90,7 @@ def _render_upload(request, written_input, form, *, error=None, status=200):
 def _render_preview(
     request, written_input, content, *, replace=frozenset(), stale=None, status=200
 ):
-    plan = wordfiles.plan_import(written_input, content)
+    plan = plan_import(written_input, content)
     return render(
         request,
         "submissions/input_import_preview.html",
@@ -88,7 +98,7 @@ def _render_preview(
             "input": written_input,
             "plan": plan,
             "file_name": content.get("file", ""),
-            "payload": wordfiles.sign_content(content, written_input),
+            "payload": sign_content(content, written_input),
             "version": written_input.version,
             "replace": set(replace),
             "stale": stale,
@@ -108,8 +118,8 @@ def input_import(request, pk):
     form = WordImportForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            content = wordfiles.read_word_file(form.cleaned_data["file"], written_input)
-        except wordfiles.WordFileRefused as refusal:
+            content = read_word_file(form.cleaned_data["file"], written_input)
+        except WordFileRefused as refusal:
             form.add_error("file", refusal)
         else:
             return _render_preview(request, written_input, content)
@@ -123,17 +133,17 @@ def input_import_apply(request, pk):
     preview; a stale preview is shown again against the draft as it is now."""
     written_input = get_object_or_404(content_queryset().for_secretariat(request.user), pk=pk)
     try:
-        content = wordfiles.load_content(request.POST.get("payload", ""), written_input)
+        content = load_content(request.POST.get("payload", ""), written_input)
         # ASCII digits only, within the version column (int() would read "٣" as 3).
         expected_version = parse_id(request.POST.get("version", ""), largest=LARGEST_NUMBER)
         if not expected_version:  # no number, or 0: no version is numbered 0
             raise ValueError("no version")
-    except (wordfiles.ImportExpired, ValueError):
+    except (ImportExpired, ValueError):
         error = _("This import preview has expired or is incomplete. Upload the file again.")
         return _render_upload(request, written_input, WordImportForm(), error=error, status=400)
     replace = set(request.POST.getlist("replace"))
     try:
-        new_version, count = wordfiles.apply_import(
+        new_version, count = apply_import(
             written_input,
             content,
             replace=replace,
@@ -157,5 +167,5 @@ def input_import_apply(request, pk):
             ),
         )
     else:
-        messages.success(request, wordfiles.applied_message(count, content.get("file", "")))
+        messages.success(request, applied_message(count, content.get("file", "")))
     return redirect("submissions:input-edit", pk=pk)

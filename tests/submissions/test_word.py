@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from lxml import etree
 
-from submissions import editing, wordfiles, workflow
+from submissions import editing, workflow
 from submissions.markup import render_markdown
 from submissions.models import (
     Challenge,
@@ -26,6 +26,7 @@ from submissions.models import (
     WrittenInput,
 )
 from submissions.snapshots import content_queryset, take_snapshot
+from submissions.word import reader, safety, writer
 
 from ..factories import (
     GCMObjectiveFactory,
@@ -70,7 +71,7 @@ def _upload(data: bytes, name="filled.docx") -> SimpleUploadedFile:
 
 
 def _template(world) -> bytes:
-    return wordfiles.outline_template(world.cycle)
+    return writer.outline_template(world.cycle)
 
 
 def _body_paragraphs(data: bytes) -> list[tuple[str, str]]:
@@ -291,8 +292,8 @@ def test_any_markdown_round_trips_to_the_same_rendering(world, joint_input, text
         expected_version=joint_input.version,
     )
     snapshot = take_snapshot(content_queryset().get(pk=joint_input.pk))
-    data = wordfiles.input_document(snapshot, outline=world.outline, version_label="draft")
-    content = wordfiles.read_word_file(_upload(data), joint_input)
+    data = writer.input_document(snapshot, outline=world.outline, version_label="draft")
+    content = reader.read_word_file(_upload(data), joint_input)
     back = content["sections"]["1"]
 
     def rendered(markdown):
@@ -324,7 +325,7 @@ def test_arabic_export_is_right_to_left_and_survives_the_round_trip(client, worl
     assert paragraphs["1. Introduction"].find(f"{W}pPr/{W}bidi") is None  # English heading
 
     other = _new_draft(world, title="Another Arabic draft", language="ar")
-    imported = wordfiles.read_word_file(_upload(data), other)
+    imported = reader.read_word_file(_upload(data), other)
     assert imported["sections"]["1"] == text
 
 
@@ -476,7 +477,7 @@ def test_boxes_typed_as_text_count_too(world, joint_input):
     heading.insert_paragraph_before("☒ Something the lists do not have")
     buffer = io.BytesIO()
     document.save(buffer)
-    content = wordfiles.read_word_file(_upload(buffer.getvalue()), joint_input)
+    content = reader.read_word_file(_upload(buffer.getvalue()), joint_input)
     assert content["lists"]["priorities"] == ["protection"]
     assert content["lists"]["challenges"] == ["resources"]
     assert content["lists"]["formats"] == []
@@ -681,7 +682,7 @@ def test_hostile_files_are_refused_on_the_form_and_nothing_is_stored(
 
 
 def test_a_package_too_big_for_an_import_is_refused(client, world, joint_input, monkeypatch):
-    monkeypatch.setattr(wordfiles, "IMPORT_MAX_UNPACKED_BYTES", 100_000)
+    monkeypatch.setattr(safety, "IMPORT_MAX_UNPACKED_BYTES", 100_000)
     client.force_login(world.lead_user)
     response = _preview(client, joint_input, _template(world))
     assert response.status_code == 400
@@ -740,7 +741,7 @@ def test_an_odd_but_valid_document_is_read_without_error(world, joint_input):
     heading._p.addprevious(extra)
     buffer = io.BytesIO()
     document.save(buffer)
-    content = wordfiles.read_word_file(_upload(buffer.getvalue()), joint_input)
+    content = reader.read_word_file(_upload(buffer.getvalue()), joint_input)
     assert content["sections"]["1"] == "Start.\n\nLeft | Nested\n\nInserted in a control"
 
 
@@ -875,7 +876,7 @@ def test_docx_files_are_valid_packages(world, full_input):
     """Every part of an export parses, and the numbering of lists and the check boxes
     are declared where Word expects them."""
     snapshot = take_snapshot(content_queryset().get(pk=full_input.pk))
-    data = wordfiles.input_document(snapshot, outline=world.outline, version_label="draft")
+    data = writer.input_document(snapshot, outline=world.outline, version_label="draft")
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         for name in archive.namelist():
             if name.endswith((".xml", ".rels")):
@@ -907,11 +908,11 @@ def test_hostile_text_exports_and_imports_without_error(world, joint_input):
             expected_version=joint_input.version,
         )
         snapshot = take_snapshot(content_queryset().get(pk=joint_input.pk))
-        data = wordfiles.input_document(snapshot, outline=world.outline, version_label="v")
-        content = wordfiles.read_word_file(_upload(data), joint_input)
+        data = writer.input_document(snapshot, outline=world.outline, version_label="v")
+        content = reader.read_word_file(_upload(data), joint_input)
         # Characters XML cannot carry (control characters, typed or as entities) are
         # dropped on the way out.
-        expected = " ".join(wordfiles._xml_text(plain_text(case.typed)).split())
+        expected = " ".join(writer.xml_text(plain_text(case.typed)).split())
         assert plain_text(content["sections"].get("1", "")) == expected, case.name
         assert plain_text(content["objectives"]["1"]["progress"]) == expected, case.name
 
@@ -923,7 +924,7 @@ def test_a_template_downloaded_in_french_imports_in_english(world, joint_input):
         data = _template(world)
     assert "50 mots au maximum." in [text for _style, text in _body_paragraphs(data)]
     filled = fill_template(data, sections={1: ["Texte."]}, tick=["Protection"])
-    content = wordfiles.read_word_file(_upload(filled), joint_input)
+    content = reader.read_word_file(_upload(filled), joint_input)
     # Guidance, word limits and the French list headings are recognised, not imported.
     assert content["sections"] == {"1": "Texte."}
     assert content["unmatched"] == []
@@ -940,7 +941,7 @@ def test_a_template_of_another_outline_is_matched_with_a_warning(client, world, 
     OutlineSectionFactory(outline=outline, number=1, title="Introduction")
     other_cycle = ReviewCycleFactory(outline=outline, start_year=2020, end_year=2021)
     data = fill_template(
-        wordfiles.outline_template(other_cycle), sections={1: ["From the old template."]}
+        writer.outline_template(other_cycle), sections={1: ["From the old template."]}
     )
     client.force_login(world.lead_user)
     preview = _preview(client, joint_input, data)
@@ -975,7 +976,7 @@ def test_what_cannot_be_matched_is_listed(world, joint_input):
     lists_heading.insert_paragraph_before("Appendix text.")
     buffer = io.BytesIO()
     document.save(buffer)
-    content = wordfiles.read_word_file(_upload(buffer.getvalue()), joint_input)
+    content = reader.read_word_file(_upload(buffer.getvalue()), joint_input)
     assert content["sections"] == {"1": "First."}
     assert content["objectives"]["1"]["progress"] == "Once."
     assert content["unmatched"] == [
