@@ -74,7 +74,7 @@ def main() -> None:
     from django.template.loader import render_to_string
 
     from reviews.models import RegionalPackage
-    from reviews.packages import PUBLIC_EDITION, REVIEW_EDITION, package_context
+    from reviews.package_pdf import PUBLIC_EDITION, REVIEW_EDITION, package_context
     from submissions.pdf import PortalURLFetcher, render_html_to_pdf
 
     package = RegionalPackage.objects.get(review__region__code="ECLAC", number=int(version))

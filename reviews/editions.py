@@ -12,16 +12,15 @@ import datetime
 import logging
 from functools import partial
 
-from django.conf import settings
 from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from submissions import workflow
-from submissions.emails import send_templated
-from submissions.models import ReviewerAssignment, Status
+from submissions.models import Status
 
+from . import tasks
 from .models import RegionalPackage
 from .packages import is_public, request_compile
 
@@ -172,31 +171,4 @@ def unpublish_input(written_input, *, by, reason: str, expected_version: int | N
 
 
 def _email_compilers(package_pk: int, new_version_pk: int) -> None:
-    from .tasks import send_package_offline_email  # tasks import this module (a leaf)
-
-    send_package_offline_email.enqueue(package_pk, new_version_pk)
-
-
-def notify_compilers_offline(package_pk: int, new_version_pk: int) -> int:
-    """E-mail the active compilers of the package's region that its public edition went
-    offline and which new version is being compiled. Returns the messages sent."""
-    package = RegionalPackage.objects.select_related("review__region", "review__cycle").get(
-        pk=package_pk
-    )
-    new_version = RegionalPackage.objects.get(pk=new_version_pk)
-    compilers = (
-        ReviewerAssignment.objects.filter(
-            region=package.review.region_id,
-            role=ReviewerAssignment.Role.COMPILER,
-            user__is_active=True,
-        )
-        .order_by("user__email")
-        .values_list("user__email", "user__language")
-        .distinct()
-    )
-    context = {
-        "package": package,
-        "new_version": new_version,
-        "package_url": settings.SITE_URL + new_version.get_absolute_url(),
-    }
-    return send_templated("package_offline", context, list(compilers))
+    tasks.send_package_offline_email.enqueue(package_pk, new_version_pk)

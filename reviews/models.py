@@ -57,6 +57,10 @@ class RegionalPackage(models.Model):
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
+    class Edition(models.TextChoices):
+        REVIEW = "review", _("Review edition")
+        PUBLIC = "public", _("Public edition")
+
     review = models.ForeignKey(
         RegionalReview, on_delete=models.PROTECT, related_name="packages", verbose_name=_("review")
     )

@@ -2,8 +2,8 @@
 
 from django_tasks import task
 
-from .editions import notify_compilers_offline
-from .packages import compile_package
+from .emails import notify_compilers_offline
+from .package_pdf import compile_package
 
 
 @task()

@@ -64,7 +64,7 @@ def _hashes(folder: Path) -> dict:
 def test_backup_and_restore_round_trip(tmp_path, settings, world, make_input):  # noqa: F811
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from reviews import packages
+    from reviews import package_pdf, packages
     from submissions import editing
 
     from .sample_files import make_pdf
@@ -78,7 +78,7 @@ def test_backup_and_restore_round_trip(tmp_path, settings, world, make_input):  
     )
     make_input("Published")
     package, _ = packages.request_compile(world.reviews.amr, by=None, enqueue=False)
-    assert packages.compile_package(package.pk).status == "done"
+    assert package_pdf.compile_package(package.pk).status == "done"
 
     source = _url(connection.settings_dict["NAME"])
     restored_name = f"iscm_restore_{secrets.token_hex(4)}"

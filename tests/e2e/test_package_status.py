@@ -9,7 +9,7 @@ from .conftest import assert_accessible, sign_in
 
 
 def test_package_page_updates_in_place_when_the_worker_finishes(page, site, settings):
-    from reviews import packages
+    from reviews import package_pdf
     from reviews.models import RegionalPackage
 
     # No worker runs in this test: the compile request only queues; the test then does
@@ -24,7 +24,7 @@ def test_package_page_updates_in_place_when_the_worker_finishes(page, site, sett
     assert_accessible(page, "package waiting for a worker")
     page.evaluate("() => { window.notReloaded = true; }")
 
-    packages.compile_package(RegionalPackage.objects.get().pk)  # the worker's part
+    package_pdf.compile_package(RegionalPackage.objects.get().pk)  # the worker's part
 
     expect(page.get_by_text(re.compile(r"^Ready, compiled "))).to_be_visible(timeout=15_000)
     expect(page.get_by_role("link", name="Download the review edition")).to_be_visible()

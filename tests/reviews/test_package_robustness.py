@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from reviews import packages
+from reviews import package_pdf, packages
 from reviews.models import RegionalPackage
 from submissions import workflow
 
@@ -40,7 +40,7 @@ def test_a_compile_whose_worker_died_is_marked_failed_after_the_timeout(world, c
     assert "no sign of life for 5 minutes" in stalled.error
     retried = packages.retry_compile(stalled)
     assert retried.status == "queued" and retried.heartbeat_at is None
-    assert packages.compile_package(retried.pk).status == "done"
+    assert package_pdf.compile_package(retried.pk).status == "done"
 
 
 def test_a_compile_with_a_recent_heartbeat_is_left_running(world, compiler, settings):
@@ -81,7 +81,7 @@ def test_the_heartbeat_thread_writes_while_the_worker_lives(world, compiler):
     package = _running(world, compiler, heartbeat_age=600)
     before = RegionalPackage.objects.get(pk=package.pk).heartbeat_at
     run = RegionalPackage.objects.get(pk=package.pk).started_at
-    heartbeat = packages._Heartbeat(package.pk, every=0.02, run_started=run)
+    heartbeat = package_pdf._Heartbeat(package.pk, every=0.02, run_started=run)
     heartbeat.start()
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
@@ -100,7 +100,7 @@ def test_a_compile_that_ends_after_being_given_up_on_keeps_nothing(
     package stays failed and the file it stored is deleted."""
     _accepted(world, "Accepted input")
     package, _ = packages.request_compile(world.reviews.amr, by=compiler, enqueue=False)
-    real_render = packages.render_html_to_pdf
+    real_render = package_pdf.render_html_to_pdf
 
     def slow_render(html, *, fetcher=None):
         pdf = real_render(html, fetcher=fetcher)
@@ -108,8 +108,8 @@ def test_a_compile_that_ends_after_being_given_up_on_keeps_nothing(
         RegionalPackage.objects.filter(pk=package.pk).update(status="failed", error="stalled")
         return pdf
 
-    monkeypatch.setattr(packages, "render_html_to_pdf", slow_render)
-    result = packages.compile_package(package.pk)
+    monkeypatch.setattr(package_pdf, "render_html_to_pdf", slow_render)
+    result = package_pdf.compile_package(package.pk)
     assert result.status == "failed" and result.error == "stalled"
     assert not result.file
     assert not list((settings.MEDIA_ROOT / "packages").rglob("*.pdf"))
@@ -134,7 +134,7 @@ def test_an_old_run_finishing_late_leaves_the_retried_run_alone(
     then A finishes. B's run stays B's: A neither marks it done nor keeps a file."""
     _accepted(world, "Accepted input")
     package, _ = packages.request_compile(world.reviews.amr, by=compiler, enqueue=False)
-    real_render = packages.render_html_to_pdf
+    real_render = package_pdf.render_html_to_pdf
     b_started = timezone.now() + datetime.timedelta(minutes=10)
 
     def render_while_others_act(html, *, fetcher=None):
@@ -146,8 +146,8 @@ def test_an_old_run_finishing_late_leaves_the_retried_run_alone(
         )
         return pdf
 
-    monkeypatch.setattr(packages, "render_html_to_pdf", render_while_others_act)
-    packages.compile_package(package.pk)  # worker A
+    monkeypatch.setattr(package_pdf, "render_html_to_pdf", render_while_others_act)
+    package_pdf.compile_package(package.pk)  # worker A
     package.refresh_from_db()
     assert (package.status, package.started_at) == ("running", b_started)
     assert not package.file
@@ -164,7 +164,7 @@ def test_a_package_holds_the_versions_it_was_asked_with(world, compiler):
     _accepted(world, "Accepted after the request")
     workflow.set_publication_consent(first, by=world.lead_user, consent=True)
     workflow.publish_input(first, by=world.reviewer)
-    done = packages.compile_package(package.pk)
+    done = package_pdf.compile_package(package.pk)
     assert [v.pk for v in done.input_versions.all()] == asked
     with done.file.open("rb") as stored:
         text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(stored.read())).pages)

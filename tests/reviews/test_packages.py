@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from pypdf import PdfReader
 
-from reviews import packages
+from reviews import package_pdf, packages
 from reviews.models import RegionalPackage
 from submissions import workflow
 
@@ -82,7 +82,7 @@ def test_a_failed_compile_records_the_error_and_can_be_retried(
     def broken(*args, **kwargs):
         raise RuntimeError("renderer crashed")
 
-    monkeypatch.setattr(packages, "render_html_to_pdf", broken)
+    monkeypatch.setattr(package_pdf, "render_html_to_pdf", broken)
     with django_capture_on_commit_callbacks(execute=True):
         package, _ = packages.request_compile(world.reviews.amr, by=compiler)
     package.refresh_from_db()
@@ -101,10 +101,10 @@ def test_a_failed_compile_records_the_error_and_can_be_retried(
 def test_compile_is_claimed_once(world, compiler):
     _accepted(world, "Input")
     package, _ = packages.request_compile(world.reviews.amr, by=compiler, enqueue=False)
-    packages.compile_package(package.pk)
+    package_pdf.compile_package(package.pk)
     done = RegionalPackage.objects.get(pk=package.pk)
     assert done.status == "done"
-    assert packages.compile_package(package.pk).finished_at == done.finished_at  # no re-run
+    assert package_pdf.compile_package(package.pk).finished_at == done.finished_at  # no re-run
 
 
 @pytest.mark.parametrize(
@@ -155,7 +155,7 @@ def test_compile_button_answers_at_once_and_the_page_follows_progress(
     assert 'data-refresh-seconds="3"' in page and "Check again" in page
     assert "http-equiv" not in page  # a meta refresh reloads under the reader's focus
     assert "Waiting for a worker" in page
-    packages.compile_package(package.pk)  # what the worker does
+    package_pdf.compile_package(package.pk)  # what the worker does
     page = client.get(package.get_absolute_url()).content.decode()
     assert "data-refresh-seconds" not in page
     assert "Download the review edition" in page
@@ -168,7 +168,7 @@ def test_publish_only_a_finished_package(client, world, compiler):
     url = reverse("reviews:package-publish", args=[package.pk])
     client.post(url, {"publish": "yes"})
     assert not RegionalPackage.objects.get(pk=package.pk).published
-    packages.compile_package(package.pk)
+    package_pdf.compile_package(package.pk)
     client.post(url, {"publish": "yes"})
     assert RegionalPackage.objects.get(pk=package.pk).published
     client.post(url, {"publish": "no"})
@@ -208,13 +208,13 @@ def test_package_pages_query_counts_do_not_grow(
     for n in range(2):
         _accepted(world, f"Input {n}")
         newer, _ = packages.request_compile(world.reviews.amr, by=compiler, enqueue=False)
-        packages.compile_package(newer.pk)
+        package_pdf.compile_package(newer.pk)
     urls = [reverse("reviews:packages"), newer.get_absolute_url()]
     small = [count_queries(client, url) for url in urls]
     for n in range(2, 7):
         _accepted(world, f"Input {n}")
         newer, _ = packages.request_compile(world.reviews.amr, by=compiler, enqueue=False)
-        packages.compile_package(newer.pk)
+        package_pdf.compile_package(newer.pk)
     urls = [reverse("reviews:packages"), newer.get_absolute_url()]
     assert [count_queries(client, url) for url in urls] == small
     with django_assert_max_num_queries(20):
@@ -224,13 +224,13 @@ def test_package_pages_query_counts_do_not_grow(
 def test_public_packages_list_only_published_ones(client, world, compiler):
     _accepted(world, "Input")
     package, _ = packages.request_compile(world.reviews.amr, by=compiler, enqueue=False)
-    packages.compile_package(package.pk)
-    download = reverse("packages:download", args=[package.pk])
-    assert package not in client.get(reverse("packages:list")).context["packages"]
+    package_pdf.compile_package(package.pk)
+    download = reverse("public:package-download", args=[package.pk])
+    assert package not in client.get(reverse("public:packages")).context["packages"]
     assert client.get(download).status_code == 404
 
     RegionalPackage.objects.filter(pk=package.pk).update(published=True)
-    assert list(client.get(reverse("packages:list")).context["packages"]) == [package]
+    assert list(client.get(reverse("public:packages")).context["packages"]) == [package]
     response = client.get(download)
     assert response.status_code == 200
     assert b"".join(response.streaming_content).startswith(b"%PDF-")
@@ -273,7 +273,7 @@ def test_seed_bench_publish_seeds_searchable_published_inputs(reference_data, se
     targets = InputTarget.objects.filter(writteninput__in=seeded)
     assert set(targets.values_list("decision", "decided_version")) == {("accepted", 1)}
     assert seeded.filter(partner_iscms__isnull=False).distinct().count() == 5
-    results = client.get(reverse("submissions:contribution-list"), {"q": "marker17"})
+    results = client.get(reverse("public:contribution-list"), {"q": "marker17"})
     assert [i.title for i in results.context["results"].inputs] == [
         i.title for i in seeded if "marker17" in i.search_document
     ]
@@ -284,7 +284,7 @@ def test_seed_bench_publish_seeds_searchable_published_inputs(reference_data, se
 def test_package_has_bookmarks_for_every_input_and_section(world, compiler):
     _accepted(world, "Bookmarked input")
     package, _ = packages.request_compile(world.reviews.amr, by=compiler, enqueue=False)
-    package = packages.compile_package(package.pk)
+    package = package_pdf.compile_package(package.pk)
     reader, _text_unused = _text(package)
 
     titles = []
@@ -343,7 +343,7 @@ def test_three_input_package_joint_arabic_chinese(world, compiler, settings):
     default_storage.delete(lost.file.name)  # a broken attachment must not fail the package
 
     package, _ = packages.request_compile(world.reviews.amr, by=compiler, enqueue=False)
-    package = packages.compile_package(package.pk)
+    package = package_pdf.compile_package(package.pk)
     assert package.status == "done", package.error
     with package.file.open("rb") as stored:
         data = stored.read()
@@ -374,7 +374,7 @@ def test_three_input_package_joint_arabic_chinese(world, compiler, settings):
 def test_only_compilers_compile_or_publish(client, world, compiler, persona):
     _accepted(world, "Input")
     package, _ = packages.request_compile(world.reviews.amr, by=compiler, enqueue=False)
-    packages.compile_package(package.pk)
+    package_pdf.compile_package(package.pk)
     client.force_login(getattr(world, persona))
     compile_url = reverse("reviews:package-compile", args=[world.reviews.amr.pk])
     assert client.post(compile_url).status_code == 404
@@ -400,8 +400,8 @@ def test_a_crash_while_storing_never_leaves_a_done_package_on_a_partial_file(
         def save(self, name, content):
             raise OSError("disk full while writing")
 
-    monkeypatch.setattr(packages, "default_storage", CrashingStorage())
-    package = packages.compile_package(package.pk)
+    monkeypatch.setattr(package_pdf, "default_storage", CrashingStorage())
+    package = package_pdf.compile_package(package.pk)
     assert package.status == "failed"
     assert "disk full" in package.error
     assert not package.file
@@ -414,12 +414,12 @@ def test_public_packages_query_count_does_not_grow(
     def publish_new_version(title):
         _accepted(world, title)
         package, _ = packages.request_compile(world.reviews.amr, by=compiler, enqueue=False)
-        packages.compile_package(package.pk)
+        package_pdf.compile_package(package.pk)
         RegionalPackage.objects.filter(pk=package.pk).update(published=True)
 
     publish_new_version("First")
-    one = count_queries(client, reverse("packages:list"))
+    one = count_queries(client, reverse("public:packages"))
     for n in range(4):
         publish_new_version(f"Input {n}")
     with django_assert_max_num_queries(3):
-        assert count_queries(client, reverse("packages:list")) == one
+        assert count_queries(client, reverse("public:packages")) == one

@@ -3,7 +3,8 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from reviews.packages import compile_package, request_compile
+from reviews.package_pdf import compile_package
+from reviews.packages import request_compile
 from submissions.models import RegionalReview
 
 

@@ -1,0 +1,268 @@
+"""Rendering a queued regional package: both editions (review and public) from the
+versions the package was created with, through WeasyPrint, stored with their SHA-256.
+Called by the task worker (`tasks.compile_package_task`) and `manage.py
+compile_package`; what goes in a package and when is decided in `packages.py`.
+
+While it compiles, a heartbeat thread writes `heartbeat_at` every
+PACKAGE_HEARTBEAT_SECONDS, so `packages.fail_stale_packages` can tell a dead worker
+from a long layout; a compile that finishes after being given up on keeps nothing.
+"""
+
+import hashlib
+import io
+import logging
+import threading
+import uuid
+from collections import Counter
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import connection
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from pypdf import PdfReader
+
+from submissions.models import GCMObjective, RoundTable
+from submissions.pdf import PortalURLFetcher, render_html_to_pdf
+from submissions.snapshots import objectives_by_round_table
+
+from .models import RegionalPackage
+
+logger = logging.getLogger(__name__)
+
+REVIEW_EDITION = RegionalPackage.Edition.REVIEW
+PUBLIC_EDITION = RegionalPackage.Edition.PUBLIC
+
+
+def _progress(package, stage, percent, **fields):
+    RegionalPackage.objects.filter(pk=package.pk).update(
+        stage=stage, percent=percent, heartbeat_at=timezone.now(), **fields
+    )
+
+
+class _Heartbeat(threading.Thread):
+    """Writes the package's `heartbeat_at` every `every` seconds until stopped: the
+    layout is one long WeasyPrint call that reports nothing on its own."""
+
+    def __init__(self, package_pk: int, every: float, run_started):
+        super().__init__(name=f"package-{package_pk}-heartbeat", daemon=True)
+        self.package_pk = package_pk
+        self.every = every
+        self.run_started = run_started
+        self.stopped = threading.Event()
+
+    def run(self):
+        try:
+            while not self.stopped.wait(self.every):
+                _this_run(self.package_pk, self.run_started).update(heartbeat_at=timezone.now())
+        except Exception:  # a missed beat only risks a false "stalled"; never crash
+            logger.exception("Heartbeat of package %s failed", self.package_pk)
+        finally:
+            connection.close()  # this thread's own connection
+
+    def stop(self):
+        self.stopped.set()
+        self.join()
+
+
+def _this_run(package_pk: int, run_started):
+    """The package while this run still owns it: running, and claimed at
+    `run_started`. A run given up on and retried is another run (a later claim), which
+    an old worker finishing late must not mark done or failed, nor keep alive."""
+    return RegionalPackage.objects.filter(
+        pk=package_pk, status=RegionalPackage.Status.RUNNING, started_at=run_started
+    )
+
+
+def compile_package(package_pk: int) -> RegionalPackage:
+    """Render one queued package and store it.
+
+    Side effects: claims the package with a conditional UPDATE (queued → running; if 0
+    rows change another worker has it, and this call does nothing); beats a heartbeat
+    and records stage and percent as it goes; renders the input versions the package
+    was created with (later versions of an input wait for the next package); stores the
+    PDF through Django's storage API under a random name with its sha256, page count
+    and size; marks it done, unless it was given up on meanwhile (then the file is
+    deleted). Any error marks it failed with the error text (the compiler can retry);
+    nothing half-written is kept.
+    """
+    now = timezone.now()  # also names this run (see _this_run)
+    claimed = RegionalPackage.objects.filter(
+        pk=package_pk, status=RegionalPackage.Status.QUEUED
+    ).update(
+        status=RegionalPackage.Status.RUNNING,
+        started_at=now,
+        heartbeat_at=now,
+        stage=_("Preparing the contents"),
+        percent=5,
+    )
+    package = RegionalPackage.objects.select_related("review__region", "review__cycle").get(
+        pk=package_pk
+    )
+    if not claimed:
+        return package
+    name = None
+    heartbeat = _Heartbeat(package.pk, settings.PACKAGE_HEARTBEAT_SECONDS, now)
+    heartbeat.start()
+    names = []
+    try:
+        fields = {}
+        # Both editions from the same contents, layout and run; the public one never
+        # sees an input that is not in `public_input_versions`.
+        for edition, prefix, percent in (
+            (REVIEW_EDITION, "", 30),
+            (PUBLIC_EDITION, "public_", 60),
+        ):
+            _progress(package, _("Laying out the pages"), percent)
+            context = package_context(package, edition=edition)
+            html = render_to_string("pdf/package.html", context)
+            fetcher = PortalURLFetcher(attachments=context["attachment_files"])
+            pdf = render_html_to_pdf(html, fetcher=fetcher)
+            name = default_storage.save(
+                f"packages/{package.review_id}/{uuid.uuid4().hex}.pdf", ContentFile(pdf)
+            )
+            names.append(name)
+            fields.update(
+                {
+                    f"{prefix}file": name,
+                    f"{prefix}sha256": hashlib.sha256(pdf).hexdigest(),
+                    f"{prefix}page_count": len(PdfReader(io.BytesIO(pdf)).pages),
+                    f"{prefix}size": len(pdf),
+                }
+            )
+        _progress(package, _("Storing the file"), 90)
+        finished = _this_run(package.pk, now).update(
+            status=RegionalPackage.Status.DONE,
+            stage="",
+            percent=100,
+            finished_at=timezone.now(),
+            **fields,
+        )
+        if not finished:  # given up on as stalled meanwhile: keep nothing
+            logger.warning("Package %s finished after being marked failed", package.pk)
+            for name in names:
+                default_storage.delete(name)
+    except Exception as error:
+        logger.exception("Package %s failed", package.pk)
+        for name in names:
+            default_storage.delete(name)
+        _this_run(package.pk, now).update(
+            status=RegionalPackage.Status.FAILED,
+            error=f"{type(error).__name__}: {error}"[:2000],
+            finished_at=timezone.now(),
+        )
+    finally:
+        heartbeat.stop()
+    package.refresh_from_db()
+    return package
+
+
+def package_context(package: RegionalPackage, *, edition: str = REVIEW_EDITION) -> dict:
+    """Everything templates/pdf/package.html shows for one edition, from the versions
+    that edition includes (the public one: `public_input_versions` only)."""
+    included = (
+        package.public_input_versions if edition == PUBLIC_EDITION else package.input_versions
+    )
+    versions = sorted(
+        included.select_related("input__lead_iscm"),
+        key=lambda v: (v.input.lead_iscm.acronym, v.input_id),
+    )
+    documents = [
+        {
+            "version": version,
+            "doc": version.snapshot,
+            "objective_groups": objectives_by_round_table(version.snapshot["objectives"]),
+            # Element ids stay unique when several inputs share one document.
+            "id_prefix": f"input-{version.input_id}-",
+        }
+        for version in versions
+    ]
+    annexes, files = _annexes(documents)
+    return {
+        "package": package,
+        "edition": edition,
+        "review": package.review,
+        "documents": documents,
+        "annexes": annexes,
+        "attachment_files": files,
+        "contributors": _contributors(documents),
+        "matrix": _coverage_matrix(documents),
+        "counts": _counts(documents),
+        "generated": timezone.localdate(),
+        "static_base": "/static/",
+    }
+
+
+def _annexes(documents) -> tuple[list[dict], dict[int, str]]:
+    """Every attachment of the included versions, listed; the PDFs among them embedded
+    in the package as file attachments (see docs/architecture.md for why embedded, not
+    appended). A file that is missing or unreadable is listed with a note and left out,
+    never a failed package. Returns (rows, {attachment id: stored file} to embed)."""
+    rows, files = [], {}
+    for item in documents:
+        doc = item["doc"]
+        for attachment in doc["attachments"]:
+            stored = attachment.get("file")
+            available = bool(stored) and default_storage.exists(stored)
+            embedded = available and attachment["content_type"] == "application/pdf"
+            if embedded:
+                files[attachment["id"]] = stored
+            rows.append(
+                {
+                    "lead": doc["lead"]["acronym"],
+                    "attachment": attachment,
+                    "embedded": embedded,
+                    "missing": not available,
+                }
+            )
+    return rows, files
+
+
+def _contributors(documents) -> list[dict]:
+    rows = []
+    for item in documents:
+        doc = item["doc"]
+        joint = bool(doc["partners"])
+        for role, iscm in [("lead", doc["lead"]), *(("partner", p) for p in doc["partners"])]:
+            rows.append(
+                {
+                    "iscm": iscm,
+                    "role": role,
+                    "joint": joint,
+                    "language": doc["language"],
+                    "title": doc["title"],
+                }
+            )
+    return rows
+
+
+def _coverage_matrix(documents) -> dict:
+    """ISCM × objective: which objectives each contributing ISCM reported on, with the
+    23 objectives grouped by the four round tables."""
+    covered = {}
+    for item in documents:
+        doc = item["doc"]
+        numbers = {o["number"] for o in doc["objectives"]}
+        for iscm in [doc["lead"], *doc["partners"]]:
+            covered.setdefault(iscm["acronym"], set()).update(numbers)
+    objectives = list(GCMObjective.objects.order_by("round_table", "number"))
+    groups = []
+    for table in RoundTable:
+        members = [o for o in objectives if o.round_table == table.value]
+        if members:
+            groups.append((table, members))
+    rows = [
+        (acronym, [[o.number in numbers for o in members] for _table, members in groups])
+        for acronym, numbers in sorted(covered.items())
+    ]
+    return {"groups": groups, "rows": rows}
+
+
+def _counts(documents) -> dict:
+    counts = {"formats": Counter(), "priorities": Counter(), "challenges": Counter()}
+    for item in documents:
+        for key, counter in counts.items():
+            counter.update(item["doc"][key])
+    return {key: counter.most_common() for key, counter in counts.items()}
