@@ -23,20 +23,20 @@ from submissions.models import (
     GCMObjective,
     OutlineSection,
     Region,
-    RegionalReview,
     ReviewComment,
-    ReviewCycle,
     ReviewerAssignment,
     Status,
     WrittenInput,
 )
 from submissions.querystrings import parse_id
+from submissions.roles import roles_for_request
 from submissions.snapshots import objectives_by_round_table
 from submissions.views.versions import pdf_response, render_version_diff, version_or_404
 
 from .. import editions
 from ..filters import QueueFilter
 from ..forms import CommentForm, DecisionForm, ExtensionForm
+from ..overview import round_overview
 
 # action name → (workflow function, message: "required" / "optional" / None, the
 # keyword the function takes it as, confirmation title, button label)
@@ -310,95 +310,24 @@ def extension(request, pk):
 def overview(request):
     """Per regional review of the current round: the ISCMs covering the region and
     where each stands. For IOM staff (reviewers, compilers, administrators)."""
-    is_staff_member = (
-        request.user.is_staff or ReviewerAssignment.objects.filter(user=request.user).exists()
-    )
-    if not is_staff_member:
+    if not roles_for_request(request).iom_staff:
         raise Http404("IOM staff only")
-    cycle = ReviewCycle.objects.current()
-    rows = []
-    if cycle is not None:
-        reviews = list(
-            RegionalReview.objects.filter(cycle=cycle)
-            .select_related("region")
-            .prefetch_related("region__iscms")
-            .order_by("region__code")
-        )
-        inputs = list(
-            WrittenInput.objects.filter(cycle=cycle)
-            .exclude(status=Status.WITHDRAWN)
-            .prefetch_related("partner_iscms", "target_reviews", "target_links")
-            .select_related("lead_iscm")
-        )
-        # Each review's own decision on each input, shown beside the input's status.
-        decision_of = {
-            (link.writteninput_id, link.regionalreview_id): link
-            for written_input in inputs
-            for link in written_input.target_links.all()
-        }
-        # (review, iscm) → the most advanced input of that ISCM for that review
-        rank = {
-            s: i
-            for i, s in enumerate(
-                [
-                    Status.DRAFT,
-                    Status.DECLINED,
-                    Status.CHANGES_REQUESTED,
-                    Status.SUBMITTED,
-                    Status.ACCEPTED,
-                    Status.PUBLISHED,
-                ]
-            )
-        }
-        standing = {}
-        for written_input in inputs:
-            iscm_ids = [
-                written_input.lead_iscm_id,
-                *(p.pk for p in written_input.partner_iscms.all()),
-            ]
-            for review in written_input.target_reviews.all():
-                for iscm_id in iscm_ids:
-                    key = (review.pk, iscm_id)
-                    current = standing.get(key)
-                    if current is None or rank[written_input.status] > rank[current.status]:
-                        standing[key] = written_input
-        for review in reviews:
-            rows.append(
-                (
-                    review,
-                    [
-                        (
-                            iscm,
-                            standing.get((review.pk, iscm.pk)),
-                            decision_of.get(
-                                (
-                                    getattr(standing.get((review.pk, iscm.pk)), "pk", None),
-                                    review.pk,
-                                )
-                            ),
-                        )
-                        for iscm in review.region.iscms.all()
-                    ],
-                )
-            )
-        unstaffed = RegionalReview.objects.filter(cycle=cycle).without_reviewer()
-    else:
-        unstaffed = RegionalReview.objects.none()
+    overview = round_overview()
     # Only who may extend an input sees its title and the link (a reviewer of its
     # region); other staff see where each ISCM stands, not other regions' drafts.
     extendable = (
         set(WrittenInput.objects.extendable_by(request.user).values_list("pk", flat=True))
-        if cycle is not None
+        if overview.cycle is not None
         else set()
     )
     return render(
         request,
         "reviews/overview.html",
         {
-            "cycle": cycle,
-            "rows": rows,
+            "cycle": overview.cycle,
+            "rows": overview.rows,
             "extendable": extendable,
-            "unstaffed": unstaffed.select_related("region").order_by("region__code"),
+            "unstaffed": overview.unstaffed,
         },
     )
 

@@ -55,6 +55,20 @@ class Status(models.TextChoices):
     PUBLISHED = "published", _("Published")
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
+    @property
+    def progress(self) -> int:
+        """How far along the way to publication (withdrawn: -1, nowhere). Where an ISCM
+        stands for a review is its input with the most progress."""
+        order = [
+            Status.DRAFT,
+            Status.DECLINED,
+            Status.CHANGES_REQUESTED,
+            Status.SUBMITTED,
+            Status.ACCEPTED,
+            Status.PUBLISHED,
+        ]
+        return order.index(self) if self in order else -1
+
 
 # Named groups of states (see submissions/workflow.py for the transitions).
 EDITABLE_STATES = frozenset({Status.DRAFT, Status.CHANGES_REQUESTED})
@@ -293,7 +307,7 @@ class WrittenInput(models.Model):
 
     def get_public_url(self):
         """The contribution's public page (answers 404 unless published)."""
-        return reverse("submissions:contribution-detail", args=[self.slug])
+        return reverse("public:contribution-detail", args=[self.slug])
 
     def _new_slug(self):
         # Readable and stable for public URLs; a short random tail keeps it unique

@@ -281,12 +281,12 @@ def test_overview_shows_where_each_iscm_stands(client, world):
     _submitted(world, targets=[world.reviews.amr, world.reviews.eur])
     client.force_login(world.reviewer)
     rows = dict(client.get(reverse("reviews:overview")).context["rows"])
-    amr = {iscm: (i, target) for iscm, i, target in rows[world.reviews.amr]}
-    assert amr[world.lead][0].status == "submitted"
-    assert amr[world.lead][1].decision == "pending"
-    eur = {iscm: i for iscm, i, _target in rows[world.reviews.eur]}
+    amr = {s.iscm: s for s in rows[world.reviews.amr]}
+    assert amr[world.lead].input.status == "submitted"
+    assert amr[world.lead].target.decision == "pending"
+    eur = {s.iscm: s.input for s in rows[world.reviews.eur]}
     assert eur[world.partner].status == "submitted"
-    afr = {iscm: i for iscm, i, _target in rows[world.reviews.afr]}
+    afr = {s.iscm: s.input for s in rows[world.reviews.afr]}
     assert afr[world.other] is None
 
 
