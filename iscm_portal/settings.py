@@ -149,6 +149,7 @@ INSTALLED_APPS = [
     "submissions",
     "reviews",
     "accounts",
+    "public",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

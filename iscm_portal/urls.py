@@ -1,10 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 
 from accounts.views.profile import set_language
-from submissions.sitemaps import SITEMAPS
 
 from . import views
 from .forms import EmailAuthenticationForm, PersonalPasswordResetForm
@@ -54,13 +52,14 @@ auth_patterns = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("robots.txt", views.robots_txt, name="robots-txt"),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("accounts/", include(auth_patterns)),
     # Django's language switch, also saving a signed-in person's choice to their profile.
     path("i18n/setlang/", set_language, name="set_language"),
     path("admin/", admin.site.urls),
     path("review/", include("reviews.urls")),
     path("", include("accounts.urls")),
-    path("packages/", include("reviews.public_urls")),
+    # The review edition's signed link sits under /packages/ beside the public pages.
+    path("packages/", include("reviews.shared_link_urls")),
+    path("", include("public.urls")),
     path("", include("submissions.urls")),
 ]

@@ -42,5 +42,5 @@ ROBOTS_DISALLOW = (
 
 def robots_txt(request):
     lines = ["User-agent: *", *(f"Disallow: {path}" for path in ROBOTS_DISALLOW)]
-    lines.append(f"Sitemap: {settings.SITE_URL}{reverse('sitemap')}")
+    lines.append(f"Sitemap: {settings.SITE_URL}{reverse('public:sitemap')}")
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")

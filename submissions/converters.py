@@ -14,5 +14,5 @@ class IdConverter:
         return str(value)
 
 
-# Registered once, when this module is first imported (both apps' URL modules import it).
+# Registered once, when this module is first imported (every URL module using it imports it).
 register_converter(IdConverter, "id")

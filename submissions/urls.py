@@ -1,29 +1,11 @@
 from django.urls import path
 
 from . import converters  # noqa: F401  (registers the <id:…> converter)
-from .views import opendata, public, secretariat, word
+from .views import secretariat, word
 
 app_name = "submissions"
 
 urlpatterns = [
-    path("contributions/", public.contribution_list, name="contribution-list"),
-    path("contributions/<slug:slug>/", public.contribution_detail, name="contribution-detail"),
-    path("contributions/<slug:slug>/pdf/", public.contribution_pdf, name="contribution-pdf"),
-    path(
-        "contributions/<slug:slug>/attachments/<id:attachment_pk>/",
-        public.contribution_attachment,
-        name="contribution-attachment",
-    ),
-    path("regions/", public.region_list, name="region-list"),
-    path("regions/<slug:code>/", public.region_detail, name="region-detail"),
-    path("open-data/", opendata.about, name="open-data"),
-    path("open-data/contributions.json", opendata.contributions_json, name="open-data-json"),
-    path("open-data/contributions.csv", opendata.contributions_csv, name="open-data-csv"),
-    path("feeds/contributions.atom", opendata.ContributionFeed(), name="feed"),
-    path("iscms/", public.iscm_list, name="iscm-list"),
-    path("iscms/<slug:slug>/", public.iscm_detail, name="iscm-detail"),
-    path("objectives/", public.objective_list, name="objective-list"),
-    path("objectives/<id:number>/", public.objective_detail, name="objective-detail"),
     # Secretariats
     path("my/", secretariat.dashboard, name="dashboard"),
     path("my/inputs/new/", secretariat.input_create, name="input-create"),

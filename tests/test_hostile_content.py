@@ -698,16 +698,14 @@ def test_hostile_text_in_every_field(
         response = visit.get(visitor, public_url, label="contribution page")
         if not case.refusal():
             visit.assert_shown(response, "contribution page")
-        list_url = reverse("submissions:contribution-list")
+        list_url = reverse("public:contribution-list")
         visit.get(visitor, list_url, label="contributions")
         visit.request(visitor, "get", list_url, {"q": case.text[:300]}, label="search")
+        visit.get(visitor, reverse("public:objective-detail", args=[1]), label="objective page")
         visit.get(
-            visitor, reverse("submissions:objective-detail", args=[1]), label="objective page"
+            visitor, reverse("public:iscm-detail", args=[world.lead.slug]), label="ISCM page"
         )
-        visit.get(
-            visitor, reverse("submissions:iscm-detail", args=[world.lead.slug]), label="ISCM page"
-        )
-        visit.get(visitor, reverse("submissions:region-detail", args=["AMR"]), label="region page")
+        visit.get(visitor, reverse("public:region-detail", args=["AMR"]), label="region page")
         visit.get(visitor, reverse("home"), label="home")
         check_open_data(visit, visitor, written_input)
         check_pdf(visit, visitor, written_input)
@@ -756,11 +754,11 @@ def test_hostile_text_in_every_field(
 
 def check_open_data(visit, client, written_input):
     title = written_input.title
-    response = visit.get(client, reverse("submissions:open-data-json"), label="JSON")
+    response = visit.get(client, reverse("public:open-data-json"), label="JSON")
     records = {r["id"]: r for r in json.loads(response.body)["contributions"]}
     assert records[written_input.pk]["title"] == title, "JSON title"
 
-    response = visit.get(client, reverse("submissions:open-data-csv"), label="CSV")
+    response = visit.get(client, reverse("public:open-data-csv"), label="CSV")
     rows = list(csv.reader(io.StringIO(response.body.decode("utf-8-sig"), newline="")))
     header = rows[0]
     row = next(
@@ -772,7 +770,7 @@ def check_open_data(visit, client, written_input):
     else:
         assert row["title"] == title, "CSV title"
 
-    response = visit.get(client, reverse("submissions:feed"), label="feed")
+    response = visit.get(client, reverse("public:feed"), label="feed")
     atom = "{http://www.w3.org/2005/Atom}"
     feed = ElementTree.fromstring(response.body)  # noqa: S314 (our own feed: valid XML?)
     entry = next(
@@ -794,7 +792,7 @@ def _xml_text(text: str) -> str:
 def check_pdf(visit, client, written_input):
     case = visit.case
     response = visit.get(
-        client, reverse("submissions:contribution-pdf", args=[written_input.slug]), label="PDF"
+        client, reverse("public:contribution-pdf", args=[written_input.slug]), label="PDF"
     )
     outside = [
         u for u in RecordingFetcher.asked if not u.startswith(BASE_URL + STATIC_PREFIX.lstrip("/"))

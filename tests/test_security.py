@@ -78,7 +78,7 @@ def test_production_settings_are_https_only_and_take_the_proxy_header(tmp_path):
 
 @pytest.mark.django_db
 def test_every_page_sends_the_security_headers(client, reference_data):
-    for url in ("/", reverse("submissions:contribution-list"), reverse("login")):
+    for url in ("/", reverse("public:contribution-list"), reverse("login")):
         response = client.get(url)
         csp = response["Content-Security-Policy"]
         assert "default-src 'self'" in csp and "script-src 'self'" in csp

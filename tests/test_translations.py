@@ -88,7 +88,7 @@ def test_pages_switch_language_including_reference_titles(
     client, reference_data, language, expected
 ):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
-    body = client.get(reverse("submissions:objective-detail", args=[1])).content.decode()
+    body = client.get(reverse("public:objective-detail", args=[1])).content.decode()
     assert f'<html lang="{language}">' in body
     assert expected in body
     with translation.override(language):

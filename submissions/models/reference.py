@@ -119,7 +119,7 @@ class ISCM(NaturalKeyModel):
         return self.acronym
 
     def get_absolute_url(self):
-        return reverse("submissions:iscm-detail", args=[self.slug])
+        return reverse("public:iscm-detail", args=[self.slug])
 
 
 class RoundTable(models.IntegerChoices):
@@ -168,7 +168,7 @@ class GCMObjective(NaturalKeyModel):
         return f"{self.number}. {self.short_title}"
 
     def get_absolute_url(self):
-        return reverse("submissions:objective-detail", args=[self.number])
+        return reverse("public:objective-detail", args=[self.number])
 
 
 class GuidingPrinciple(NaturalKeyModel):

@@ -50,20 +50,20 @@ def public_urls(published):
     return [
         reverse("home"),
         reverse("robots-txt"),
-        reverse("sitemap"),
-        reverse("submissions:contribution-list") + "?region=AMR",
-        reverse("submissions:contribution-detail", args=[published.slug]),
+        reverse("public:sitemap"),
+        reverse("public:contribution-list") + "?region=AMR",
+        reverse("public:contribution-detail", args=[published.slug]),
         reverse(
-            "submissions:contribution-attachment",
+            "public:contribution-attachment",
             args=[published.slug, published.attachments.get().pk],
         ),
-        reverse("submissions:iscm-list"),
-        reverse("submissions:objective-list"),
-        reverse("submissions:open-data"),
-        reverse("submissions:open-data-json"),
-        reverse("submissions:open-data-csv"),
-        reverse("submissions:feed"),
-        reverse("packages:list"),
+        reverse("public:iscm-list"),
+        reverse("public:objective-list"),
+        reverse("public:open-data"),
+        reverse("public:open-data-json"),
+        reverse("public:open-data-csv"),
+        reverse("public:feed"),
+        reverse("public:packages"),
     ]
 
 
@@ -132,7 +132,7 @@ def test_an_anonymous_visitor_with_a_session_gets_private(client, published):
     session = client.session
     session["seen"] = True  # any data: the pages may depend on it
     session.save()
-    response = fetch(client, reverse("submissions:contribution-list"))
+    response = fetch(client, reverse("public:contribution-list"))
     assert "private" in directives(response)
 
 

@@ -136,16 +136,16 @@ def test_a_visitor_finds_and_reuses_the_demo_published_joint_input(demo, client)
     from pypdf import PdfReader
 
     slug = "demo-rcm-cmc-joint-published"
-    contributions = reverse("submissions:contribution-list")
+    contributions = reverse("public:contribution-list")
     found = client.get(contributions, {"q": "hurricane"}).context["results"]
     assert [i.slug for i in found.inputs] == [slug]
     assert "<mark>hurricane</mark>" in found.snippets[found.inputs[0].pk]
     narrowed = client.get(contributions, {"q": "hurricane", "objective": "5", "region": "ECLAC"})
     assert [i.slug for i in narrowed.context["results"].inputs] == [slug]
-    page = client.get(reverse("submissions:contribution-detail", args=[slug]))
+    page = client.get(reverse("public:contribution-detail", args=[slug]))
     body = page.content.decode()
     assert 'href="/objectives/5/"' in body and 'href="/iscms/cmc/"' in body
-    pdf = client.get(reverse("submissions:contribution-pdf", args=[slug]))
+    pdf = client.get(reverse("public:contribution-pdf", args=[slug]))
     text = "".join(
         p.extract_text() for p in PdfReader(io.BytesIO(b"".join(pdf.streaming_content))).pages
     )

@@ -78,9 +78,9 @@ def test_public_edition_never_carries_an_unconsented_or_unpublished_input(review
 
 def test_public_url_and_list_serve_the_public_edition_only(client, review_world):
     package, _private, _public = review_world
-    listing = client.get(reverse("packages:list"))
+    listing = client.get(reverse("public:packages"))
     assert list(listing.context["packages"]) == [package]
-    response = client.get(reverse("packages:download", args=[package.pk]))
+    response = client.get(reverse("public:package-download", args=[package.pk]))
     assert response.status_code == 200
     assert _body(response) == _read(package.public_file)
     assert "-public.pdf" in response["Content-Disposition"]
@@ -98,13 +98,13 @@ def test_unpublishing_an_input_takes_its_public_editions_offline_at_once(
     assert response.status_code == 302
 
     client.logout()
-    gone = client.get(reverse("packages:download", args=[package.pk]))
+    gone = client.get(reverse("public:package-download", args=[package.pk]))
     assert gone.status_code == 410
     assert "no longer available" in gone.content.decode()
     # No public URL serves the old bytes: not the download, not the list.
-    listing = client.get(reverse("packages:list"))
+    listing = client.get(reverse("public:packages"))
     assert list(listing.context["packages"]) == []
-    for url in (reverse("packages:download", args=[package.pk]), reverse("packages:list")):
+    for url in (reverse("public:package-download", args=[package.pk]), reverse("public:packages")):
         body = _body(client.get(url))
         assert old_public not in body and old_review not in body
 
@@ -128,7 +128,7 @@ def test_any_path_off_the_public_portal_is_offline_in_the_same_commit(client, re
     request, not left to a hook."""
     package, _private, public = review_world
     WrittenInput.objects.filter(pk=public.pk).update(status="withdrawn")
-    assert client.get(reverse("packages:download", args=[package.pk])).status_code == 410
+    assert client.get(reverse("public:package-download", args=[package.pk])).status_code == 410
     assert editions.take_public_editions_offline() == [package]
     assert editions.take_public_editions_offline() == []  # once
 
@@ -136,7 +136,7 @@ def test_any_path_off_the_public_portal_is_offline_in_the_same_commit(client, re
 def test_never_published_package_is_404_not_410(client, world, compiler, review_world):
     package, _private, _public = review_world
     editions.set_published(package, publish=False)
-    assert client.get(reverse("packages:download", args=[package.pk])).status_code == 404
+    assert client.get(reverse("public:package-download", args=[package.pk])).status_code == 404
 
 
 def test_package_page_says_which_edition_carries_each_input_and_why(
@@ -192,7 +192,7 @@ def test_publishing_a_package_changes_no_new_version_unless_an_input_was_publish
 
 def test_public_list_shows_the_public_editions_pages_and_size(client, review_world):
     package, _private, _public = review_world
-    body = client.get(reverse("packages:list")).content.decode()
+    body = client.get(reverse("public:packages")).content.decode()
     assert f"<td>{package.public_page_count}</td>" in body
     assert f"<td>{package.page_count}</td>" not in body or (
         package.page_count == package.public_page_count
@@ -201,12 +201,12 @@ def test_public_list_shows_the_public_editions_pages_and_size(client, review_wor
 
 def test_public_download_must_be_revalidated_by_caches(client, review_world):
     package, _private, public = review_world
-    response = client.get(reverse("packages:download", args=[package.pk]))
+    response = client.get(reverse("public:package-download", args=[package.pk]))
     assert "no-cache" in response["Cache-Control"]
     assert response["ETag"] == f'"{package.public_sha256}"'
     _body(response)
     WrittenInput.objects.filter(pk=public.pk).update(status="accepted")
-    gone = client.get(reverse("packages:download", args=[package.pk]))
+    gone = client.get(reverse("public:package-download", args=[package.pk]))
     assert gone.status_code == 410
     assert "no-store" in gone["Cache-Control"]
 

@@ -18,7 +18,7 @@ def caching(settings):
 
 def test_cached_list_skips_the_counting_queries(client, world, make_input, caching, count_queries):
     make_input("First")
-    url = reverse("submissions:contribution-list") + "?region=AMR"
+    url = reverse("public:contribution-list") + "?region=AMR"
     cold = count_queries(client, url)
     warm = count_queries(client, url)
     # Warm: the newest event id, the region filter's value, the page's inputs with
@@ -31,7 +31,7 @@ def test_cached_list_skips_the_counting_queries(client, world, make_input, cachi
 def test_a_publication_or_withdrawal_shows_at_once_despite_the_cache(
     client, world, make_input, caching
 ):
-    url = reverse("submissions:contribution-list")
+    url = reverse("public:contribution-list")
     make_input("First")
     assert client.get(url).context["results"].total == 1
     second = make_input("Second")
@@ -44,7 +44,7 @@ def test_a_publication_or_withdrawal_shows_at_once_despite_the_cache(
 def test_cache_is_off_with_zero_seconds(client, world, make_input, settings, count_queries):
     settings.PUBLIC_CACHE_SECONDS = 0
     make_input("First")
-    url = reverse("submissions:contribution-list")
+    url = reverse("public:contribution-list")
     assert count_queries(client, url) == count_queries(client, url)
 
 
@@ -52,7 +52,7 @@ def test_a_filter_ignored_as_invalid_is_not_shown_ticked_nor_cached_so(
     client, world, make_input, caching
 ):
     make_input("First")
-    url = reverse("submissions:contribution-list")
+    url = reverse("public:contribution-list")
     half_bad = client.get(url + "?language=en&language=zz").content.decode()
     assert 'value="en" id="facet-language-1" checked' not in half_bad
     plain = client.get(url).content.decode()
@@ -65,7 +65,7 @@ def test_a_filter_ignored_as_invalid_is_not_shown_ticked_nor_cached_so(
 )
 def test_impossible_filter_values_are_reported_not_a_500(client, world, make_input, query):
     make_input("First")
-    for name in ("submissions:contribution-list", "submissions:open-data-json"):
+    for name in ("public:contribution-list", "public:open-data-json"):
         response = client.get(reverse(name) + "?" + query)
         assert response.status_code == 200, (name, query)
         if response.streaming:

@@ -27,15 +27,15 @@ def _body(response):
 
 def _public_urls(world):
     return {
-        "list": reverse("submissions:contribution-list"),
-        "search": reverse("submissions:contribution-list") + f"?q={SECRET}",
-        "objective": reverse("submissions:objective-detail", args=[world.objectives[0].number]),
-        "iscm": reverse("submissions:iscm-detail", args=[world.lead.slug]),
-        "region": reverse("submissions:region-detail", args=["AMR"]),
-        "json": reverse("submissions:open-data-json"),
-        "csv": reverse("submissions:open-data-csv"),
-        "feed": reverse("submissions:feed"),
-        "sitemap": reverse("sitemap"),
+        "list": reverse("public:contribution-list"),
+        "search": reverse("public:contribution-list") + f"?q={SECRET}",
+        "objective": reverse("public:objective-detail", args=[world.objectives[0].number]),
+        "iscm": reverse("public:iscm-detail", args=[world.lead.slug]),
+        "region": reverse("public:region-detail", args=["AMR"]),
+        "json": reverse("public:open-data-json"),
+        "csv": reverse("public:open-data-csv"),
+        "feed": reverse("public:feed"),
+        "sitemap": reverse("public:sitemap"),
     }
 
 
@@ -62,7 +62,7 @@ def test_only_published_inputs_appear_anywhere_public(client, world, every_state
 
 
 def test_facet_counts_and_total_count_only_published(client, world, every_state):
-    response = client.get(reverse("submissions:contribution-list"), {"q": SECRET})
+    response = client.get(reverse("public:contribution-list"), {"q": SECRET})
     results = response.context["results"]
     assert results.total == 1
     assert [i.pk for i in results.inputs] == [every_state["published"].pk]
@@ -76,7 +76,7 @@ def test_facet_counts_and_total_count_only_published(client, world, every_state)
 def test_unpublished_contribution_pages_answer_404(client, every_state):
     for state, written_input in every_state.items():
         for name in ("contribution-detail", "contribution-pdf"):
-            response = client.get(reverse(f"submissions:{name}", args=[written_input.slug]))
+            response = client.get(reverse(f"public:{name}", args=[written_input.slug]))
             expected = 200 if state == "published" else 404
             assert response.status_code == expected, (state, name)
             if response.streaming:  # read it whole, which closes the stored file
@@ -87,7 +87,7 @@ def test_unpublishing_removes_an_input_from_search_and_lists(client, world, make
     from submissions import workflow
 
     written_input = make_input(f"Soon gone {SECRET}")
-    url = reverse("submissions:contribution-list")
+    url = reverse("public:contribution-list")
     assert client.get(url, {"q": SECRET}).context["results"].total == 1
     workflow.unpublish_input(written_input, by=world.reviewer, reason="Error.")
     assert client.get(url, {"q": SECRET}).context["results"].total == 0
@@ -135,7 +135,7 @@ def varied(world, make_input):
 def test_facet_counts_for_a_combined_selection(client, world, varied):
     o1, o2, o3 = world.objectives
     response = client.get(
-        reverse("submissions:contribution-list"), {"region": "EUR", "objective": str(o2.number)}
+        reverse("public:contribution-list"), {"region": "EUR", "objective": str(o2.number)}
     )
     results = response.context["results"]
     assert {i.title for i in results.inputs} == {"Joint to AMR and EUR", "Contribution française"}
@@ -160,14 +160,14 @@ def test_facet_counts_for_a_combined_selection(client, world, varied):
 
 
 def test_several_values_of_one_facet_widen_the_selection(client, varied):
-    response = client.get(reverse("submissions:contribution-list") + "?language=fr&language=es")
+    response = client.get(reverse("public:contribution-list") + "?language=fr&language=es")
     assert {i.language for i in response.context["results"].inputs} == {"fr", "es"}
-    response = client.get(reverse("submissions:contribution-list") + "?language=fr&joint=joint")
+    response = client.get(reverse("public:contribution-list") + "?language=fr&joint=joint")
     assert response.context["results"].total == 0
 
 
 def test_filters_by_kind_iscm_principle_format_cycle_and_round_table(client, world, varied):
-    url = reverse("submissions:contribution-list")
+    url = reverse("public:contribution-list")
     world.partner.kind = "IRF"
     world.partner.save()
 
@@ -195,7 +195,7 @@ def test_filters_by_kind_iscm_principle_format_cycle_and_round_table(client, wor
 
 def test_bad_filter_values_are_reported_and_ignored(client, varied):
     response = client.get(
-        reverse("submissions:contribution-list"),
+        reverse("public:contribution-list"),
         {"objective": "99", "language": "xx", "q": "x" * 300, "page": "zz"},
     )
     assert response.status_code == 200
@@ -209,15 +209,15 @@ def test_bad_filter_values_are_reported_and_ignored(client, varied):
 def test_filters_are_in_a_shareable_query_string_and_pagination_keeps_them(
     client, world, make_input, settings
 ):
-    from submissions import browse
+    from public import browse
 
     for n in range(browse.PAGE_SIZE + 2):
         make_input(f"Input {n}")
-    response = client.get(reverse("submissions:contribution-list"), {"region": "AMR"})
+    response = client.get(reverse("public:contribution-list"), {"region": "AMR"})
     body = response.content.decode()
     assert response.context["results"].page.has_next()
     assert 'href="?region=AMR&amp;page=2"' in body
-    second = client.get(reverse("submissions:contribution-list"), {"region": "AMR", "page": 2})
+    second = client.get(reverse("public:contribution-list"), {"region": "AMR", "page": 2})
     assert len(second.context["results"].inputs) == 2
 
 
@@ -225,7 +225,7 @@ def test_newest_first_and_relevance_when_searching(client, world, make_input):
     older = make_input("Title without the word", intro=f"{SECRET} in the text only.")
     newer = make_input("Another one", intro="Nothing here.")
     in_title = make_input(f"The {SECRET} report", intro="Text.")
-    url = reverse("submissions:contribution-list")
+    url = reverse("public:contribution-list")
     assert [i.pk for i in client.get(url).context["results"].inputs] == [
         in_title.pk,
         newer.pk,
@@ -247,7 +247,7 @@ def test_search_covers_sections_and_objective_texts_with_highlighted_snippets(
     hostile = make_input(
         "Hostile", intro=f'<script>alert("x")</script> {SECRET} <img src=x onerror=alert(1)>'
     )
-    response = client.get(reverse("submissions:contribution-list"), {"q": SECRET})
+    response = client.get(reverse("public:contribution-list"), {"q": SECRET})
     results = response.context["results"]
     assert {i.pk for i in results.inputs} == {in_objective.pk, hostile.pk}
     assert f"<mark>{SECRET}</mark>" in results.snippets[in_objective.pk]
@@ -272,7 +272,7 @@ def test_search_stems_words_in_the_language_of_the_content_on_postgresql(
 ):
     written_input = make_input(f"Input in {language}", language=language, intro=text)
     make_input("Something else", intro="Unrelated words about data.")
-    results = client.get(reverse("submissions:contribution-list"), {"q": query}).context["results"]
+    results = client.get(reverse("public:contribution-list"), {"q": query}).context["results"]
     assert [i.pk for i in results.inputs] == [written_input.pk]
     assert "<mark>" in results.snippets[written_input.pk]
 
@@ -290,22 +290,22 @@ def test_search_finds_a_word_of_a_section_in_english_french_and_spanish(
 ):
     written_input = make_input(f"Input in {language}", language=language, intro=text)
     make_input("Something else", intro="Unrelated words about data.")
-    results = client.get(reverse("submissions:contribution-list"), {"q": query}).context["results"]
+    results = client.get(reverse("public:contribution-list"), {"q": query}).context["results"]
     assert [i.pk for i in results.inputs] == [written_input.pk]
 
 
 def test_contribution_page_shows_the_published_version_with_links(client, world, varied):
     joint = varied["joint_both"]
-    response = client.get(reverse("submissions:contribution-detail", args=[joint.slug]))
+    response = client.get(reverse("public:contribution-detail", args=[joint.slug]))
     body = response.content.decode()
     assert response.status_code == 200
     for url in (
-        reverse("submissions:iscm-detail", args=[world.lead.slug]),
-        reverse("submissions:iscm-detail", args=[world.partner.slug]),
-        reverse("submissions:region-detail", args=["AMR"]),
-        reverse("submissions:region-detail", args=["EUR"]),
-        reverse("submissions:objective-detail", args=[world.objectives[1].number]),
-        reverse("submissions:contribution-pdf", args=[joint.slug]),
+        reverse("public:iscm-detail", args=[world.lead.slug]),
+        reverse("public:iscm-detail", args=[world.partner.slug]),
+        reverse("public:region-detail", args=["AMR"]),
+        reverse("public:region-detail", args=["EUR"]),
+        reverse("public:objective-detail", args=[world.objectives[1].number]),
+        reverse("public:contribution-pdf", args=[joint.slug]),
     ):
         assert f'href="{url}"' in body, url
     assert "version 1" in body
@@ -323,7 +323,7 @@ def test_contribution_page_of_an_arabic_input_is_right_to_left(client, make_inpu
 def test_contribution_pdf_is_rendered_once_per_version_and_language(
     client, varied, settings, django_assert_max_num_queries
 ):
-    url = reverse("submissions:contribution-pdf", args=[varied["eur_fr"].slug])
+    url = reverse("public:contribution-pdf", args=[varied["eur_fr"].slug])
     first = b"".join(client.get(url).streaming_content)
     stored = sorted(p.name for p in (settings.MEDIA_ROOT / "public-pdfs").rglob("*.pdf"))
     assert stored == ["v1-en-layout1.pdf"]
@@ -337,7 +337,7 @@ def test_contribution_pdf_is_rendered_once_per_version_and_language(
 
 def test_contribution_pdf_is_the_published_version(client, varied):
     written_input = varied["eur_fr"]
-    response = client.get(reverse("submissions:contribution-pdf", args=[written_input.slug]))
+    response = client.get(reverse("public:contribution-pdf", args=[written_input.slug]))
     assert response["Content-Type"] == "application/pdf"
     assert "attachment" in response["Content-Disposition"]
     reader = PdfReader(io.BytesIO(b"".join(response.streaming_content)))
@@ -355,9 +355,9 @@ def test_attachments_of_the_published_version_are_downloadable(client, world, ma
         draft, _upload("annex.pdf", make_pdf()), title="Annex", by=world.lead_user
     )
     published = make_input("Without annex")
-    url = reverse("submissions:contribution-attachment", args=[published.slug, attachment.pk])
+    url = reverse("public:contribution-attachment", args=[published.slug, attachment.pk])
     assert client.get(url).status_code == 404  # not this input's
-    url = reverse("submissions:contribution-attachment", args=[draft.slug, attachment.pk])
+    url = reverse("public:contribution-attachment", args=[draft.slug, attachment.pk])
     assert client.get(url).status_code == 404  # not published
 
 
@@ -368,7 +368,7 @@ def test_the_published_version_attachments_download_as_attachments(client, make_
     written_input = make_input("With annex", attachments=[("Annex", _upload("a.pdf", data))])
     page = client.get(written_input.get_public_url()).content.decode()
     attachment = written_input.attachments.get()
-    url = reverse("submissions:contribution-attachment", args=[written_input.slug, attachment.pk])
+    url = reverse("public:contribution-attachment", args=[written_input.slug, attachment.pk])
     assert f'href="{url}"' in page
     response = client.get(url)
     assert response.status_code == 200
@@ -385,7 +385,7 @@ def _upload(name, data):
 
 def test_objective_page_shows_what_each_iscm_reported_side_by_side(client, world, varied):
     o2 = world.objectives[1]
-    body = client.get(reverse("submissions:objective-detail", args=[o2.number])).content.decode()
+    body = client.get(reverse("public:objective-detail", args=[o2.number])).content.decode()
     assert "Drivers." in body and "Moteurs." in body
     assert "Data." not in body  # objective 1 texts stay on objective 1
     assert "Practices worth sharing" in body
@@ -400,16 +400,16 @@ def test_iscm_page_lists_contributions_as_lead_and_as_partner(client, world, var
 
 
 def test_region_page_shows_reviews_iscms_and_contributions(client, world, varied):
-    response = client.get(reverse("submissions:region-detail", args=["EUR"]))
+    response = client.get(reverse("public:region-detail", args=["EUR"]))
     body = response.content.decode()
     assert world.cycle.name in body
     assert world.partner.acronym in body
     assert "Contribution française" in body and "Direct to AMR" not in body
-    assert client.get(reverse("submissions:region-detail", args=["NOPE"])).status_code == 404
+    assert client.get(reverse("public:region-detail", args=["NOPE"])).status_code == 404
 
 
 def test_open_data_json_has_every_field_and_takes_the_filters(client, world, varied):
-    response = client.get(reverse("submissions:open-data-json"))
+    response = client.get(reverse("public:open-data-json"))
     data = json.loads(_body(response))
     assert data["count"] == 4 and len(data["contributions"]) == 4
     record = next(r for r in data["contributions"] if r["title"] == "Joint to AMR and EUR")
@@ -430,19 +430,17 @@ def test_open_data_json_has_every_field_and_takes_the_filters(client, world, var
         "basis": "written_input",
         "published_at": WrittenInput.objects.get(pk=joint.pk).published_at.isoformat(),
     }
-    filtered = json.loads(
-        _body(client.get(reverse("submissions:open-data-json"), {"region": "AMR"}))
-    )
+    filtered = json.loads(_body(client.get(reverse("public:open-data-json"), {"region": "AMR"})))
     assert {r["title"] for r in filtered["contributions"]} == {
         "Direct to AMR",
         "Joint to AMR and EUR",
     }
-    bad = json.loads(_body(client.get(reverse("submissions:open-data-json"), {"region": "XX"})))
+    bad = json.loads(_body(client.get(reverse("public:open-data-json"), {"region": "XX"})))
     assert "region" in bad["errors"] and bad["count"] == 4
 
 
 def test_open_data_csv_parses_with_the_same_fields(client, varied):
-    response = client.get(reverse("submissions:open-data-csv"), {"language": "es"})
+    response = client.get(reverse("public:open-data-csv"), {"language": "es"})
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(_body(response).lstrip("\ufeff"))))
     assert len(rows) == 1
@@ -470,7 +468,7 @@ def test_open_data_csv_parses_with_the_same_fields(client, varied):
 
 def test_feed_is_atom_with_escaped_text(client, make_input):
     make_input("<b>Bold</b> title", intro="<script>alert(1)</script> Text.")
-    response = client.get(reverse("submissions:feed"))
+    response = client.get(reverse("public:feed"))
     assert response["Content-Type"].startswith("application/atom+xml")
     root = ET.fromstring(response.content)  # noqa: S314 — our own feed
     ns = {"a": "http://www.w3.org/2005/Atom"}
@@ -482,7 +480,7 @@ def test_feed_is_atom_with_escaped_text(client, make_input):
 
 
 def test_sitemap_and_robots(client, world, varied):
-    sitemap = client.get(reverse("sitemap")).content.decode()
+    sitemap = client.get(reverse("public:sitemap")).content.decode()
     for written_input in varied.values():
         assert f"/contributions/{written_input.slug}/" in sitemap
     assert f"/iscms/{world.lead.slug}/" in sitemap
@@ -494,7 +492,7 @@ def test_sitemap_and_robots(client, world, varied):
 
 
 def test_the_language_switcher_keeps_the_current_page(client, varied):
-    page = reverse("submissions:contribution-list") + "?region=EUR"
+    page = reverse("public:contribution-list") + "?region=EUR"
     response = client.post(reverse("set_language"), {"language": "fr", "next": page})
     assert response.status_code == 302 and response["Location"] == page
     body = client.get(page).content.decode()
@@ -513,13 +511,13 @@ def test_query_counts_of_public_pages_do_not_grow_with_contributions(
     urls = {
         **_public_urls(world),
         "detail": first.get_public_url(),
-        "pdf": reverse("submissions:contribution-pdf", args=[first.slug]),
-        "objectives": reverse("submissions:objective-list"),
-        "iscms": reverse("submissions:iscm-list"),
+        "pdf": reverse("public:contribution-pdf", args=[first.slug]),
+        "objectives": reverse("public:objective-list"),
+        "iscms": reverse("public:iscm-list"),
     }
     urls["filtered"] = urls["list"] + f"?objective=1&region=AMR&kind={world.lead.kind}"
-    urls["regions"] = reverse("submissions:region-list")
-    urls["open-data"] = reverse("submissions:open-data")
+    urls["regions"] = reverse("public:region-list")
+    urls["open-data"] = reverse("public:open-data")
     urls["home"] = reverse("home")
     at_two = {name: count_queries(client, url) for name, url in urls.items()}
     for n in range(28):

@@ -69,20 +69,20 @@ def test_every_public_page_has_landmarks_headings_and_labels(
     arabic = make_input("مساهمة", language="ar", intro="نص عن الهجرة.")
     urls = [
         reverse("home"),
-        reverse("submissions:contribution-list"),
-        reverse("submissions:contribution-list") + "?q=text&objective=1&region=AMR",
-        reverse("submissions:contribution-list") + "?objective=99&language=xx",  # errors
-        reverse("submissions:contribution-list") + "?q=nothingmatchesthis",
+        reverse("public:contribution-list"),
+        reverse("public:contribution-list") + "?q=text&objective=1&region=AMR",
+        reverse("public:contribution-list") + "?objective=99&language=xx",  # errors
+        reverse("public:contribution-list") + "?q=nothingmatchesthis",
         joint.get_public_url(),
         arabic.get_public_url(),
-        reverse("submissions:objective-list"),
-        reverse("submissions:objective-detail", args=[world.objectives[0].number]),
-        reverse("submissions:iscm-list"),
+        reverse("public:objective-list"),
+        reverse("public:objective-detail", args=[world.objectives[0].number]),
+        reverse("public:iscm-list"),
         world.lead.get_absolute_url(),
-        reverse("submissions:region-list"),
-        reverse("submissions:region-detail", args=["EUR"]),
-        reverse("submissions:open-data"),
-        reverse("packages:list"),
+        reverse("public:region-list"),
+        reverse("public:region-detail", args=["EUR"]),
+        reverse("public:open-data"),
+        reverse("public:packages"),
         reverse("login"),
     ]
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = language

@@ -17,7 +17,7 @@ OBJECTIVE_DETAIL_QUERIES = 5  # + the reports on it: count, page, partners
 
 
 def test_iscm_list_shows_all_thirty_iscms(client, reference_data):
-    response = client.get(reverse("submissions:iscm-list"))
+    response = client.get(reverse("public:iscm-list"))
     assert response.status_code == 200
     assert len(response.context["iscms"]) == 30
     assert "30 ISCMs of 30" in response.content.decode()
@@ -25,7 +25,7 @@ def test_iscm_list_shows_all_thirty_iscms(client, reference_data):
 
 
 def test_iscm_list_filters_by_kind_and_region(client, reference_data):
-    url = reverse("submissions:iscm-list")
+    url = reverse("public:iscm-list")
 
     global_processes = client.get(url, {"kind": "GLOBAL"}).context["iscms"]
     assert {i.acronym for i in global_processes} == {"GFMD", "IDM"}
@@ -39,7 +39,7 @@ def test_iscm_list_filters_by_kind_and_region(client, reference_data):
 
 
 def test_iscm_list_unknown_filter_value_explains_instead_of_failing(client, reference_data):
-    response = client.get(reverse("submissions:iscm-list"), {"region": "ATLANTIS"})
+    response = client.get(reverse("public:iscm-list"), {"region": "ATLANTIS"})
     assert response.status_code == 200
     assert "Some filters could not be applied" in response.content.decode()
 
@@ -47,7 +47,7 @@ def test_iscm_list_unknown_filter_value_explains_instead_of_failing(client, refe
 def test_iscm_list_query_count_does_not_grow_with_iscms(
     client, count_queries, django_assert_max_num_queries
 ):
-    url = reverse("submissions:iscm-list")
+    url = reverse("public:iscm-list")
     regions = [RegionFactory(), RegionFactory()]
     ISCMFactory.create_batch(3, regions=regions)
     with_three = count_queries(client, url)
@@ -59,7 +59,7 @@ def test_iscm_list_query_count_does_not_grow_with_iscms(
 
 
 def test_iscm_detail_shows_profile_and_regions(client, reference_data):
-    response = client.get(reverse("submissions:iscm-detail", args=["rcm"]))
+    response = client.get(reverse("public:iscm-detail", args=["rcm"]))
     body = response.content.decode()
     assert response.status_code == 200
     assert "Regional Conference on Migration (Puebla Process)" in body
@@ -70,7 +70,7 @@ def test_iscm_detail_shows_profile_and_regions(client, reference_data):
 
 
 def test_iscm_detail_unknown_slug_is_404(client, db):
-    assert client.get(reverse("submissions:iscm-detail", args=["nope"])).status_code == 404
+    assert client.get(reverse("public:iscm-detail", args=["nope"])).status_code == 404
 
 
 def test_iscm_detail_query_count_does_not_grow_with_regions(client, django_assert_max_num_queries):
@@ -81,7 +81,7 @@ def test_iscm_detail_query_count_does_not_grow_with_regions(client, django_asser
 
 
 def test_objective_list_groups_23_objectives_by_four_round_tables(client, reference_data):
-    response = client.get(reverse("submissions:objective-list"))
+    response = client.get(reverse("public:objective-list"))
     groups = response.context["round_tables"]
     assert [table.value for table, _ in groups] == [1, 2, 3, 4]
     assert sum(len(objectives) for _, objectives in groups) == 23
@@ -93,19 +93,19 @@ def test_objective_pages_query_count_does_not_grow_with_objectives(
     client, count_queries, django_assert_max_num_queries
 ):
     GCMObjectiveFactory(number=1)
-    one = count_queries(client, reverse("submissions:objective-list"))
+    one = count_queries(client, reverse("public:objective-list"))
     for number in range(2, 24):
         GCMObjectiveFactory(number=number)
     assert GCMObjective.objects.count() == 23
     with django_assert_max_num_queries(OBJECTIVE_LIST_QUERIES):
-        client.get(reverse("submissions:objective-list"))
-    assert count_queries(client, reverse("submissions:objective-list")) == one
+        client.get(reverse("public:objective-list"))
+    assert count_queries(client, reverse("public:objective-list")) == one
     with django_assert_max_num_queries(OBJECTIVE_DETAIL_QUERIES):
-        client.get(reverse("submissions:objective-detail", args=[12]))
+        client.get(reverse("public:objective-detail", args=[12]))
 
 
 def test_objective_detail_shows_title_round_table_and_neighbours(client, reference_data):
-    response = client.get(reverse("submissions:objective-detail", args=[10]))
+    response = client.get(reverse("public:objective-detail", args=[10]))
     body = response.content.decode()
     assert "Prevent, combat and eradicate trafficking in persons" in body
     assert "Round table 2" in body
@@ -124,7 +124,5 @@ def test_objective_detail_unknown_number_is_404(client, reference_data):
 
 
 def test_public_pages_are_readable_urls(reference_data):
-    assert reverse("submissions:iscm-detail", args=["colombo-process"]) == (
-        "/iscms/colombo-process/"
-    )
+    assert reverse("public:iscm-detail", args=["colombo-process"]) == ("/iscms/colombo-process/")
     assert GCMObjective.objects.get(number=7).get_absolute_url() == "/objectives/7/"

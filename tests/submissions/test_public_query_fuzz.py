@@ -19,7 +19,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from submissions.filters import ContributionFilter, ISCMFilter
+from public.filters import ContributionFilter, ISCMFilter
 from submissions.models import ContributionFormat
 from submissions.querystrings import LARGEST_ID, parse_id
 
@@ -40,7 +40,7 @@ NOT_FUZZED = {
     "password_reset_complete",
     "admin:login",
     "accounts:invitation",
-    "packages:download",
+    "public:package-download",
     "packages:review-edition",
 }
 
@@ -106,22 +106,22 @@ def test_public_routes_are_the_public_pages():
     assert set(public_routes()) == {
         "home",
         "robots-txt",
-        "sitemap",
-        "packages:list",
-        "submissions:contribution-list",
-        "submissions:contribution-detail",
-        "submissions:contribution-pdf",
-        "submissions:contribution-attachment",
-        "submissions:region-list",
-        "submissions:region-detail",
-        "submissions:open-data",
-        "submissions:open-data-json",
-        "submissions:open-data-csv",
-        "submissions:feed",
-        "submissions:iscm-list",
-        "submissions:iscm-detail",
-        "submissions:objective-list",
-        "submissions:objective-detail",
+        "public:sitemap",
+        "public:packages",
+        "public:contribution-list",
+        "public:contribution-detail",
+        "public:contribution-pdf",
+        "public:contribution-attachment",
+        "public:region-list",
+        "public:region-detail",
+        "public:open-data",
+        "public:open-data-json",
+        "public:open-data-csv",
+        "public:feed",
+        "public:iscm-list",
+        "public:iscm-detail",
+        "public:objective-list",
+        "public:objective-detail",
     }
     assert {"q", "page", "region", "cycle", "objective", "iscm", "format", "kind"} <= set(
         PARAMETERS
@@ -140,15 +140,15 @@ def public_urls(world, make_input):
     )
     make_input("Joint work", partners=[world.partner])
     arguments = {
-        "submissions:contribution-detail": {"slug": first.slug},
-        "submissions:contribution-pdf": {"slug": first.slug},
-        "submissions:contribution-attachment": {
+        "public:contribution-detail": {"slug": first.slug},
+        "public:contribution-pdf": {"slug": first.slug},
+        "public:contribution-attachment": {
             "slug": first.slug,
             "attachment_pk": first.attachments.get().pk,
         },
-        "submissions:region-detail": {"code": world.regions.amr.code},
-        "submissions:iscm-detail": {"slug": world.lead.slug},
-        "submissions:objective-detail": {"number": world.objectives[0].number},
+        "public:region-detail": {"code": world.regions.amr.code},
+        "public:iscm-detail": {"slug": world.lead.slug},
+        "public:objective-detail": {"number": world.objectives[0].number},
     }
     return [reverse(name, kwargs=arguments.get(name, {})) for name in public_routes()]
 
@@ -190,16 +190,16 @@ def test_unicode_digits_in_a_filter_are_reported_as_invalid(client, public_urls,
     "errors"; the CSV (which has no place for a message) ignores it. All answer 200."""
     for value in ("²", "①", "٣", "๓"):
         query = f"?{name}={quote(value)}"
-        page, html = _fetch(client, reverse("submissions:contribution-list") + query)
+        page, html = _fetch(client, reverse("public:contribution-list") + query)
         assert page.status_code == 200, value
         assert name in page.context["form"].errors, value
         assert "Select a valid choice" in html.decode()
-        data, body = _fetch(client, reverse("submissions:open-data-json") + query)
+        data, body = _fetch(client, reverse("public:open-data-json") + query)
         assert data.status_code == 200, value
         document = json.loads(body)
         assert name in document["errors"], value
         assert document["count"] == 2  # the invalid filter is ignored
-        csv, body = _fetch(client, reverse("submissions:open-data-csv") + query)
+        csv, body = _fetch(client, reverse("public:open-data-csv") + query)
         assert csv.status_code == 200, value
         assert len(body.decode("utf-8-sig").splitlines()) == 3  # header and both inputs
 
@@ -208,9 +208,7 @@ def test_unicode_digits_in_a_filter_are_reported_as_invalid(client, public_urls,
 def test_only_ascii_digits_in_range_pick_an_objective(client, public_urls, world, value):
     """`objective=2` filters; any other spelling of a number is an invalid filter, never
     read as another number ("٣" is not objective 3) and never a 500."""
-    response, _body = _fetch(
-        client, reverse("submissions:contribution-list") + f"?objective={value}"
-    )
+    response, _body = _fetch(client, reverse("public:contribution-list") + f"?objective={value}")
     assert response.status_code == 200
     assert ("objective" in response.context["form"].errors) == (value != "2")
 

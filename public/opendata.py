@@ -8,8 +8,9 @@ from django.conf import settings
 from django.db.models import Prefetch
 from django.urls import reverse
 
+from submissions.models import ObjectiveResponse, WrittenInput
+
 from .filters import ContributionFilter
-from .models import ObjectiveResponse, WrittenInput
 
 FIELDS = (
     "id",
@@ -59,8 +60,8 @@ def records(queryset) -> Iterator[dict]:
             "id": written_input.pk,
             "slug": slug,
             "title": written_input.title,
-            "url": site + reverse("submissions:contribution-detail", args=[slug]),
-            "pdf_url": site + reverse("submissions:contribution-pdf", args=[slug]),
+            "url": site + reverse("public:contribution-detail", args=[slug]),
+            "pdf_url": site + reverse("public:contribution-pdf", args=[slug]),
             "cycle": written_input.cycle.slug,
             "lead_iscm": written_input.lead_iscm.acronym,
             "partner_iscms": sorted(i.acronym for i in written_input.partner_iscms.all()),

@@ -29,9 +29,22 @@ from django.db.models import Count, Max, Q
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from . import search
+from submissions import search
+from submissions.models import (
+    ISCM,
+    ContentLanguage,
+    ContributionFormat,
+    GCMObjective,
+    GuidingPrinciple,
+    ObjectiveResponse,
+    Region,
+    ReviewCycle,
+    ReviewEvent,
+    RoundTable,
+    WrittenInput,
+)
+
 from .filters import DIRECT, JOINT, JOINT_CHOICES, NEWEST, RELEVANCE, ContributionFilter
-from .models import ISCM, ObjectiveResponse, ReviewEvent, WrittenInput
 
 PAGE_SIZE = 20
 
@@ -245,16 +258,6 @@ class Facet:
 def _choices(name: str) -> list[tuple[str, object, str]]:
     """(query-string value, count key, label) of every possible value of a facet, in
     display order: one small query for the facets over reference tables."""
-    from .models import (
-        ContentLanguage,
-        ContributionFormat,
-        GCMObjective,
-        GuidingPrinciple,
-        Region,
-        ReviewCycle,
-        RoundTable,
-    )
-
     match name:
         case "cycle":
             return [(c.slug, c.pk, c.name) for c in ReviewCycle.objects.order_by("-slug")]

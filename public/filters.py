@@ -3,8 +3,8 @@ from django import forms
 from django.db.models import IntegerField, Q
 from django.utils.translation import gettext_lazy as _
 
-from . import search
-from .models import (
+from submissions import search
+from submissions.models import (
     ISCM,
     ContentLanguage,
     ContributionFormat,
@@ -16,7 +16,7 @@ from .models import (
     RoundTable,
     WrittenInput,
 )
-from .querystrings import LARGEST_NUMBER, parse_id
+from submissions.querystrings import LARGEST_NUMBER, parse_id
 
 # The largest value a filter looks up in an integer column (objective numbers): beyond
 # it SQLite cannot compare (OverflowError) and no number of ours is that long.

@@ -14,8 +14,9 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
+from submissions.models import WrittenInput
+
 from .. import opendata
-from ..models import WrittenInput
 
 FEED_SIZE = 50
 CSV_LIST_SEPARATOR = ";"
@@ -32,7 +33,7 @@ def about(request):
     filterset, _queryset = opendata.selection(request.GET)
     return render(
         request,
-        "submissions/open_data.html",
+        "public/open_data.html",
         {"fields": opendata.FIELDS, "form": filterset.form, "query": request.GET.urlencode()},
     )
 
@@ -115,7 +116,7 @@ class ContributionFeed(Feed):
     )
 
     def link(self):
-        return reverse("submissions:contribution-list")
+        return reverse("public:contribution-list")
 
     def items(self):
         return (

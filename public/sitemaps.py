@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.urls import reverse
 
-from .models import ISCM, GCMObjective, Region, WrittenInput
+from submissions.models import ISCM, GCMObjective, Region, WrittenInput
 
 
 class _PortalSitemap(Sitemap):
@@ -49,18 +49,18 @@ class RegionSitemap(_PortalSitemap):
         return Region.objects.only("code").order_by("code")
 
     def location(self, item):
-        return reverse("submissions:region-detail", args=[item.code])
+        return reverse("public:region-detail", args=[item.code])
 
 
 class PageSitemap(_PortalSitemap):
     PAGES = (
         "home",
-        "submissions:contribution-list",
-        "submissions:iscm-list",
-        "submissions:objective-list",
-        "submissions:region-list",
-        "submissions:open-data",
-        "packages:list",
+        "public:contribution-list",
+        "public:iscm-list",
+        "public:objective-list",
+        "public:region-list",
+        "public:open-data",
+        "public:packages",
     )
 
     def items(self):

@@ -1,0 +1,42 @@
+"""The public site's addresses. Mounted at the root: the paths are the ones the portal
+has always had (`tests/public/test_urls.py` holds them to it)."""
+
+from django.contrib.sitemaps.views import sitemap
+from django.urls import path
+
+import submissions.converters  # noqa: F401  (registers the <id:…> converter)
+
+from .sitemaps import SITEMAPS
+from .views import contributions, directory, opendata, packages
+
+app_name = "public"
+
+urlpatterns = [
+    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path("contributions/", contributions.contribution_list, name="contribution-list"),
+    path(
+        "contributions/<slug:slug>/",
+        contributions.contribution_detail,
+        name="contribution-detail",
+    ),
+    path(
+        "contributions/<slug:slug>/pdf/", contributions.contribution_pdf, name="contribution-pdf"
+    ),
+    path(
+        "contributions/<slug:slug>/attachments/<id:attachment_pk>/",
+        contributions.contribution_attachment,
+        name="contribution-attachment",
+    ),
+    path("regions/", directory.region_list, name="region-list"),
+    path("regions/<slug:code>/", directory.region_detail, name="region-detail"),
+    path("open-data/", opendata.about, name="open-data"),
+    path("open-data/contributions.json", opendata.contributions_json, name="open-data-json"),
+    path("open-data/contributions.csv", opendata.contributions_csv, name="open-data-csv"),
+    path("feeds/contributions.atom", opendata.ContributionFeed(), name="feed"),
+    path("iscms/", directory.iscm_list, name="iscm-list"),
+    path("iscms/<slug:slug>/", directory.iscm_detail, name="iscm-detail"),
+    path("objectives/", directory.objective_list, name="objective-list"),
+    path("objectives/<id:number>/", directory.objective_detail, name="objective-detail"),
+    path("packages/", packages.package_list, name="packages"),
+    path("packages/<id:pk>/download/", packages.package_download, name="package-download"),
+]
