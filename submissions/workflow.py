@@ -34,6 +34,7 @@ from .models import (
     Decision,
     InputTarget,
     InputVersion,
+    Region,
     RegionalReview,
     ReviewComment,
     ReviewerAssignment,
@@ -167,9 +168,7 @@ def derive_status(decisions) -> str:
 
 
 def _reviewer_regions(user):
-    return ReviewerAssignment.objects.filter(
-        user=user, role=ReviewerAssignment.Role.REVIEWER
-    ).values("region")
+    return Region.objects.for_regions_of(user, role=ReviewerAssignment.Role.REVIEWER)
 
 
 def decidable_reviews(written_input: WrittenInput, user) -> list[RegionalReview]:

@@ -12,25 +12,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from submissions.downloads import serve_stored_file
-from submissions.models import RegionalReview, ReviewerAssignment
+from submissions.models import RegionalReview
 
 from .. import editions, packages
 from ..models import RegionalPackage
 from ..packages import package_filename
 
 
-def _compiler_reviews(user):
-    regions = ReviewerAssignment.objects.filter(
-        user=user, role=ReviewerAssignment.Role.COMPILER
-    ).values("region")
-    return RegionalReview.objects.filter(region__in=regions)
-
-
 def _package(request, pk):
     return get_object_or_404(
-        RegionalPackage.objects.filter(review__in=_compiler_reviews(request.user)).select_related(
-            "review__region", "review__cycle", "created_by"
-        ),
+        RegionalPackage.objects.filter(
+            review__in=RegionalReview.objects.compilable_by(request.user)
+        ).select_related("review__region", "review__cycle", "created_by"),
         pk=pk,
     )
 
@@ -41,7 +34,7 @@ def package_list(request):
     # forever: one conditional UPDATE, a no-op when every worker is alive.
     packages.fail_stale_packages()
     reviews = list(
-        _compiler_reviews(request.user)
+        RegionalReview.objects.compilable_by(request.user)
         .select_related("region", "cycle")
         .prefetch_related("packages")
         .order_by("-cycle__start_year", "region__code")
@@ -54,7 +47,7 @@ def package_list(request):
 @require_POST
 @login_required
 def package_compile(request, review_pk):
-    review = get_object_or_404(_compiler_reviews(request.user), pk=review_pk)
+    review = get_object_or_404(RegionalReview.objects.compilable_by(request.user), pk=review_pk)
     package, created = packages.request_compile(review, by=request.user)
     if created:
         messages.success(

@@ -80,12 +80,6 @@ DECISIONS = {
 }
 
 
-def _my_regions(user):
-    return Region.objects.filter(
-        assignments__user=user, assignments__role=ReviewerAssignment.Role.REVIEWER
-    ).distinct()
-
-
 def _reviewable_input(request, pk):
     return get_object_or_404(
         WrittenInput.objects.reviewable_by(request.user)
@@ -97,7 +91,7 @@ def _reviewable_input(request, pk):
 
 @login_required
 def queue(request):
-    regions = _my_regions(request.user)
+    regions = Region.objects.for_regions_of(request.user, role=ReviewerAssignment.Role.REVIEWER)
     if not regions.exists():
         raise Http404("Not a reviewer")
     reviewable = WrittenInput.objects.reviewable_by(request.user)

@@ -46,6 +46,12 @@ class NaturalKeyModel(models.Model):
         return tuple(values)
 
 
+class RegionQuerySet(models.QuerySet):
+    def for_regions_of(self, user, *, role: str):
+        """The regions `user` is assigned to as `role` ("reviewer" or "compiler")."""
+        return self.filter(assignments__user=user, assignments__role=role).distinct()
+
+
 class Region(NaturalKeyModel):
     """A UN regional commission region; the regional reviews are held per region."""
 
@@ -59,6 +65,8 @@ class Region(NaturalKeyModel):
     commission = models.CharField(_("regional commission"), max_length=200)
 
     NATURAL_KEY = ("code",)
+
+    objects = NaturalKeyManager.from_queryset(RegionQuerySet)()
 
     class Meta:
         verbose_name = _("region")
@@ -339,6 +347,14 @@ class RegionalReviewQuerySet(models.QuerySet):
     def open_on(self, day: datetime.date):
         """Reviews taking inputs on `day`: submission opened and deadline not passed."""
         return self.filter(submission_opens__lte=day, deadline__gte=day)
+
+    def compilable_by(self, user):
+        """The reviews whose packages `user` compiles: those of the regions they are
+        compiler for (a review outside them is a 404 on the package pages)."""
+        regions = self.model._meta.get_field("region").related_model.objects.for_regions_of(
+            user, role="compiler"
+        )
+        return self.filter(region__in=regions)
 
     def without_reviewer(self):
         """Reviews whose region has no active reviewer: nobody there would hear of an

@@ -2,8 +2,6 @@
 withdraw, consent. Access goes through the query set methods of WrittenInput: an
 input outside them is a 404, whoever asks."""
 
-from itertools import groupby
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -15,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from .. import editing, workflow
 from ..checklist import submission_problems
+from ..dashboard import dashboard_for
 from ..downloads import serve_stored_file
 from ..forms import (
     AttachmentForm,
@@ -29,7 +28,6 @@ from ..history import timeline
 from ..models import (
     Attachment,
     Membership,
-    RegionalReview,
     ReviewComment,
     ReviewCycle,
     Status,
@@ -49,51 +47,15 @@ def _secretariat_input(request, pk, queryset=None):
 @login_required
 def dashboard(request):
     today = timezone.localdate()
-    memberships = list(Membership.objects.filter(user=request.user).select_related("iscm"))
-    inputs = list(
-        WrittenInput.objects.for_secretariat(request.user)
-        .select_related("cycle", "lead_iscm")
-        .prefetch_related("partner_iscms", "target_reviews__region")
-        .order_by("-cycle__start_year", "cycle_id", "-updated_at")
-    )
-    for written_input in inputs:
-        # (review, deadline that applies, days left).
-        written_input.targets = []
-        for review in written_input.target_reviews.all():
-            deadline = written_input.deadline_for(review)
-            days_left = (deadline - today).days if deadline else None
-            written_input.targets.append((review, deadline, days_left))
-    by_cycle = [(cycle, list(items)) for cycle, items in groupby(inputs, key=lambda i: i.cycle)]
-
-    cycle = ReviewCycle.objects.current()
-    open_reviews = []
-    if cycle is not None and memberships:
-        covered_inputs = {}
-        for written_input in inputs:
-            if written_input.cycle_id == cycle.pk and written_input.status != Status.WITHDRAWN:
-                for review in written_input.target_reviews.all():
-                    covered_inputs.setdefault(review.pk, []).append(written_input)
-        reviews = (
-            RegionalReview.objects.filter(
-                cycle=cycle, region__iscms__memberships__user=request.user
-            )
-            .open_on(today)
-            .select_related("region")
-            .distinct()
-            .order_by("deadline", "region__code")
-        )
-        open_reviews = [
-            (review, review.days_left_on(today), covered_inputs.get(review.pk, []))
-            for review in reviews
-        ]
+    board = dashboard_for(request.user, today=today)
     return render(
         request,
         "submissions/dashboard.html",
         {
-            "memberships": memberships,
-            "by_cycle": by_cycle,
-            "cycle": cycle,
-            "open_reviews": open_reviews,
+            "memberships": board.memberships,
+            "by_cycle": board.by_cycle,
+            "cycle": board.cycle,
+            "open_reviews": board.open_reviews,
             "today": today,
         },
     )
