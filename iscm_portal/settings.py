@@ -17,7 +17,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 # Constants only (no Django imports): the request size follows the form's text limits.
-from submissions.limits import largest_form_request_bytes
+from submissions.validators import largest_form_request_bytes
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -293,7 +293,7 @@ ATTACHMENT_MAX_COUNT = env_int("ATTACHMENT_MAX_COUNT", 10)
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # larger uploads spool to a temporary file
 # Form data (not files) a request may carry: the largest valid content save, derived from
-# the text limits (submissions/limits.py), so a form valid field by field is never refused
+# the text limits (submissions/validators.py), so a form valid field by field is never refused
 # whole. A bigger request gets the form's page with a message (OversizedRequestMiddleware).
 DATA_UPLOAD_MAX_MEMORY_SIZE = largest_form_request_bytes()
 

@@ -1,8 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from submissions.forms import limit_text_size
 from submissions.models import RegionalReview, ReviewEvent
+from submissions.validators import limit_text_size
 
 
 class CommentForm(forms.Form):

@@ -18,7 +18,6 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from .limits import MAX_INPUT_CHARACTERS, count_characters
 from .models import (
     EDITABLE_STATES,
     Attachment,
@@ -30,6 +29,7 @@ from .models import (
     WrittenInput,
 )
 from .uploads import inspect_upload, storage_name
+from .validators import MAX_INPUT_CHARACTERS, count_characters
 
 
 class EditRefused(Exception):
@@ -208,7 +208,7 @@ def save_content(
 def _refuse_if_too_long(existing_sections, existing_objectives, changes: ContentChanges):
     """EditRefused when the input's texts after `changes` hold more than
     MAX_INPUT_CHARACTERS together (the edit page's script checks the same sum before it
-    sends the form; submissions/limits.py says why a total exists)."""
+    sends the form; submissions/validators.py says why a total exists)."""
     sections = {pk: r.body for pk, r in existing_sections.items()} | changes.sections
     objectives = {
         pk: {part: getattr(r, part) for part in ObjectiveResponse.TEXT_FIELDS}

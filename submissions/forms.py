@@ -7,12 +7,11 @@ import json
 
 from django import forms
 from django.http import QueryDict
-from django.utils.formats import date_format, number_format
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from .editing import ContentChanges
-from .limits import MAX_INPUT_CHARACTERS, MAX_TEXT_CHARACTERS, MAX_TEXT_LINES
 from .models import (
     ISCM,
     Challenge,
@@ -29,39 +28,9 @@ from .models import (
 from .querystrings import parse_id
 from .snapshots import objectives_by_round_table
 from .uploads import MAX_DISPLAY_NAME_LENGTH
+from .validators import MAX_INPUT_CHARACTERS, MAX_TEXT_CHARACTERS, limit_text_size
 
 CHECKBOXES = forms.CheckboxSelectMultiple
-
-
-def limit_text_size(value: str) -> None:
-    """Validator of every free-text field (section and objective texts, reasons,
-    comments, messages): at most MAX_TEXT_CHARACTERS and MAX_TEXT_LINES (why these
-    numbers: submissions/limits.py)."""
-    if len(value) > MAX_TEXT_CHARACTERS:
-        raise forms.ValidationError(
-            _(
-                "This text has %(count)s characters; a field can hold at most %(limit)s. "
-                "Shorten it, or put long material in an attachment."
-            )
-            % {
-                "count": number_format(len(value), force_grouping=True),
-                "limit": number_format(MAX_TEXT_CHARACTERS, force_grouping=True),
-            },
-            code="too_long",
-        )
-    lines = len(value.splitlines())
-    if lines > MAX_TEXT_LINES:
-        raise forms.ValidationError(
-            _(
-                "This text has %(count)s lines; a field can hold at most %(limit)s. Join "
-                "short lines into paragraphs, or put long lists in an attachment."
-            )
-            % {
-                "count": number_format(lines, force_grouping=True),
-                "limit": number_format(MAX_TEXT_LINES, force_grouping=True),
-            },
-            code="too_many_lines",
-        )
 
 
 def _valid_id(value) -> bool:

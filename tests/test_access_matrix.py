@@ -38,7 +38,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from accounts import invitations, profile
 from accounts.models import Invitation
-from reviews import editions, packages
+from reviews import editions, package_pdf, packages
 from reviews.models import RegionalPackage
 from submissions import editing, workflow
 from submissions.comments import add_review_comment
@@ -319,7 +319,7 @@ def objects(world, compiler, make_input, django_capture_on_commit_callbacks):  #
 
     # K: the AMR package (holds P), compiled and published.
     package, _created = packages.request_compile(world.reviews.amr, by=compiler, enqueue=False)
-    package = packages.compile_package(package.pk)
+    package = package_pdf.compile_package(package.pk)
     assert package.status == RegionalPackage.Status.DONE, package.error
     publisher = Client()
     publisher.force_login(compiler)

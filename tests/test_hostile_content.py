@@ -52,10 +52,9 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from reviews import packages
+from reviews import package_pdf, packages
 from reviews.models import RegionalPackage
 from submissions import pdf as pdf_module
-from submissions.forms import MAX_TEXT_CHARACTERS, MAX_TEXT_LINES
 from submissions.models import (
     Attachment,
     ContributionFormat,
@@ -68,6 +67,7 @@ from submissions.models import (
     WrittenInput,
 )
 from submissions.pdf import ATTACHMENT_PREFIX, BASE_URL, STATIC_PREFIX, PortalURLFetcher
+from submissions.validators import MAX_TEXT_CHARACTERS, MAX_TEXT_LINES
 
 from .factories import ReviewerAssignmentFactory
 from .sample_files import make_pdf
@@ -847,10 +847,10 @@ def test_regional_package_of_hostile_inputs(hostile_world, make_input, monkeypat
             attachments=[(case.typed[:TITLE_MAX_LENGTH], upload)],
         )
     RecordingFetcher.asked = []
-    monkeypatch.setattr(packages, "PortalURLFetcher", RecordingFetcher)
+    monkeypatch.setattr(package_pdf, "PortalURLFetcher", RecordingFetcher)
     package, _created = packages.request_compile(world.reviews.amr, by=compiler, enqueue=False)
     started = time.perf_counter()
-    package = packages.compile_package(package.pk)
+    package = package_pdf.compile_package(package.pk)
     elapsed = time.perf_counter() - started
     assert package.status == RegionalPackage.Status.DONE, package.error
     assert elapsed < SLOW * 3, f"the package of {len(taken)} inputs took {elapsed:.1f} s"

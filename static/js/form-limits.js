@@ -6,8 +6,8 @@
 //   that many characters, each at most data-field-max-characters. Over either, the
 //   submit is stopped and the message element (data-size-problem, its texts rendered
 //   by the server in the page's language) names the fields to shorten. Counts follow
-//   the server's rules: submissions/limits.py::count_characters for the total (code
-//   points, a line break one), forms.limit_text_size per field (the browser sends a
+//   the server's rules: submissions/validators.py::count_characters for the total (code
+//   points, a line break one), validators.limit_text_size per field (the browser sends a
 //   line break as two characters).
 // - A file input with data-name-limit: a longer file name is shortened, keeping its
 //   extension, before the file is sent (Django cannot read a part whose name is over

@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from .. import editing
-from ..forms import limit_text_size
 from ..models import (
     Challenge,
     ContributionFormat,
@@ -25,6 +24,7 @@ from ..models import (
     OutlineSection,
     Priority,
 )
+from ..validators import limit_text_size
 from .common import list_headings
 
 # How long a preview can be applied (the file is not kept; the preview carries what it

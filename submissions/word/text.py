@@ -14,7 +14,7 @@ import itertools
 import re
 from dataclasses import dataclass
 
-from ..forms import MAX_TEXT_CHARACTERS
+from ..validators import MAX_TEXT_CHARACTERS
 from .common import BOX_RE, M_NS, R_NS, SAFE_LINK_RE, TICKED, UNTICKED, W14_NS, Span, w
 
 # Word XML to paragraphs of spans

@@ -3,16 +3,16 @@ browser, says which text to shorten and keeps everything typed; shortened, it sa
 attachment with a very long file name is sent under a shortened name.
 
 The limits come from the server (data- attributes and messages rendered from
-submissions/limits.py); the script is static/js/form-limits.js.
+submissions/validators.py); the script is static/js/form-limits.js.
 """
 
 import re
 
 from playwright.sync_api import expect
 
-from submissions.limits import MAX_INPUT_CHARACTERS, count_characters
 from submissions.models import Attachment, WrittenInput
 from submissions.uploads import MAX_DISPLAY_NAME_LENGTH
+from submissions.validators import MAX_INPUT_CHARACTERS, count_characters
 
 from ..sample_files import make_pdf
 from .conftest import assert_accessible, sign_in

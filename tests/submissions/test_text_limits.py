@@ -15,15 +15,15 @@ from django.urls import reverse
 
 from submissions import editing
 from submissions.forms import ContentForm, content_initial, objectives_for_form
-from submissions.limits import (
+from submissions.models import Attachment, SectionResponse
+from submissions.snapshots import content_queryset
+from submissions.uploads import MAX_DISPLAY_NAME_LENGTH
+from submissions.validators import (
     MAX_INPUT_CHARACTERS,
     MAX_TEXT_CHARACTERS,
     count_characters,
     largest_form_request_bytes,
 )
-from submissions.models import Attachment, SectionResponse
-from submissions.snapshots import content_queryset
-from submissions.uploads import MAX_DISPLAY_NAME_LENGTH
 
 from ..sample_files import make_pdf
 

@@ -1,10 +1,13 @@
-"""How much text the portal takes: per field, per input, and therefore per request.
+"""How much text the portal takes: per field, per input, and therefore per request;
+and the validator every free-text field uses (`limit_text_size`), so domain modules
+check texts without importing forms.
 
-Plain constants without Django imports, because `iscm_portal/settings.py` derives
-`DATA_UPLOAD_MAX_MEMORY_SIZE` from them: the request limit follows the form limits, so a
-form that the portal accepts field by field is never refused whole as "too big".
+`iscm_portal/settings.py` imports this module to derive `DATA_UPLOAD_MAX_MEMORY_SIZE`
+from the limits (the request limit follows the form limits, so a form that the portal
+accepts field by field is never refused whole as "too big"): it may import only Django
+modules that read no setting when imported.
 
-Per field (`submissions.forms.limit_text_size`): chosen generously — the longest section
+Per field (`limit_text_size`): chosen generously — the longest section
 of the outline allows 1,000 words, about 7,000 characters (word limits themselves are
 checked on submission, not on save). What they bound is the time to show and print a
 text, which grows with its lines: every list item and typed line break is a line box in
@@ -30,6 +33,10 @@ values, ticked boxes (at most DATA_UPLOAD_MAX_NUMBER_FIELDS of them) — stays w
 FORM_OVERHEAD_BYTES.
 """
 
+from django.core.exceptions import ValidationError
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
 MAX_TEXT_CHARACTERS = 50_000
 MAX_TEXT_LINES = 1_000
 MAX_INPUT_CHARACTERS = 500_000
@@ -48,3 +55,34 @@ def count_characters(text: str) -> int:
     """Characters as people and the edit page's script count them: code points, a line
     break one character whether it came as LF or CRLF."""
     return len(text) - text.count("\r\n")
+
+
+def limit_text_size(value: str) -> None:
+    """Validator of every free-text field (section and objective texts, reasons,
+    comments, messages): at most MAX_TEXT_CHARACTERS and MAX_TEXT_LINES (why these
+    numbers: below)."""
+    if len(value) > MAX_TEXT_CHARACTERS:
+        raise ValidationError(
+            _(
+                "This text has %(count)s characters; a field can hold at most %(limit)s. "
+                "Shorten it, or put long material in an attachment."
+            )
+            % {
+                "count": number_format(len(value), force_grouping=True),
+                "limit": number_format(MAX_TEXT_CHARACTERS, force_grouping=True),
+            },
+            code="too_long",
+        )
+    lines = len(value.splitlines())
+    if lines > MAX_TEXT_LINES:
+        raise ValidationError(
+            _(
+                "This text has %(count)s lines; a field can hold at most %(limit)s. Join "
+                "short lines into paragraphs, or put long lists in an attachment."
+            )
+            % {
+                "count": number_format(lines, force_grouping=True),
+                "limit": number_format(MAX_TEXT_LINES, force_grouping=True),
+            },
+            code="too_many_lines",
+        )
