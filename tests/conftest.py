@@ -82,7 +82,7 @@ def _test_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Event ids repeat across rolled-back tests on SQLite, so cached public results
-    # could outlive a test; tests/submissions/test_browse.py turns caching on.
+    # could outlive a test; tests/public/test_browse.py turns caching on.
     settings.PUBLIC_CACHE_SECONDS = 0
     # Sign-in throttling is on only where a test turns it on (tests/test_security.py).
     settings.AXES_ENABLED = False

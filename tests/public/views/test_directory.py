@@ -1,9 +1,11 @@
+"""The ISCM, objective and region pages (`public/views/directory.py`)."""
+
 import pytest
 from django.urls import reverse
 
 from submissions.models import ISCM, GCMObjective
 
-from ..factories import GCMObjectiveFactory, ISCMFactory, RegionFactory
+from ...factories import GCMObjectiveFactory, ISCMFactory, RegionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -126,3 +128,28 @@ def test_objective_detail_unknown_number_is_404(client, reference_data):
 def test_public_pages_are_readable_urls(reference_data):
     assert reverse("public:iscm-detail", args=["colombo-process"]) == ("/iscms/colombo-process/")
     assert GCMObjective.objects.get(number=7).get_absolute_url() == "/objectives/7/"
+
+
+def test_objective_page_shows_what_each_iscm_reported_side_by_side(client, world, varied):
+    o2 = world.objectives[1]
+    body = client.get(reverse("public:objective-detail", args=[o2.number])).content.decode()
+    assert "Drivers." in body and "Moteurs." in body
+    assert "Data." not in body  # objective 1 texts stay on objective 1
+    assert "Practices worth sharing" in body
+    assert varied["joint_both"].get_public_url() in body
+
+
+def test_iscm_page_lists_contributions_as_lead_and_as_partner(client, world, varied):
+    body = client.get(world.partner.get_absolute_url()).content.decode()
+    assert "Joint to AMR and EUR" in body  # partner
+    assert "Contribution française" in body and "Contribución española" in body  # lead
+    assert "Direct to AMR" not in body
+
+
+def test_region_page_shows_reviews_iscms_and_contributions(client, world, varied):
+    response = client.get(reverse("public:region-detail", args=["EUR"]))
+    body = response.content.decode()
+    assert world.cycle.name in body
+    assert world.partner.acronym in body
+    assert "Contribution française" in body and "Direct to AMR" not in body
+    assert client.get(reverse("public:region-detail", args=["NOPE"])).status_code == 404

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from public.filters import ContributionFilter, ISCMFilter
 from submissions.models import ContributionFormat
-from submissions.querystrings import LARGEST_ID, parse_id
+from submissions.querystrings import LARGEST_ID
 
 from ..sample_files import make_pdf
 from ..test_access_matrix import EXPECTED, PERSONAS, named_routes
@@ -211,35 +211,3 @@ def test_only_ascii_digits_in_range_pick_an_objective(client, public_urls, world
     response, _body = _fetch(client, reverse("public:contribution-list") + f"?objective={value}")
     assert response.status_code == 200
     assert ("objective" in response.context["form"].errors) == (value != "2")
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("0", 0),
-        ("42", 42),
-        (str(LARGEST_ID), LARGEST_ID),
-        (str(LARGEST_ID + 1), None),
-        ("9" * 5000, None),
-        ("²", None),
-        ("①", None),
-        ("٣", None),
-        ("๓", None),
-        ("１", None),  # fullwidth
-        ("-1", None),
-        ("+1", None),
-        (" 1", None),
-        ("1 ", None),
-        ("1_000", None),
-        ("", None),
-        (None, None),
-        (7, None),
-    ],
-)
-def test_parse_id_takes_ascii_digits_in_range_only(text, expected):
-    assert parse_id(text) == expected
-
-
-def test_parse_id_honours_a_smaller_bound():
-    assert parse_id("2147483647", largest=2**31 - 1) == 2**31 - 1
-    assert parse_id("2147483648", largest=2**31 - 1) is None

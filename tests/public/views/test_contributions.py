@@ -1,64 +1,17 @@
-"""The public portal: the contributions list with facets and search, the contribution
-page, the cross-cutting pages, and what never appears there."""
+"""The contributions pages (`public/views/contributions.py`): the list with facets and
+search, the contribution page, its PDF and attachments, and what never appears there."""
 
-import csv
 import io
-import json
-import xml.etree.ElementTree as ET
 
 import pytest
 from django.db import connection
 from django.urls import reverse
 from pypdf import PdfReader
 
-from submissions.models import ContributionFormat, WrittenInput
+from submissions.models import WrittenInput
 
-from ..factories import ISCMFactory, ReviewerAssignmentFactory
-from .conftest import STATES
-
-SECRET = "zanzibarian"  # a word no other text in these tests holds
-
-
-def _body(response):
-    if response.streaming:
-        return b"".join(response.streaming_content).decode()
-    return response.content.decode()
-
-
-def _public_urls(world):
-    return {
-        "list": reverse("public:contribution-list"),
-        "search": reverse("public:contribution-list") + f"?q={SECRET}",
-        "objective": reverse("public:objective-detail", args=[world.objectives[0].number]),
-        "iscm": reverse("public:iscm-detail", args=[world.lead.slug]),
-        "region": reverse("public:region-detail", args=["AMR"]),
-        "json": reverse("public:open-data-json"),
-        "csv": reverse("public:open-data-csv"),
-        "feed": reverse("public:feed"),
-        "sitemap": reverse("public:sitemap"),
-    }
-
-
-@pytest.fixture
-def every_state(world, make_input):
-    """One input in each state, all holding SECRET in title and text."""
-    return {
-        state: make_input(f"{state.title()} {SECRET} input", state, intro=f"The {SECRET} text.")
-        for state in STATES
-    }
-
-
-def test_only_published_inputs_appear_anywhere_public(client, world, every_state):
-    published = every_state["published"]
-    hidden = [i for state, i in every_state.items() if state != "published"]
-    for name, url in _public_urls(world).items():
-        response = client.get(url)
-        assert response.status_code == 200, name
-        body = _body(response)
-        assert published.title in body or published.slug in body, name
-        for written_input in hidden:
-            assert written_input.title not in body, (name, written_input.status)
-            assert written_input.slug not in body, (name, written_input.status)
+from ...sample_files import make_pdf
+from ..conftest import SECRET
 
 
 def test_facet_counts_and_total_count_only_published(client, world, every_state):
@@ -92,44 +45,6 @@ def test_unpublishing_removes_an_input_from_search_and_lists(client, world, make
     workflow.unpublish_input(written_input, by=world.reviewer, reason="Error.")
     assert client.get(url, {"q": SECRET}).context["results"].total == 0
     assert WrittenInput.objects.get(pk=written_input.pk).published_at is None
-
-
-@pytest.fixture
-def varied(world, make_input):
-    """Four published inputs that differ on every facet. PART (region EUR) leads the two
-    inputs to the EUR review alone; the reviewer reviews both regions."""
-    ReviewerAssignmentFactory(region=world.regions.eur, user=world.reviewer)
-    o1, o2, o3 = world.objectives
-    events = ContributionFormat.objects.get(slug="events")
-    a, f = world.principles
-    return {
-        "amr_direct": make_input(
-            "Direct to AMR", objectives={o1: "Data."}, principles=[a], formats=[events]
-        ),
-        "joint_both": make_input(
-            "Joint to AMR and EUR",
-            partners=[world.partner],
-            targets=[world.reviews.amr, world.reviews.eur],
-            objectives={o1: "Data.", o2: "Drivers."},
-            principles=[a, f],
-        ),
-        "eur_fr": make_input(
-            "Contribution française",
-            lead=world.partner,
-            language="fr",
-            targets=[world.reviews.eur],
-            objectives={o2: "Moteurs."},
-        ),
-        "eur_es": make_input(
-            "Contribución española",
-            language="es",
-            lead=world.partner,
-            partners=[world.lead],
-            targets=[world.reviews.eur],
-            objectives={o3: "Información."},
-            formats=[events],
-        ),
-    }
 
 
 def test_facet_counts_for_a_combined_selection(client, world, varied):
@@ -348,8 +263,6 @@ def test_contribution_pdf_is_the_published_version(client, varied):
 def test_attachments_of_the_published_version_are_downloadable(client, world, make_input):
     from submissions import editing
 
-    from ..sample_files import make_pdf
-
     draft = make_input("With annex", "draft")
     attachment = editing.add_attachment(
         draft, _upload("annex.pdf", make_pdf()), title="Annex", by=world.lead_user
@@ -362,8 +275,6 @@ def test_attachments_of_the_published_version_are_downloadable(client, world, ma
 
 
 def test_the_published_version_attachments_download_as_attachments(client, make_input):
-    from ..sample_files import make_pdf
-
     data = make_pdf()
     written_input = make_input("With annex", attachments=[("Annex", _upload("a.pdf", data))])
     page = client.get(written_input.get_public_url()).content.decode()
@@ -383,114 +294,6 @@ def _upload(name, data):
     return SimpleUploadedFile(name, data, content_type="application/octet-stream")
 
 
-def test_objective_page_shows_what_each_iscm_reported_side_by_side(client, world, varied):
-    o2 = world.objectives[1]
-    body = client.get(reverse("public:objective-detail", args=[o2.number])).content.decode()
-    assert "Drivers." in body and "Moteurs." in body
-    assert "Data." not in body  # objective 1 texts stay on objective 1
-    assert "Practices worth sharing" in body
-    assert varied["joint_both"].get_public_url() in body
-
-
-def test_iscm_page_lists_contributions_as_lead_and_as_partner(client, world, varied):
-    body = client.get(world.partner.get_absolute_url()).content.decode()
-    assert "Joint to AMR and EUR" in body  # partner
-    assert "Contribution française" in body and "Contribución española" in body  # lead
-    assert "Direct to AMR" not in body
-
-
-def test_region_page_shows_reviews_iscms_and_contributions(client, world, varied):
-    response = client.get(reverse("public:region-detail", args=["EUR"]))
-    body = response.content.decode()
-    assert world.cycle.name in body
-    assert world.partner.acronym in body
-    assert "Contribution française" in body and "Direct to AMR" not in body
-    assert client.get(reverse("public:region-detail", args=["NOPE"])).status_code == 404
-
-
-def test_open_data_json_has_every_field_and_takes_the_filters(client, world, varied):
-    response = client.get(reverse("public:open-data-json"))
-    data = json.loads(_body(response))
-    assert data["count"] == 4 and len(data["contributions"]) == 4
-    record = next(r for r in data["contributions"] if r["title"] == "Joint to AMR and EUR")
-    joint = varied["joint_both"]
-    assert record == {
-        "id": joint.pk,
-        "slug": joint.slug,
-        "title": "Joint to AMR and EUR",
-        "url": f"http://testserver/contributions/{joint.slug}/",
-        "pdf_url": f"http://testserver/contributions/{joint.slug}/pdf/",
-        "cycle": world.cycle.slug,
-        "lead_iscm": "LEAD",
-        "partner_iscms": ["PART"],
-        "regions": ["AMR", "EUR"],
-        "objectives": [1, 2],
-        "principles": ["a", "f"],
-        "language": "en",
-        "basis": "written_input",
-        "published_at": WrittenInput.objects.get(pk=joint.pk).published_at.isoformat(),
-    }
-    filtered = json.loads(_body(client.get(reverse("public:open-data-json"), {"region": "AMR"})))
-    assert {r["title"] for r in filtered["contributions"]} == {
-        "Direct to AMR",
-        "Joint to AMR and EUR",
-    }
-    bad = json.loads(_body(client.get(reverse("public:open-data-json"), {"region": "XX"})))
-    assert "region" in bad["errors"] and bad["count"] == 4
-
-
-def test_open_data_csv_parses_with_the_same_fields(client, varied):
-    response = client.get(reverse("public:open-data-csv"), {"language": "es"})
-    assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.DictReader(io.StringIO(_body(response).lstrip("\ufeff"))))
-    assert len(rows) == 1
-    assert list(rows[0]) == [
-        "id",
-        "slug",
-        "title",
-        "url",
-        "pdf_url",
-        "cycle",
-        "lead_iscm",
-        "partner_iscms",
-        "regions",
-        "objectives",
-        "principles",
-        "language",
-        "basis",
-        "published_at",
-    ]
-    assert rows[0]["title"] == "Contribución española"
-    assert rows[0]["lead_iscm"] == "PART"
-    assert rows[0]["partner_iscms"] == "LEAD"
-    assert rows[0]["objectives"] == "3"
-
-
-def test_feed_is_atom_with_escaped_text(client, make_input):
-    make_input("<b>Bold</b> title", intro="<script>alert(1)</script> Text.")
-    response = client.get(reverse("public:feed"))
-    assert response["Content-Type"].startswith("application/atom+xml")
-    root = ET.fromstring(response.content)  # noqa: S314 — our own feed
-    ns = {"a": "http://www.w3.org/2005/Atom"}
-    entry = root.find("a:entry", ns)
-    assert entry.find("a:title", ns).text == "<b>Bold</b> title"
-    summary = entry.find("a:summary", ns)
-    assert summary.get("type") == "html"
-    assert "<script>" not in summary.text and "&lt;script&gt;" in summary.text
-
-
-def test_sitemap_and_robots(client, world, varied):
-    sitemap = client.get(reverse("public:sitemap")).content.decode()
-    for written_input in varied.values():
-        assert f"/contributions/{written_input.slug}/" in sitemap
-    assert f"/iscms/{world.lead.slug}/" in sitemap
-    assert "/objectives/1/" in sitemap and "/regions/EUR/" in sitemap
-    robots = client.get("/robots.txt")
-    assert robots["Content-Type"].startswith("text/plain")
-    text = robots.content.decode()
-    assert "Disallow: /my/" in text and "Sitemap: http://testserver/sitemap.xml" in text
-
-
 def test_the_language_switcher_keeps_the_current_page(client, varied):
     page = reverse("public:contribution-list") + "?region=EUR"
     response = client.post(reverse("set_language"), {"language": "fr", "next": page})
@@ -500,38 +303,3 @@ def test_the_language_switcher_keeps_the_current_page(client, varied):
     assert "Contributions" in body
     response = client.post(reverse("set_language"), {"language": "es", "next": page})
     assert '<html lang="es">' in client.get(response["Location"]).content.decode()
-
-
-def test_query_counts_of_public_pages_do_not_grow_with_contributions(
-    client, world, make_input, count_queries
-):
-    both = [world.reviews.amr, world.reviews.eur]
-    first = make_input("First", partners=[world.partner], targets=both)
-    make_input("Second")
-    urls = {
-        **_public_urls(world),
-        "detail": first.get_public_url(),
-        "pdf": reverse("public:contribution-pdf", args=[first.slug]),
-        "objectives": reverse("public:objective-list"),
-        "iscms": reverse("public:iscm-list"),
-    }
-    urls["filtered"] = urls["list"] + f"?objective=1&region=AMR&kind={world.lead.kind}"
-    urls["regions"] = reverse("public:region-list")
-    urls["open-data"] = reverse("public:open-data")
-    urls["home"] = reverse("home")
-    at_two = {name: count_queries(client, url) for name, url in urls.items()}
-    for n in range(28):
-        make_input(
-            f"Input {n}",
-            partners=[world.partner] if n % 2 else [],
-            targets=both if n % 2 else [world.reviews.amr],
-        )
-    ISCMFactory.create_batch(3)
-    assert WrittenInput.objects.published().count() == 30
-    at_thirty = {name: count_queries(client, url) for name, url in urls.items()}
-    assert at_thirty == at_two
-    # The list: session-less anonymous request; the newest event id (cache key); 10
-    # facet counts (+1, ISCMs count leads and partners); the total; the page's ids;
-    # the page's inputs with partners and regions (4); labels of 6 reference facets.
-    assert at_two["list"] <= 25, at_two
-    assert max(at_two.values()) <= 28, at_two
