@@ -13,11 +13,10 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from submissions.downloads import serve_stored_file
 from submissions.models import InputVersion
 from submissions.pdf import INPUT_LAYOUT_VERSION
+from submissions.responses import pdf_response, serve_stored_file
 from submissions.snapshots import objectives_by_round_table
-from submissions.views.versions import pdf_response
 
 from .. import browse
 

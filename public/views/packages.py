@@ -6,7 +6,7 @@ from django.utils.cache import add_never_cache_headers, patch_cache_control
 
 from reviews.models import RegionalPackage
 from reviews.packages import PUBLIC_EDITION, package_filename
-from submissions.downloads import serve_stored_file
+from submissions.responses import serve_stored_file
 
 
 def _available():

@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from submissions.downloads import serve_stored_file
 from submissions.models import RegionalReview
+from submissions.responses import serve_stored_file
 
 from .. import editions, packages
 from ..models import RegionalPackage

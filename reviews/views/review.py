@@ -29,9 +29,9 @@ from submissions.models import (
     WrittenInput,
 )
 from submissions.querystrings import parse_id
+from submissions.responses import pdf_response, render_version_diff, version_or_404
 from submissions.roles import roles_for_request
 from submissions.snapshots import objectives_by_round_table
-from submissions.views.versions import pdf_response, render_version_diff, version_or_404
 
 from .. import editions
 from ..filters import QueueFilter

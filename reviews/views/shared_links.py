@@ -8,7 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.cache import add_never_cache_headers
 
-from submissions.downloads import serve_stored_file
+from submissions.responses import serve_stored_file
 
 from .. import editions
 from ..models import RegionalPackage

@@ -14,7 +14,6 @@ from django.views.decorators.http import require_POST
 from .. import editing, workflow
 from ..checklist import submission_problems
 from ..dashboard import dashboard_for
-from ..downloads import serve_stored_file
 from ..forms import (
     AttachmentForm,
     ContentForm,
@@ -33,8 +32,8 @@ from ..models import (
     Status,
     WrittenInput,
 )
+from ..responses import pdf_response, render_version_diff, serve_stored_file, version_or_404
 from ..snapshots import content_queryset, objectives_by_round_table, take_snapshot
-from .versions import pdf_response, render_version_diff, version_or_404
 
 
 def _secretariat_input(request, pk, queryset=None):

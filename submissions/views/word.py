@@ -15,6 +15,7 @@ from .. import editing
 from ..forms import WordImportForm
 from ..models import ReviewCycle, WrittenInput
 from ..querystrings import LARGEST_NUMBER, parse_id
+from ..responses import version_or_404
 from ..snapshots import content_queryset, take_snapshot
 from ..uploads import DOCX_CONTENT_TYPE
 from ..word.import_plan import (
@@ -28,7 +29,6 @@ from ..word.import_plan import (
 from ..word.reader import read_word_file
 from ..word.safety import WordFileRefused
 from ..word.writer import input_document, outline_template
-from .versions import version_or_404
 
 
 def _docx_response(data: bytes, filename: str) -> HttpResponse:

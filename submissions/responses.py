@@ -1,14 +1,34 @@
-"""Comparing two submitted versions of an input: shared by the secretariat's pages and
-the reviewers' (each checks access before calling)."""
+"""Responses that pages of several apps give the same way: a stored file as a download,
+an input as a PDF, the comparison of two submitted versions. Views call them after
+checking access themselves; nothing here decides who may see what."""
 
-from django.http import Http404, HttpResponse
+from django.core.files.storage import default_storage
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from ..diffs import diff_snapshots
-from ..models import InputVersion
-from ..pdf import input_pdf
-from ..querystrings import LARGEST_NUMBER, parse_id
+from .diffs import diff_snapshots
+from .models import InputVersion
+from .pdf import input_pdf
+from .querystrings import LARGEST_NUMBER, parse_id
+
+
+def serve_stored_file(field_file, *, filename: str, content_type: str) -> FileResponse:
+    """Always a download, with nosniff, so a browser never renders an uploaded file as
+    a page; a file missing from storage is a 404, not a 500. `field_file` is a model's
+    FieldFile, or a name in the default storage."""
+    try:
+        if isinstance(field_file, str):
+            stored = default_storage.open(field_file, "rb")
+        else:
+            stored = field_file.open("rb")
+    except FileNotFoundError:
+        raise Http404("The stored file is missing") from None
+    response = FileResponse(
+        stored, as_attachment=True, filename=filename, content_type=content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def render_version_diff(request, written_input, template):
