@@ -68,7 +68,7 @@ def verified_client(user) -> Client:
 
 def populate(size: int) -> dict:
     from accounts import invitations, people, teams
-    from iscm_portal.models import User
+    from accounts.models import User
     from submissions.models import ISCM, Membership, Region
     from submissions.reference_data import load_reference_data
 

@@ -297,7 +297,7 @@ def main() -> None:
                 cursor.execute("VACUUM ANALYZE")
                 cursor.execute(
                     "SELECT w.slug, count(*) OVER () FROM submissions_writteninput w "
-                    "JOIN iscm_portal_user u ON u.id = w.created_by_id "
+                    "JOIN accounts_user u ON u.id = w.created_by_id "
                     "WHERE w.status = 'published' AND u.email = 'bench@example.invalid' "
                     "ORDER BY w.id"
                 )

@@ -10,6 +10,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 
+from accounts.models import User
 from submissions import editing, workflow
 from submissions.comments import add_review_comment
 from submissions.models import (
@@ -27,8 +28,6 @@ from submissions.models import (
     WrittenInput,
 )
 from submissions.roles import sync_role_groups
-
-from .models import User
 
 DEMO_FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "demo.json"
 

@@ -39,7 +39,7 @@ def _rows(url: str) -> dict:
         "submissions_attachment",
         "submissions_reviewevent",
         "reviews_regionalpackage",
-        "iscm_portal_user",
+        "accounts_user",
     )
     with psycopg2.connect(url) as db, db.cursor() as cursor:
         counts = {}

@@ -128,7 +128,7 @@ def _user_form(person, **changes):
 
 
 def test_admin_user_page_shows_access_rows_read_only(admin_client, world):
-    url = reverse("admin:iscm_portal_user_change", args=[world.lead_user.pk])
+    url = reverse("admin:accounts_user_change", args=[world.lead_user.pk])
 
     html = admin_client.get(url).content.decode()
 
@@ -139,7 +139,7 @@ def test_admin_user_page_shows_access_rows_read_only(admin_client, world):
 
 def test_admin_user_page_ignores_membership_rows_and_deactivation(admin_client, world):
     person = world.lead_user
-    url = reverse("admin:iscm_portal_user_change", args=[person.pk])
+    url = reverse("admin:accounts_user_change", args=[person.pk])
     data = _user_form(
         person,
         **{
@@ -159,7 +159,7 @@ def test_admin_user_page_ignores_membership_rows_and_deactivation(admin_client, 
 
 def test_admin_giving_administrator_rights_is_in_the_audit_trail(admin_client, world):
     person = UserFactory(email="new.admin@example.org")
-    url = reverse("admin:iscm_portal_user_change", args=[person.pk])
+    url = reverse("admin:accounts_user_change", args=[person.pk])
 
     response = admin_client.post(url, _user_form(person, is_staff="on"))
 
@@ -178,7 +178,7 @@ def test_admin_giving_administrator_rights_is_in_the_audit_trail(admin_client, w
 
 def test_admin_saving_a_person_unchanged_writes_no_audit_entry(admin_client, world):
     person = UserFactory(email="plain@example.org")
-    url = reverse("admin:iscm_portal_user_change", args=[person.pk])
+    url = reverse("admin:accounts_user_change", args=[person.pk])
 
     assert admin_client.post(url, _user_form(person)).status_code == 302
 
@@ -188,12 +188,12 @@ def test_admin_saving_a_person_unchanged_writes_no_audit_entry(admin_client, wor
 def test_admin_cannot_delete_a_person(admin_client, world):
     person = world.lead_user
     enrol_through_page(person)
-    url = reverse("admin:iscm_portal_user_delete", args=[person.pk])
+    url = reverse("admin:accounts_user_delete", args=[person.pk])
 
     page = admin_client.get(url)
     delete = admin_client.post(url, {"post": "yes"})
     bulk = admin_client.post(
-        reverse("admin:iscm_portal_user_changelist"),
+        reverse("admin:accounts_user_changelist"),
         {"action": "delete_selected", "_selected_action": [person.pk], "post": "yes"},
     )
 
@@ -202,7 +202,7 @@ def test_admin_cannot_delete_a_person(admin_client, world):
     person.refresh_from_db()
     assert Membership.objects.filter(user=person, iscm=world.lead).exists()
     assert TOTPDevice.objects.filter(user=person).exists()
-    change_page = admin_client.get(reverse("admin:iscm_portal_user_change", args=[person.pk]))
+    change_page = admin_client.get(reverse("admin:accounts_user_change", args=[person.pk]))
     assert url not in change_page.content.decode()
 
 
@@ -211,7 +211,7 @@ def test_admin_user_page_ignores_single_permissions(admin_client, world):
 
     person = UserFactory(email="perms@example.org")
     permission = Permission.objects.get(codename="change_membership")
-    url = reverse("admin:iscm_portal_user_change", args=[person.pk])
+    url = reverse("admin:accounts_user_change", args=[person.pk])
     assert 'name="user_permissions"' not in admin_client.get(url).content.decode()
 
     response = admin_client.post(url, _user_form(person, user_permissions=[permission.pk]))

@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts import invitations
-from iscm_portal.models import User
+from accounts.models import User
 from submissions.models import Membership
 
 from ..test_hostile_content import CASES, NUL_MESSAGE, Visit

@@ -12,8 +12,7 @@ from django.utils.translation import gettext
 
 from accounts import invitations
 from accounts.errors import Refused
-from accounts.models import AuditEntry, Invitation, token_digest
-from iscm_portal.models import User
+from accounts.models import AuditEntry, Invitation, User, token_digest
 from submissions.models import Membership, ReviewerAssignment
 
 from ..factories import PASSWORD, UserFactory

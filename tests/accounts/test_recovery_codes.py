@@ -1,18 +1,15 @@
 """Secrets of the second factor stored as secrets (accounts/models.py
 `RecoveryCodeDevice`, accounts/twofactor.py): recovery codes are kept only as keyed
-digests, each works once, the plain codes of django-otp's StaticToken are deleted by
-the migration, and passing the second factor gives the session a new key."""
+digests, each works once, and passing the second factor gives the session a new
+key."""
 
 import hashlib
-import importlib
 
 import pytest
-from django.apps import apps
 from django.conf import settings
 from django.db import connection
 from django.test import Client, override_settings
 from django.urls import reverse
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import (
@@ -114,26 +111,6 @@ def test_recovery_code_typed_in_capitals_and_without_hyphens_works(world, enroll
     response = client.post(VERIFY, {"code": normalise_code(codes[3]).upper(), "next": QUEUE})
 
     assert response["Location"] == QUEUE
-
-
-def test_plain_static_tokens_are_deleted_by_the_migration(world, enrolled):  # noqa: F811
-    """The data migration accounts/0002: django-otp's 40-bit plain codes are not
-    converted (a digest of them could be reversed by trying them all) but deleted; the
-    person keeps their authenticator and renews their recovery codes."""
-    migration = importlib.import_module("accounts.migrations.0002_recovery_codes_hashed")
-    RecoveryCodeDevice.objects.filter(user=world.reviewer).delete()
-    old = StaticDevice.objects.create(user=world.reviewer, name="Recovery codes", confirmed=True)
-    StaticToken.objects.bulk_create(
-        StaticToken(device=old, token=token) for token in ("abcdefgh", "ijklmnop")
-    )
-
-    migration.delete_plain_recovery_codes(apps, None)
-
-    assert not StaticToken.objects.exists()
-    assert not StaticDevice.objects.exists()
-    assert not RecoveryCode.objects.exists()
-    assert not any("abcdefgh" in value for value in _every_stored_value())
-    assert TOTPDevice.objects.filter(user=world.reviewer, confirmed=True).exists()
 
 
 def test_two_factor_page_asks_person_without_recovery_codes_to_create_some(world, enrolled):  # noqa: F811

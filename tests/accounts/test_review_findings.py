@@ -12,8 +12,7 @@ from django.urls import reverse
 
 from accounts import invitations, people, profile, rules, teams
 from accounts.errors import Refused
-from accounts.models import Invitation
-from iscm_portal.models import User
+from accounts.models import Invitation, User
 from submissions.models import Membership, ReviewerAssignment
 
 from ..concurrency import at_once

@@ -4,7 +4,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from iscm_portal.models import User
+from accounts.models import User
 
 from ..factories import PASSWORD, UserFactory
 
@@ -143,7 +143,7 @@ def test_admin_pages_of_reference_data_open_for_staff(client, admin_user_, refer
         "/admin/submissions/region/",
         "/admin/submissions/reviewcycle/",
         "/admin/submissions/outline/",
-        "/admin/iscm_portal/user/",
-        "/admin/iscm_portal/user/add/",
+        "/admin/accounts/user/",
+        "/admin/accounts/user/add/",
     ):
         assert client.get(url).status_code == 200, url

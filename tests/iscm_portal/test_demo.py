@@ -4,8 +4,8 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 
+from accounts.models import User
 from iscm_portal.demo import load_demo_data
-from iscm_portal.models import User
 from submissions.models import (
     InputTarget,
     Membership,

@@ -9,8 +9,8 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import User
 from iscm_portal.demo import load_demo_data
-from iscm_portal.models import User
 from submissions.models import WrittenInput
 
 from ..conftest import pass_second_factor
