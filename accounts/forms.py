@@ -4,6 +4,8 @@ functions, not here; forms check the shape of what was typed."""
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from submissions.forms import IdChoiceField, IdMultipleChoiceField
@@ -11,8 +13,40 @@ from submissions.models import ISCM, Region, ReviewerAssignment
 
 from .errors import isolated
 from .models import Invitation
+from .tasks import send_password_reset
 
 CHECKBOXES = forms.CheckboxSelectMultiple
+
+
+class EmailAuthenticationForm(AuthenticationForm):
+    """Django's sign-in form, asking for the e-mail address by its name."""
+
+    username = forms.EmailField(
+        label=_("E-mail address"),
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
+    )
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": _(
+            "That e-mail address and password do not match an account. Check both and "
+            "try again; the password is case-sensitive."
+        ),
+    }
+
+
+class PersonalPasswordResetForm(PasswordResetForm):
+    """Django's password reset form; saving it only queues the e-mail (see
+    accounts.passwords): the same work for every address, the link built from
+    SITE_URL, the message in the person's own language (the page's when they chose
+    none)."""
+
+    def save(self, *args, **kwargs):
+        # The queue holds the typed address only: the task looks the account up and
+        # makes the token when it runs (accounts.passwords.send_reset_link).
+        send_password_reset.enqueue(
+            email=self.cleaned_data["email"], language=translation.get_language()
+        )
 
 
 class InvitationForm(forms.Form):

@@ -1,8 +1,10 @@
 """Password reset by e-mail, without telling anyone which addresses have accounts.
 
-The reset page only queues `accounts.tasks.send_password_reset` with the typed
-address: the same work, and so the same response time, for an address with an account
-and one without. The task looks the account up and mails the link, or does nothing.
+The reset page (`accounts.forms.PersonalPasswordResetForm`) only queues
+`accounts.tasks.send_password_reset` with the typed address: the same work, and so
+the same response time, for an address with an account and one without. The task
+calls `send_reset_link`, which looks the account up and mails the link, or does
+nothing.
 The link is built from `settings.SITE_URL`, never from the request's Host header (a
 forged Host would otherwise put an attacker's domain in a genuine e-mail). The queue
 holds the address only: the token is made when the task runs.
@@ -20,13 +22,6 @@ from django.utils.http import urlsafe_base64_encode
 SUBJECT = "emails/password_reset_subject.txt"
 BODY = "emails/password_reset_body.txt"
 HTML_BODY = "emails/password_reset_body.html"
-
-
-def request_reset(email: str, *, language: str) -> None:
-    """Queue the reset e-mail for `email` (whether or not an account uses it)."""
-    from .tasks import send_password_reset  # the task module imports this one
-
-    send_password_reset.enqueue(email=email, language=language)
 
 
 def send_reset_link(email: str, language: str) -> int:

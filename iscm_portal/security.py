@@ -136,7 +136,7 @@ def locked_out(request, original_response=None, credentials=None):
     kind, retry_at = lockout_ends(request, credentials)
     return render(
         request,
-        "registration/locked_out.html",
+        "accounts/sign_in/locked_out.html",
         {
             "account_wide": kind == "account",
             "retry_at": retry_at,

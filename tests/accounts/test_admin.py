@@ -1,5 +1,5 @@
-"""The Django admin and people's access (accounts/admin.py, submissions/admin.py,
-iscm_portal/admin.py): second-factor secrets are never shown or edited there;
+"""The Django admin and people's access (accounts/admin.py, submissions/admin.py): the
+admin is for administrators only; second-factor secrets are never shown or edited there;
 memberships, reviewer assignments, role groups, single permissions and deactivation
 are read-only and nobody is deleted (the staff pages change access and deactivate, with
 the last-lead rule and the audit trail); administrator rights given there are recorded
@@ -241,3 +241,32 @@ def test_admin_cannot_change_add_or_delete_role_groups(admin_client, world):
     assert group.name == name and not group.permissions.exists()
     assert not Group.objects.filter(name="extra").exists()
     assert admin_client.get(reverse("admin:auth_group_changelist")).status_code == 200
+
+
+def test_admin_is_reachable_by_staff_only(client, admin_user_, reviewer_user, secretariat_user):
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+
+    for person in (reviewer_user, secretariat_user):
+        client.force_login(person)
+        response = client.get("/admin/")
+        assert response.status_code == 302, person
+
+    client.force_login(admin_user_)
+    assert client.get("/admin/").status_code == 200
+
+
+def test_admin_pages_of_reference_data_open_for_staff(client, admin_user_, reference_data):
+    client.force_login(admin_user_)
+    for url in (
+        "/admin/submissions/iscm/",
+        "/admin/submissions/iscm/?kind__exact=IRF",
+        "/admin/submissions/iscm/?q=colombo",
+        "/admin/submissions/region/",
+        "/admin/submissions/reviewcycle/",
+        "/admin/submissions/outline/",
+        "/admin/accounts/user/",
+        "/admin/accounts/user/add/",
+    ):
+        assert client.get(url).status_code == 200, url

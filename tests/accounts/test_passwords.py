@@ -1,4 +1,4 @@
-"""Password reset (iscm_portal/forms.py, accounts/passwords.py, accounts/tasks.py): the
+"""Password reset (accounts/forms.py, accounts/passwords.py, accounts/tasks.py): the
 page only queues a task with the typed address, so a known and an unknown address
 cost the request the same work; the task mails the link, built from SITE_URL whatever
 Host the request named, in the person's language."""
