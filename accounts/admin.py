@@ -107,7 +107,7 @@ class UserEditForm(UserChangeForm):
 class UserAdmin(DjangoUserAdmin):
     """Users by e-mail; their ISCM memberships and region assignments inline, shown
     but not changed here (see `ReadOnlyAccess`). Role groups mirror those rows and
-    deactivation has its own rules (`accounts.people`), so groups and `is_active` are
+    deactivation has its own rules (`accounts.staffing`), so groups and `is_active` are
     read-only too, and so are single permissions (the portal gives none: rights come
     from roles, and a permission given here would be in no audit trail). Nobody is
     deleted here: deleting would take their memberships and second factor with it,

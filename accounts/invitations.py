@@ -24,10 +24,10 @@ from submissions.emails import send_templated
 from submissions.models import Membership, ReviewerAssignment
 from submissions.roles import sync_role_groups
 
-from . import people, rules
+from . import rules, staffing
 from .errors import Refused, isolated
 from .models import AuditEntry, Invitation, token_digest
-from .teams import _join, lock_team
+from .teams import join_locked_team, lock_team
 
 logger = logging.getLogger(__name__)
 
@@ -332,11 +332,11 @@ def accept_invitation(
         if invitation.role == Invitation.Role.SECRETARIAT:
             for iscm in iscms:
                 lock_team(iscm)
-                _join(iscm=iscm, user=account, by=inviter, as_lead=invitation.as_lead)
+                join_locked_team(iscm=iscm, user=account, by=inviter, as_lead=invitation.as_lead)
         else:
             for region in regions:
                 # Only administrators invite staff (may_invite, checked again above).
-                people.add_assignment(
+                staffing.add_assignment(
                     user=account, region=region, role=invitation.role, by=inviter
                 )
         Invitation.objects.filter(pk=invitation.pk).update(accepted_by=account)

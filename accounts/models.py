@@ -263,7 +263,7 @@ class Invitation(models.Model):
 
 class AuditEntry(models.Model):
     """One change to who may do what: who did it, to whom, where, when. Written by the
-    domain functions of `accounts` (invitations, teams, people, twofactor), never
+    domain functions of `accounts` (invitations, teams, staffing, twofactor), never
     updated or deleted by the portal."""
 
     class Action(models.TextChoices):

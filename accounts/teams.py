@@ -71,10 +71,16 @@ def add_member(*, iscm: ISCM, user, by, as_lead: bool = False) -> Membership:
         raise Refused(_("%(person)s is deactivated.") % {"person": isolated(user.get_full_name())})
     with transaction.atomic():
         lock_team(iscm)
-        return _join(iscm=iscm, user=user, by=by, as_lead=as_lead)
+        return join_locked_team(iscm=iscm, user=user, by=by, as_lead=as_lead)
 
 
-def _join(*, iscm, user, by, as_lead) -> Membership:
+def join_locked_team(*, iscm: ISCM, user, by, as_lead: bool) -> Membership:
+    """Put `user` on `iscm`'s team, the caller holding the team's lock (`lock_team`, in
+    its transaction) and having checked who may: `add_member` and an accepted
+    invitation (`accounts.invitations`). The first member of a team without an active
+    lead leads it.
+
+    Side effects: a Membership (or an existing one made lead), role groups, audit."""
     has_lead = Membership.objects.filter(iscm=iscm, is_lead=True, user__is_active=True).exists()
     membership, created = Membership.objects.get_or_create(
         user=user, iscm=iscm, defaults={"is_lead": as_lead or not has_lead}

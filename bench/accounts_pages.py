@@ -67,7 +67,7 @@ def verified_client(user) -> Client:
 
 
 def populate(size: int) -> dict:
-    from accounts import invitations, people, teams
+    from accounts import invitations, staffing, teams
     from accounts.models import User
     from submissions.models import ISCM, Membership, Region
     from submissions.reference_data import load_reference_data
@@ -86,7 +86,7 @@ def populate(size: int) -> dict:
         Membership.objects.create(iscm=team_iscm, user=member)
         person = User.objects.create_user(f"person{n}@example.org", "x", full_name=f"Person {n}")
         teams.add_member(iscm=others[n % len(others)], user=person, by=admin)
-        people.add_assignment(
+        staffing.add_assignment(
             user=person,
             region=regions[n % len(regions)],
             role="reviewer" if n % 2 else "compiler",

@@ -1,6 +1,6 @@
 """IOM staff management pages, for administrators (anyone else: 404): people and
 their access, assignments per region, teams per ISCM, invitations, the audit trail.
-Every change goes through `accounts.people`, `accounts.teams` or
+Every change goes through `accounts.staffing`, `accounts.teams` or
 `accounts.invitations`, which record it."""
 
 from functools import wraps
@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from submissions.models import ISCM, Membership, Region, ReviewerAssignment
 
-from .. import invitations, people, rules, teams, twofactor
+from .. import invitations, rules, staffing, teams, twofactor
 from ..errors import Refused, isolated
 from ..forms import AssignByEmailForm, AssignmentAddForm, InvitationForm, MembershipAddForm
 from ..models import AuditEntry, Invitation
@@ -144,7 +144,7 @@ def assignment_add(request, pk):
     form = AssignmentAddForm(request.POST)
     if form.is_valid():
         try:
-            people.add_assignment(
+            staffing.add_assignment(
                 user=person,
                 region=form.cleaned_data["region"],
                 role=form.cleaned_data["role"],
@@ -164,7 +164,7 @@ def assignment_remove(request, pk):
     assignment = get_object_or_404(
         ReviewerAssignment.objects.select_related("user", "region"), pk=pk
     )
-    people.remove_assignment(assignment, by=request.user)
+    staffing.remove_assignment(assignment, by=request.user)
     messages.success(request, _("Assignment removed."))
     return redirect(
         safe_next(request, reverse("accounts:staff-person", args=[assignment.user_id]))
@@ -177,13 +177,13 @@ def person_active(request, pk):
     person = _person(pk)
     try:
         if request.POST.get("active") == "yes":
-            people.reactivate(person, by=request.user)
+            staffing.reactivate(person, by=request.user)
             messages.success(
                 request,
                 _("%(person)s can sign in again.") % {"person": isolated(person.get_full_name())},
             )
         else:
-            leaderless = people.deactivate(person, by=request.user)
+            leaderless = staffing.deactivate(person, by=request.user)
             messages.success(
                 request,
                 _("%(person)s is deactivated: no sign-in, no mail; their history stays.")
@@ -254,7 +254,7 @@ def region_assign(request, pk):
     if form.is_valid():
         person = form.cleaned_data["person"]
         try:
-            people.add_assignment(
+            staffing.add_assignment(
                 user=person, region=region, role=form.cleaned_data["role"], by=request.user
             )
         except Refused as error:

@@ -13,7 +13,7 @@ from django.core import mail, signing
 from django.test import Client
 from django.urls import reverse
 
-from accounts import people
+from accounts import staffing
 from accounts.models import AuditEntry
 from submissions import reminders, workflow
 
@@ -283,7 +283,7 @@ def test_decision_mail_in_each_recipients_language(
 def test_deactivated_person_receives_no_mail(
     world, make_input, django_capture_on_commit_callbacks
 ):
-    people.deactivate(world.partner_user, by=world.admin)
+    staffing.deactivate(world.partner_user, by=world.admin)
 
     with django_capture_on_commit_callbacks(execute=True):
         written_input = make_input("Joint work", "submitted", partners=[world.partner])
@@ -298,7 +298,7 @@ def test_deactivated_reviewer_receives_no_mail(
     world, make_input, django_capture_on_commit_callbacks
 ):
     colleague = ReviewerAssignmentFactory(region=world.regions.amr).user
-    people.deactivate(world.reviewer, by=world.admin)
+    staffing.deactivate(world.reviewer, by=world.admin)
 
     with django_capture_on_commit_callbacks(execute=True):
         make_input("For review", "submitted")
@@ -307,7 +307,7 @@ def test_deactivated_reviewer_receives_no_mail(
 
 
 def test_deactivated_person_cannot_sign_in(client, world):
-    people.deactivate(world.partner_user, by=world.admin)
+    staffing.deactivate(world.partner_user, by=world.admin)
 
     assert not client.login(username=world.partner_user.email, password=PASSWORD)
     response = client.post(
@@ -321,7 +321,7 @@ def test_deactivated_person_open_session_ends_at_next_request(world):
     client = signed_in(world.partner_user)
     assert client.get(DASHBOARD).status_code == 200
 
-    people.deactivate(world.partner_user, by=world.admin)
+    staffing.deactivate(world.partner_user, by=world.admin)
     response = client.get(DASHBOARD)
 
     assert response.status_code == 302

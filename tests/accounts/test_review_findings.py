@@ -10,7 +10,7 @@ from django.core import mail, signing
 from django.db import connection
 from django.urls import reverse
 
-from accounts import invitations, people, profile, rules, teams
+from accounts import invitations, profile, rules, staffing, teams
 from accounts.errors import Refused
 from accounts.models import Invitation, User
 from submissions.models import Membership, ReviewerAssignment
@@ -64,7 +64,7 @@ def test_no_invitation_mail_is_resent_to_a_deactivated_account(
     invitation, _link = _invite(
         world.admin, "sleeper@example.net", django_capture_on_commit_callbacks, iscms=[world.lead]
     )
-    people.deactivate(person, by=world.admin)
+    staffing.deactivate(person, by=world.admin)
     mail.outbox.clear()
     with pytest.raises(Refused, match="deactivated"):
         invitations.resend_invitation(invitation, by=world.admin)
@@ -218,10 +218,10 @@ def test_stepping_down_while_the_other_lead_is_deactivated_keeps_a_lead(world, t
         return real(iscm)
 
     monkeypatch.setattr(teams, "lock_team", in_step)
-    monkeypatch.setattr(people, "lock_team", in_step)
+    monkeypatch.setattr(staffing, "lock_team", in_step)
     outcomes = at_once(
         {
-            "deactivate": lambda: people.deactivate(team.lead, by=world.admin),
+            "deactivate": lambda: staffing.deactivate(team.lead, by=world.admin),
             "step down": lambda: teams.set_lead(
                 team.member_membership, lead=False, by=team.member
             ),

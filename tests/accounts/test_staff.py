@@ -5,8 +5,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from accounts import people, teams
-from accounts.errors import Refused
+from accounts import staffing, teams
 from accounts.models import AuditEntry
 from submissions import workflow
 from submissions.models import Membership, ReviewerAssignment
@@ -140,25 +139,6 @@ def test_deactivation_keeps_history_and_stops_sign_in_and_mail(
     assert client.login(username=team.member.email, password=PASSWORD)
 
 
-def test_deactivating_the_actor_of_past_events_keeps_their_name(world, team, make_input):
-    written_input = make_input("Acted on", state="submitted")
-    # Hand the lead to the member first, so the former lead may be deactivated.
-    Membership.objects.filter(pk=team.member_membership.pk).update(is_lead=True)
-    people.deactivate(team.lead, by=world.admin)
-    event = written_input.events.get(to_status="submitted")
-    assert event.actor.get_full_name() == "Lea Lead" and not event.actor.is_active
-    assert written_input.versions.get().created_by == team.lead
-
-
-def test_deactivation_refusals(client, world, team):
-    with pytest.raises(Refused, match="own account"):
-        people.deactivate(world.admin, by=world.admin)
-    with pytest.raises(Refused, match="Only an administrator"):
-        people.deactivate(team.member, by=team.lead)
-    team.member.refresh_from_db()
-    assert team.member.is_active
-
-
 def test_an_administrator_may_lock_out_the_last_lead_and_is_told_the_team_is_leaderless(
     client, world, team
 ):
@@ -192,13 +172,13 @@ def test_staff_pages_queries_do_not_grow_with_people(
         reverse("accounts:staff-audit"),
         reverse("accounts:team", args=[team.iscm.slug]),
     ]
-    people.add_assignment(
+    staffing.add_assignment(
         user=team.member, region=world.regions.amr, role="compiler", by=world.admin
     )
     before = {url: count_queries(client, url) for url in urls}
     for n in range(20):
         person = MembershipFactory(iscm=world.lead if n % 2 else world.partner).user
-        people.add_assignment(
+        staffing.add_assignment(
             user=person, region=world.regions.eur, role="reviewer", by=world.admin
         )
     for url in urls:
