@@ -9,6 +9,8 @@ from django.db import connection
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from submissions.reference_data import load_reference_data
 from submissions.roles import sync_role_groups
@@ -52,9 +54,6 @@ def _force_login_both_factors(client, user, backend=None):
 def pass_second_factor(client, user):
     """Mark the signed-in session of `client` as having passed the second factor, with
     an authenticator enrolled for `user` if they have none."""
-    from django_otp import DEVICE_ID_SESSION_KEY
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     if device is None:
         device = TOTPDevice.objects.create(user=user, name="Test authenticator", confirmed=True)

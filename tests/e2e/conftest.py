@@ -16,6 +16,11 @@ from urllib.parse import quote
 
 import pytest
 from django.utils import timezone
+from django_otp.oath import hotp, totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from iscm_portal.demo import load_demo_data
+from submissions.reference_data import load_reference_data
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -82,9 +87,6 @@ def browser_context_args(browser_context_args):
 def demo(transactional_db, settings):
     """The reference data and the demo data set, loaded the way `make run` does: the
     only data a journey starts from; everything after goes through the pages."""
-    from iscm_portal.demo import load_demo_data
-    from submissions.reference_data import load_reference_data
-
     load_reference_data()
     settings.DEBUG = True  # the demo loader refuses otherwise
     try:
@@ -134,8 +136,6 @@ def submit(page, button: str) -> None:
 def code_for_key(key: str) -> str:
     """The current code of an authenticator app holding `key` as the enrol page shows
     it (base32, in groups of four): what a person types from their phone."""
-    from django_otp.oath import totp
-
     key = key.replace(" ", "").upper()
     key += "=" * (-len(key) % 8)
     return f"{totp(base64.b32decode(key)):06d}"
@@ -163,8 +163,6 @@ def give_code(page, code: str) -> None:
 
 
 def confirmed_device(email: str):
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
     return TOTPDevice.objects.get(user__email__iexact=email, confirmed=True)
 
 
@@ -186,8 +184,6 @@ def current_code(email: str) -> str:
     the steps within `tolerance` of the current one (plus the drift it learnt): when
     the current step is spent, by a sign-in a moment ago, the next one is used, and
     only when that is spent too does this wait for the clock to move on."""
-    from django_otp.oath import hotp
-
     wait_out_throttle(email)
     device = confirmed_device(email)
     while True:

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.core import mail
+from django_otp.oath import hotp
 from playwright.sync_api import expect
 
 from .conftest import (
@@ -74,8 +75,6 @@ def _sign_out(page, name: str) -> None:
 
 def _wrong_code(email: str) -> str:
     """Six digits the authenticator shows at no step the portal could take now."""
-    from django_otp.oath import hotp
-
     device = confirmed_device(email)
     current = (int(time.time()) - device.t0) // device.step + device.drift
     near = {hotp(device.bin_key, t) for t in range(current - 2, current + 3)}

@@ -5,13 +5,13 @@ import re
 
 from playwright.sync_api import expect
 
+from reviews import package_pdf
+from reviews.models import RegionalPackage
+
 from .conftest import assert_accessible, sign_in
 
 
 def test_package_page_updates_in_place_when_the_worker_finishes(page, site, settings):
-    from reviews import package_pdf
-    from reviews.models import RegionalPackage
-
     # No worker runs in this test: the compile request only queues; the test then does
     # what the worker would.
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}

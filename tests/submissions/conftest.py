@@ -5,14 +5,16 @@ personas around them."""
 from types import SimpleNamespace
 
 import pytest
+from django.utils import timezone
 
-from submissions import editing
+from submissions import editing, workflow
 from submissions.models import (
     Challenge,
     ContributionFormat,
     GuidingPrinciple,
     OutlineSection,
     Priority,
+    ReviewerAssignment,
 )
 from submissions.roles import sync_role_groups
 
@@ -165,10 +167,6 @@ def make_input(world):
     """make_input(title, state="published", …): an input driven through the real
     workflow to `state` (one of STATES; "unpublished" is published then taken off).
     `attachments`: (title, uploaded file) pairs added while it is a draft."""
-    from django.utils import timezone
-
-    from submissions import workflow
-    from submissions.models import ReviewerAssignment
 
     def reviewer_of(region):
         assignment = ReviewerAssignment.objects.filter(region=region, role="reviewer").first()
