@@ -9,9 +9,15 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import psycopg2
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 
+from reviews import package_pdf, packages
+from submissions import editing
+
+from .sample_files import make_pdf
 from .submissions.conftest import make_input, world  # noqa: F401 (fixtures)
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,8 +37,6 @@ def _url(name: str) -> str:
 
 
 def _rows(url: str) -> dict:
-    import psycopg2
-
     tables = (
         "submissions_writteninput",
         "submissions_inputversion",
@@ -62,13 +66,6 @@ def _hashes(folder: Path) -> dict:
 
 @pytest.mark.django_db(transaction=True)
 def test_backup_and_restore_round_trip(tmp_path, settings, world, make_input):  # noqa: F811
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
-    from reviews import package_pdf, packages
-    from submissions import editing
-
-    from .sample_files import make_pdf
-
     draft = make_input("With an annex", "draft")
     editing.add_attachment(
         draft,

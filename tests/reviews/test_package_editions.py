@@ -3,11 +3,19 @@ accepted, marked not for publication on every page) and the public edition (publ
 inputs with consent only). Only the public edition is ever public, and it goes offline
 in the commit that takes one of its inputs off the public portal."""
 
+import datetime
+import importlib
 import io
+import re
+from io import StringIO
+from unittest import mock
 
 import pytest
+from django.apps import apps
 from django.core import mail
+from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 from pypdf import PdfReader
 
 from reviews import editions, packages
@@ -15,6 +23,7 @@ from reviews.models import RegionalPackage
 from submissions import workflow
 from submissions.models import WrittenInput
 
+from ..factories import ReviewerAssignmentFactory
 from .test_review_pages import _decide, _submitted
 
 pytestmark = pytest.mark.django_db
@@ -163,8 +172,6 @@ def test_a_regions_package_holds_what_that_region_accepted(
     world, compiler, django_capture_on_commit_callbacks
 ):
     """An input to AMR and EUR accepted by AMR only is in AMR's package."""
-    from ..factories import ReviewerAssignmentFactory
-
     eur_reviewer = ReviewerAssignmentFactory(region=world.regions.eur).user
     both = _submitted(world, "Two regions", targets=[world.reviews.amr, world.reviews.eur])
     workflow.accept_input(both, by=world.reviewer)
@@ -212,10 +219,6 @@ def test_public_download_must_be_revalidated_by_caches(client, review_world):
 
 
 def test_signed_link_serves_the_review_edition_to_anyone_until_it_expires(client, review_world):
-    import datetime
-
-    from django.utils import timezone
-
     package, _private, _public = review_world
     token = editions.review_edition_link(package)
     url = reverse("packages:review-edition", args=[token])
@@ -227,8 +230,6 @@ def test_signed_link_serves_the_review_edition_to_anyone_until_it_expires(client
     assert client.get(url[:-3] + "xx/").status_code == 404  # altered
     assert client.get(reverse("packages:review-edition", args=["not-a-token"])).status_code == 404
     later = timezone.now() + datetime.timedelta(days=editions.REVIEW_EDITION_LINK_DAYS + 1)
-    from unittest import mock
-
     # The signer reads the clock; only the clock is replaced.
     with mock.patch("django.core.signing.time.time", return_value=later.timestamp()):
         assert client.get(url).status_code == 404
@@ -254,10 +255,6 @@ def test_publishing_refuses_a_package_whose_input_left_the_public_portal(review_
 
 
 def test_daily_command_records_editions_offline(review_world):
-    from io import StringIO
-
-    from django.core.management import call_command
-
     package, _private, public = review_world
     WrittenInput.objects.filter(pk=public.pk).update(status="withdrawn")
     out = StringIO()
@@ -268,10 +265,6 @@ def test_daily_command_records_editions_offline(review_world):
 
 
 def test_migration_unpublishes_packages_compiled_before_the_editions(review_world):
-    import importlib
-
-    from django.apps import apps
-
     package, _private, _public = review_world
     RegionalPackage.objects.filter(pk=package.pk).update(public_file="")
     migration = importlib.import_module("reviews.migrations.0003_package_editions")
@@ -280,8 +273,6 @@ def test_migration_unpublishes_packages_compiled_before_the_editions(review_worl
 
 
 def test_package_page_ids_are_unique(client, compiler, review_world):
-    import re
-
     package, _private, _public = review_world
     client.force_login(compiler)
     body = client.get(package.get_absolute_url()).content.decode()

@@ -5,8 +5,10 @@ versions it was asked with."""
 import datetime
 import io
 import time
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
@@ -65,10 +67,6 @@ def test_the_compiler_sees_a_stalled_compile_as_failed_and_can_ask_again(
 
 
 def test_the_management_command_marks_stalled_compiles(world, compiler, settings):
-    from io import StringIO
-
-    from django.core.management import call_command
-
     settings.PACKAGE_COMPILE_TIMEOUT = 300
     _running(world, compiler, heartbeat_age=900)
     out = StringIO()

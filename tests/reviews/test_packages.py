@@ -1,19 +1,24 @@
 """Regional packages: contents at the accepted versions, one version per change,
 background compile with progress, failures that can be retried, compiler-only pages."""
 
+import hashlib
 import io
 import re
 from io import StringIO
 
 import pytest
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 from pypdf import PdfReader
 
 from reviews import package_pdf, packages
 from reviews.models import RegionalPackage
-from submissions import workflow
+from submissions import editing, workflow
 
+from ..sample_files import make_pdf
 from ..submissions.conftest import fill
 from .test_review_pages import _submitted
 
@@ -259,14 +264,6 @@ def test_package_has_bookmarks_for_every_input_and_section(world, compiler):
 
 
 def test_three_input_package_joint_arabic_chinese(world, compiler, settings):
-    from django.core.files.storage import default_storage
-    from django.core.files.uploadedfile import SimpleUploadedFile
-    from django.utils import timezone
-
-    from submissions import editing
-
-    from ..sample_files import make_pdf
-
     texts = {
         "en": "Joint work on regular pathways continued",
         "ar": "توسعت مسارات الهجرة النظامية في المنطقة",
@@ -302,8 +299,6 @@ def test_three_input_package_joint_arabic_chinese(world, compiler, settings):
     assert package.status == "done", package.error
     with package.file.open("rb") as stored:
         data = stored.read()
-    import hashlib
-
     assert hashlib.sha256(data).hexdigest() == package.sha256
     reader = PdfReader(io.BytesIO(data))
     pages = [" ".join(page.extract_text().split()) for page in reader.pages]

@@ -7,6 +7,7 @@ from django.core import mail
 from django.db import connection
 
 from submissions import workflow
+from submissions.comments import add_review_comment
 from submissions.models import (
     Decision,
     InputTarget,
@@ -18,6 +19,7 @@ from submissions.models import (
 )
 
 from ..concurrency import at_once
+from ..factories import ReviewerAssignmentFactory
 
 TODAY = datetime.date.today()
 
@@ -113,8 +115,6 @@ def test_publish_is_refused_without_consent(world, ready_input):
 
 @pytest.mark.django_db
 def test_request_changes_needs_a_message_and_releases_pending_comments(world, ready_input):
-    from submissions.comments import add_review_comment
-
     workflow.submit_input(ready_input, by=world.lead_user, today=TODAY)
     note = add_review_comment(
         ready_input, by=world.reviewer, body="Internal.", internal=True, section=None
@@ -191,8 +191,6 @@ def test_race_two_reviewers_decide_at_once_exactly_one_wins(world, ready_input):
     """Two reviewers, two threads, two database connections: one accepts while the
     other requests changes. The row lock makes them take turns; exactly one
     transition happens, the other is refused with a message, one event is written."""
-    from ..factories import ReviewerAssignmentFactory
-
     second = ReviewerAssignmentFactory(region=world.regions.amr).user
     workflow.submit_input(ready_input, by=world.lead_user, today=TODAY)
     outcomes = at_once(

@@ -4,10 +4,13 @@ search, the contribution page, its PDF and attachments, and what never appears t
 import io
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.urls import reverse
 from pypdf import PdfReader
 
+from public import browse
+from submissions import editing, workflow
 from submissions.models import WrittenInput
 
 from ...sample_files import make_pdf
@@ -37,8 +40,6 @@ def test_unpublished_contribution_pages_answer_404(client, every_state):
 
 
 def test_unpublishing_removes_an_input_from_search_and_lists(client, world, make_input):
-    from submissions import workflow
-
     written_input = make_input(f"Soon gone {SECRET}")
     url = reverse("public:contribution-list")
     assert client.get(url, {"q": SECRET}).context["results"].total == 1
@@ -124,8 +125,6 @@ def test_bad_filter_values_are_reported_and_ignored(client, varied):
 def test_filters_are_in_a_shareable_query_string_and_pagination_keeps_them(
     client, world, make_input, settings
 ):
-    from public import browse
-
     for n in range(browse.PAGE_SIZE + 2):
         make_input(f"Input {n}")
     response = client.get(reverse("public:contribution-list"), {"region": "AMR"})
@@ -261,8 +260,6 @@ def test_contribution_pdf_is_the_published_version(client, varied):
 
 
 def test_attachments_of_the_published_version_are_downloadable(client, world, make_input):
-    from submissions import editing
-
     draft = make_input("With annex", "draft")
     attachment = editing.add_attachment(
         draft, _upload("annex.pdf", make_pdf()), title="Annex", by=world.lead_user
@@ -289,8 +286,6 @@ def test_the_published_version_attachments_download_as_attachments(client, make_
 
 
 def _upload(name, data):
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     return SimpleUploadedFile(name, data, content_type="application/octet-stream")
 
 
