@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from submissions import editing, workflow
-from submissions.models import Attachment
+from submissions.models import Attachment, WrittenInput
 
 from ..sample_files import make_pdf, make_pdf_with_active_content
 
@@ -161,8 +161,6 @@ def test_remove_attachment_hides_it_but_keeps_the_file_for_versions(
 ):
     attachment = _attach(world, ready_input)
     workflow.submit_input(ready_input, by=world.lead_user, today=timezone.localdate())
-    from submissions.models import WrittenInput
-
     WrittenInput.objects.filter(pk=ready_input.pk).update(status="changes_requested")
     client.force_login(world.partner_user)
     response = client.post(

@@ -2,12 +2,14 @@
 every secretariat page answering 200, 404 or a login redirect per persona."""
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 from django.utils import timezone
 
 from submissions import workflow
 from submissions.models import WrittenInput
 
+from ..factories import MembershipFactory, ReviewerAssignmentFactory
 from .conftest import fill
 
 pytestmark = pytest.mark.django_db
@@ -52,8 +54,6 @@ def test_draft_withdrawn_before_submission_stays_invisible_to_reviewers(world, j
 
 
 def test_input_query_sets_anonymous_and_inactive_see_nothing(world, joint_input):
-    from django.contrib.auth.models import AnonymousUser
-
     assert not WrittenInput.objects.visible_to(AnonymousUser()).exists()
     world.lead_user.is_active = False
     assert not WrittenInput.objects.visible_to(world.lead_user).exists()
@@ -63,8 +63,6 @@ def test_visible_to_lists_an_input_once_whatever_the_joins(world, ready_input):
     joint_input = ready_input
     workflow.submit_input(joint_input, by=world.lead_user, today=timezone.localdate())
     # reviewer of two target regions, member of lead and partner
-    from ..factories import MembershipFactory, ReviewerAssignmentFactory
-
     user = world.lead_user
     MembershipFactory(user=user, iscm=world.partner)
     ReviewerAssignmentFactory(user=user, region=world.regions.amr)

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from submissions import editing
 from submissions.models import WrittenInput
 
 pytestmark = pytest.mark.django_db
@@ -138,8 +139,6 @@ def test_details_page_partner_changes_title_but_not_who_takes_part(client, world
 
 
 def test_update_details_refuses_a_partner_changing_participants(world, joint_input):
-    from submissions import editing
-
     with pytest.raises(editing.EditRefused, match="Only the lead"):
         editing.update_details(
             joint_input,

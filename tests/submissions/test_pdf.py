@@ -7,6 +7,8 @@ import socket
 import threading
 
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
@@ -158,9 +160,6 @@ def test_renderer_fetches_nothing_it_should_not(listener, db):
 
 
 def test_renderer_serves_only_the_attachments_it_is_given(db, settings, tmp_path):
-    from django.core.files.base import ContentFile
-    from django.core.files.storage import default_storage
-
     name = default_storage.save("attachments/t/known.txt", ContentFile(b"known"))
     fetcher = PortalURLFetcher(attachments={7: name})
     assert fetcher.fetch("https://portal.invalid/attachments/7").read() == b"known"

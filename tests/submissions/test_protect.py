@@ -5,7 +5,9 @@ never cascaded."""
 import pytest
 from django.db.models import ProtectedError
 from django.urls import reverse
+from django.utils import timezone
 
+from submissions import workflow
 from submissions.models import ISCM, RegionalReview, WrittenInput
 
 from ..factories import ISCMFactory
@@ -37,10 +39,6 @@ def test_a_targeted_review_and_its_region_cannot_be_deleted(world, joint_input):
 
 
 def test_a_person_who_acted_on_an_input_cannot_be_deleted(world, ready_input):
-    from django.utils import timezone
-
-    from submissions import workflow
-
     workflow.submit_input(ready_input, by=world.lead_user, today=timezone.localdate())
     workflow.request_changes(ready_input, by=world.reviewer, message="More, please.")
     for person in (world.lead_user, world.reviewer):

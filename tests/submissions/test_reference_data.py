@@ -1,6 +1,7 @@
 from datetime import date
 
 import pytest
+from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 
 from submissions import models
@@ -85,8 +86,6 @@ def test_reference_data_second_load_creates_nothing_and_keeps_edits(reference_da
 
 
 def test_reference_data_creates_the_role_groups(reference_data):
-    from django.contrib.auth.models import Group
-
     assert set(Group.objects.values_list("name", flat=True)) >= set(ROLE_GROUPS)
 
 

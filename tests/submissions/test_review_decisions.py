@@ -8,6 +8,7 @@ import datetime
 import pytest
 from django.core import mail
 from django.db import connection
+from django.urls import reverse
 
 from reviews.packages import accepted_versions
 from submissions import editing, workflow
@@ -233,8 +234,6 @@ def test_race_two_regions_reviewers_decide_at_once(world, eur_reviewer, three_re
 def test_secretariat_page_shows_each_reviews_decision_and_reviews_without_reviewer(
     client, world, three_region_input, django_assert_max_num_queries
 ):
-    from django.urls import reverse
-
     workflow.accept_input(three_region_input, by=world.reviewer)
     InputTarget.objects.filter(regionalreview=world.reviews.afr).update(decision="declined")
     client.force_login(world.lead_user)
@@ -257,8 +256,6 @@ def test_secretariat_page_shows_each_reviews_decision_and_reviews_without_review
 def test_review_queue_and_overview_show_each_reviews_decision(
     client, world, eur_reviewer, three_region_input
 ):
-    from django.urls import reverse
-
     workflow.accept_input(three_region_input, by=world.reviewer)
     client.force_login(eur_reviewer)
     queue = client.get(reverse("reviews:queue")).content.decode()
@@ -278,8 +275,6 @@ def test_decision_pages_query_counts_do_not_grow_with_targets(
 ):
     """The secretariat's input page, the review page and the queue make as many
     queries for an input to one review as for an input to three."""
-    from django.urls import reverse
-
     one = editing.create_input(
         by=world.lead_user,
         cycle=world.cycle,
@@ -363,8 +358,6 @@ def test_a_review_that_declined_cannot_be_chosen_again(world, eur_reviewer, thre
 def test_history_names_each_decision_and_its_reviews(
     client, world, eur_reviewer, three_region_input
 ):
-    from django.urls import reverse
-
     workflow.accept_input(three_region_input, by=world.reviewer)
     workflow.decline_input(three_region_input, by=eur_reviewer, reason="Not for us.")
     client.force_login(world.lead_user)

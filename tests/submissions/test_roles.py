@@ -1,5 +1,5 @@
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import AnonymousUser, Group
 
 from submissions.roles import Roles, roles_of, sync_role_groups
 
@@ -25,8 +25,6 @@ def test_roles_follow_memberships_and_assignments(django_assert_max_num_queries)
 
 
 def test_anonymous_has_no_roles():
-    from django.contrib.auth.models import AnonymousUser
-
     assert roles_of(AnonymousUser()) == Roles()
 
 

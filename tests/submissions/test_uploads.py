@@ -9,7 +9,7 @@ import zipfile
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile, TemporaryUploadedFile
 from django.utils import timezone
-from PIL import Image
+from PIL import Image, ImageFile
 from pypdf import PdfWriter
 from pypdf.annotations import Link
 from pypdf.generic import (
@@ -874,8 +874,7 @@ def test_storage_name_ignores_path_in_display_name():
 def test_inspect_upload_refuses_truncated_jpeg_even_after_weasyprint_is_loaded():
     # WeasyPrint sets Pillow's LOAD_TRUNCATED_IMAGES globally when imported; the upload
     # check must not depend on that flag.
-    import weasyprint  # noqa: F401
-    from PIL import ImageFile
+    import weasyprint  # noqa: F401, PLC0415 — its import-time side effect is what this test needs
 
     assert ImageFile.LOAD_TRUNCATED_IMAGES is True
     content = _image("JPEG", (64, 64))

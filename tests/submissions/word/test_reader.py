@@ -6,6 +6,7 @@ import io
 
 import docx
 import pytest
+from django.utils import translation
 
 from submissions.snapshots import content_queryset, take_snapshot
 from submissions.word import reader, writer
@@ -125,8 +126,6 @@ def test_a_docx_without_any_outline_heading_is_refused(client, world, joint_inpu
 
 
 def test_a_template_downloaded_in_french_imports_in_english(world, joint_input):
-    from django.utils import translation
-
     with translation.override("fr"):
         data = blank_template(world)
     assert "50 mots au maximum." in [text for _style, text in body_paragraphs(data)]

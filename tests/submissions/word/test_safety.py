@@ -2,6 +2,8 @@
 message and nothing stored; python-docx's own parsers resolve no entity."""
 
 import pytest
+from docx.opc.oxml import oxml_parser as package_parser
+from docx.oxml.parser import oxml_parser
 from lxml import etree
 
 from submissions.models import WrittenInput
@@ -131,9 +133,6 @@ def test_a_package_too_big_for_an_import_is_refused(client, world, joint_input, 
 def test_python_docx_parsers_resolve_no_entity(tmp_path):
     """Besides the DTD refusal, the parsers python-docx opens parts with never expand
     an entity: neither an external one (a file here) nor an internal one."""
-    from docx.opc.oxml import oxml_parser as package_parser
-    from docx.oxml.parser import oxml_parser
-
     secret = tmp_path / "secret.txt"
     secret.write_text("the secret", encoding="utf-8")
     xml = (

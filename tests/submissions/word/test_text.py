@@ -10,10 +10,11 @@ import pytest
 from lxml import etree
 
 from submissions import editing
-from submissions.markup import render_markdown
+from submissions.markup import plain_text, render_markdown
 from submissions.snapshots import content_queryset, take_snapshot
 from submissions.word import reader, writer
 
+from ...test_hostile_content import CASES
 from ...word_files import fill_template
 from .conftest import blank_template, upload
 
@@ -50,10 +51,6 @@ def test_any_markdown_round_trips_to_the_same_rendering(world, joint_input, text
 def test_hostile_text_exports_and_imports_without_error(world, joint_input):
     """Every text of the hostile corpus that a form stores goes into a section and an
     objective, out to Word and back: no error, and what it says comes back."""
-    from submissions.markup import plain_text
-
-    from ...test_hostile_content import CASES
-
     objective = world.objectives[0]
     stored = [case for case in CASES if case.refusal() is None]
     assert len(stored) > 20
