@@ -16,6 +16,8 @@
 from submissions.models import ISCM, Membership
 from submissions.roles import roles_of
 
+from .models import Invitation
+
 
 def is_administrator(user) -> bool:
     return user.is_authenticated and user.is_active and user.is_staff
@@ -37,8 +39,6 @@ def may_invite(user, *, role: str, iscms=(), regions=(), as_lead=False) -> bool:
     """Whether `user` may send an invitation with this role and scope. A lead may
     only invite plain secretariat members of ISCMs they lead: never a reviewer, a
     compiler, a lead, or to any other ISCM."""
-    from .models import Invitation
-
     if is_administrator(user):
         return True
     if role != Invitation.Role.SECRETARIAT or as_lead or regions:

@@ -374,24 +374,24 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Failed sign-ins (django-axes, see iscm_portal/security.py): after AXES_FAILURE_LIMIT
+# Failed sign-ins (django-axes, see accounts/throttling.py): after AXES_FAILURE_LIMIT
 # failures for one account from one address, that account waits AXES_COOLOFF_MINUTES
 # at that address (elsewhere it signs in, and others at the address are not affected);
 # after AXES_ACCOUNT_FAILURE_LIMIT failures for one account from any addresses within
 # AXES_COOLOFF_MINUTES, it waits from everywhere. The address is the client's as
-# `iscm_portal.security.client_ip` reads it (TRUSTED_PROXY_COUNT).
+# `accounts.throttling.client_ip` reads it (TRUSTED_PROXY_COUNT).
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_ACCOUNT_FAILURE_LIMIT = env_int("AXES_ACCOUNT_FAILURE_LIMIT", 20)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]  # the pair, not each alone
-AXES_HANDLER = "iscm_portal.security.PortalAxesHandler"
-AXES_USERNAME_CALLABLE = "iscm_portal.security.username_for_throttling"
+AXES_HANDLER = "accounts.throttling.PortalAxesHandler"
+AXES_USERNAME_CALLABLE = "accounts.throttling.username_for_throttling"
 # A try during a lock is not counted: the time the page names stays true.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "iscm_portal.security.locked_out"
-AXES_CLIENT_IP_CALLABLE = "iscm_portal.security.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.throttling.locked_out"
+AXES_CLIENT_IP_CALLABLE = "accounts.throttling.client_ip"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_VERBOSE = False
 # How many proxies in front of the app append to X-Forwarded-For (0: use the socket's

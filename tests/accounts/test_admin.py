@@ -6,6 +6,7 @@ the last-lead rule and the audit trail); administrator rights given there are re
 in the audit trail."""
 
 import pytest
+from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -207,8 +208,6 @@ def test_admin_cannot_delete_a_person(admin_client, world):
 
 
 def test_admin_user_page_ignores_single_permissions(admin_client, world):
-    from django.contrib.auth.models import Permission
-
     person = UserFactory(email="perms@example.org")
     permission = Permission.objects.get(codename="change_membership")
     url = reverse("admin:accounts_user_change", args=[person.pk])
@@ -221,8 +220,6 @@ def test_admin_user_page_ignores_single_permissions(admin_client, world):
 
 
 def test_admin_cannot_change_add_or_delete_role_groups(admin_client, world):
-    from django.contrib.auth.models import Group, Permission
-
     group = world.lead_user.groups.first()
     name = group.name
     permission = Permission.objects.get(codename="change_membership")

@@ -1,8 +1,13 @@
+import csv
 import datetime
+import io
+import json
 
 import pytest
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
+from django.urls import reverse
+from pypdf import PdfReader
 
 from accounts.models import User
 from iscm_portal.demo import load_demo_data
@@ -128,13 +133,6 @@ def test_demo_example_dates_are_renewed_once_they_have_passed(demo):
 
 def test_a_visitor_finds_and_reuses_the_demo_published_joint_input(demo, client):
     """Issue 6's "done when", through the pages a visitor uses."""
-    import csv
-    import io
-    import json
-
-    from django.urls import reverse
-    from pypdf import PdfReader
-
     slug = "demo-rcm-cmc-joint-published"
     contributions = reverse("public:contribution-list")
     found = client.get(contributions, {"q": "hurricane"}).context["results"]

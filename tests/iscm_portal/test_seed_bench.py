@@ -6,18 +6,17 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
+from iscm_portal.demo import load_demo_data
 from reviews import packages
+from submissions.models import InputTarget, WrittenInput
 
 pytestmark = pytest.mark.django_db
 
 
 def test_seed_bench_seeds_accepted_inputs_a_package_can_hold(reference_data, settings):
     settings.DEBUG = True
-    from django.utils import timezone
-
-    from iscm_portal.demo import load_demo_data
-    from submissions.models import WrittenInput
 
     load_demo_data(today=timezone.localdate())
     call_command("seed_bench", "--inputs", "3", "--region", "ECLAC", stdout=StringIO())
@@ -34,10 +33,6 @@ def test_seed_bench_seeds_accepted_inputs_a_package_can_hold(reference_data, set
 
 def test_seed_bench_publish_seeds_searchable_published_inputs(reference_data, settings, client):
     settings.DEBUG = True
-    from django.utils import timezone
-
-    from iscm_portal.demo import load_demo_data
-    from submissions.models import InputTarget, WrittenInput
 
     load_demo_data(today=timezone.localdate())
     call_command("seed_bench", "--publish", "--inputs", "20", stdout=StringIO())

@@ -19,6 +19,7 @@ import json
 import time
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
@@ -105,8 +106,6 @@ class Command(BaseCommand):
             today = timezone.localdate()
             review.submission_opens, review.deadline = today, today
             review.save()
-        from django.contrib.auth import get_user_model
-
         author, _ = get_user_model().objects.get_or_create(
             email="bench@example.invalid", defaults={"full_name": "Benchmark"}
         )

@@ -1,4 +1,4 @@
-"""Sign-in throttling (django-axes with iscm_portal/security.py): an account is locked
+"""Sign-in throttling (django-axes with accounts/throttling.py): an account is locked
 at one address after AXES_FAILURE_LIMIT failures there, and from everywhere only
 after the higher AXES_ACCOUNT_FAILURE_LIMIT; the locked page says which and when to
 try again, in the person's language."""

@@ -29,6 +29,8 @@ from axes.models import AccessAttempt
 from axes.signals import user_locked_out
 from django.conf import settings
 from django.db.models import Max
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 
 
@@ -130,9 +132,6 @@ def locked_out(request, original_response=None, credentials=None):
     """The page django-axes answers with (status 429) while a sign-in is locked: says
     which lock holds (this account from this address, or this account from
     everywhere), when to try again, and where to reset a forgotten password."""
-    from django.shortcuts import render
-    from django.urls import reverse
-
     kind, retry_at = lockout_ends(request, credentials)
     return render(
         request,
