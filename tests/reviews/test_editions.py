@@ -1,7 +1,8 @@
-"""reviews/editions.py and the editions of regional packages: the review edition (every input the review
-accepted, marked not for publication on every page) and the public edition (published
-inputs with consent only). Only the public edition is ever public, and it goes offline
-in the commit that takes one of its inputs off the public portal."""
+"""reviews/editions.py and the two editions of regional packages: the review edition
+(every input the review accepted, marked not for publication on every page) and the
+public edition (published inputs with consent only). Only the public edition is ever
+public, and it goes offline in the commit that takes one of its inputs off the public
+portal."""
 
 import datetime
 import importlib
