@@ -19,13 +19,13 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from .models import (
-    EDITABLE_STATES,
     Attachment,
     Decision,
     Membership,
     ObjectiveResponse,
     ReviewEvent,
     SectionResponse,
+    Status,
     WrittenInput,
 )
 from .uploads import inspect_upload, storage_name
@@ -52,12 +52,12 @@ def _claim_edit_version(written_input: WrittenInput, *, by, expected_version: in
     # One conditional UPDATE, no lock held while the person types: if 0 rows change,
     # someone else saved first (or the input left the editable states).
     claimed = WrittenInput.objects.filter(
-        pk=written_input.pk, version=expected_version, status__in=EDITABLE_STATES
+        pk=written_input.pk, version=expected_version, status__in=Status.EDITABLE
     ).update(version=F("version") + 1, updated_by=by, updated_at=timezone.now())
     if claimed:
         return expected_version + 1
     current = WrittenInput.objects.select_related("updated_by").get(pk=written_input.pk)
-    if current.status not in EDITABLE_STATES:
+    if current.status not in Status.EDITABLE:
         raise EditRefused(
             _("This input is “%(status)s” and can no longer be edited.")
             % {"status": current.get_status_display()}
@@ -248,7 +248,7 @@ def add_attachment(written_input: WrittenInput, uploaded_file, *, title: str, by
     try:
         with transaction.atomic():
             locked = WrittenInput.objects.select_for_update().get(pk=written_input.pk)
-            if locked.status not in EDITABLE_STATES:
+            if locked.status not in Status.EDITABLE:
                 raise EditRefused(_("Attachments can only be added while the input is editable."))
             if locked.attachments.current().count() >= settings.ATTACHMENT_MAX_COUNT:
                 raise EditRefused(
@@ -278,7 +278,7 @@ def remove_attachment(attachment: Attachment, *, by) -> None:
     file kept, because a submitted version may refer to it (versions never change)."""
     with transaction.atomic():
         locked = WrittenInput.objects.select_for_update().get(pk=attachment.input_id)
-        if locked.status not in EDITABLE_STATES:
+        if locked.status not in Status.EDITABLE:
             raise EditRefused(_("Attachments can only be removed while the input is editable."))
         Attachment.objects.filter(pk=attachment.pk, removed_at__isnull=True).update(
             removed_at=timezone.now()

@@ -1,7 +1,5 @@
 from .history import DeadlineReminder, InputVersion, ReviewComment, ReviewEvent
 from .inputs import (
-    DECIDED_ON_STATES,
-    EDITABLE_STATES,
     Attachment,
     ContentLanguage,
     Decision,
@@ -29,8 +27,6 @@ from .reference import (
 )
 
 __all__ = [
-    "DECIDED_ON_STATES",
-    "EDITABLE_STATES",
     "ISCM",
     "Attachment",
     "Challenge",

@@ -7,6 +7,7 @@ Who may see or change an input is decided in one place: the query set methods of
 and answer 404 for anything outside.
 """
 
+import enum
 import secrets
 
 from django.conf import settings
@@ -55,28 +56,27 @@ class Status(models.TextChoices):
     PUBLISHED = "published", _("Published")
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
+    # Named groups of states (the transitions are in submissions/workflow.py). Values,
+    # not members, since the class body cannot name its members yet; a member equals its
+    # value, so `status in Status.EDITABLE` holds for both.
+    # The secretariat may change the input.
+    EDITABLE = enum.nonmember(frozenset({"draft", "changes_requested"}))
+    # A regional review's acceptance still stands: a withdrawn input is in no package,
+    # a draft was never decided on.
+    DECIDED_ON = enum.nonmember(
+        frozenset({"submitted", "changes_requested", "accepted", "published"})
+    )
+    # The way to publication, least to most advanced; where an ISCM stands for a review
+    # is its input with the most progress (`progress`).
+    PROGRESS_ORDER = enum.nonmember(
+        ("draft", "declined", "changes_requested", "submitted", "accepted", "published")
+    )
+
     @property
     def progress(self) -> int:
-        """How far along the way to publication (withdrawn: -1, nowhere). Where an ISCM
-        stands for a review is its input with the most progress."""
-        order = [
-            Status.DRAFT,
-            Status.DECLINED,
-            Status.CHANGES_REQUESTED,
-            Status.SUBMITTED,
-            Status.ACCEPTED,
-            Status.PUBLISHED,
-        ]
-        return order.index(self) if self in order else -1
-
-
-# Named groups of states (see submissions/workflow.py for the transitions).
-EDITABLE_STATES = frozenset({Status.DRAFT, Status.CHANGES_REQUESTED})
-# States in which a regional review's acceptance still stands (a withdrawn input is
-# in no package, a draft was never decided on).
-DECIDED_ON_STATES = frozenset(
-    {Status.SUBMITTED, Status.CHANGES_REQUESTED, Status.ACCEPTED, Status.PUBLISHED}
-)
+        """This state's place in PROGRESS_ORDER (withdrawn: -1, nowhere)."""
+        order = Status.PROGRESS_ORDER
+        return order.index(self.value) if self.value in order else -1
 
 
 class Decision(models.TextChoices):
@@ -158,7 +158,7 @@ class WrittenInputQuerySet(models.QuerySet):
 
     def editable_by(self, user):
         """Inputs `user` may change now: their ISCMs' inputs in an editable state."""
-        return self.for_secretariat(user).filter(status__in=EDITABLE_STATES)
+        return self.for_secretariat(user).filter(status__in=Status.EDITABLE)
 
     def led_by(self, user):
         """Inputs whose lead ISCM has `user` on its secretariat (submit, withdraw,
@@ -321,7 +321,7 @@ class WrittenInput(models.Model):
 
     @property
     def is_editable(self) -> bool:
-        return self.status in EDITABLE_STATES
+        return self.status in Status.EDITABLE
 
     @property
     def direction(self) -> str:
@@ -371,7 +371,7 @@ class InputTargetQuerySet(models.QuerySet):
         return self.filter(
             regionalreview=review,
             decision=Decision.ACCEPTED,
-            writteninput__status__in=DECIDED_ON_STATES,
+            writteninput__status__in=Status.DECIDED_ON,
         )
 
 
