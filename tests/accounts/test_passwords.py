@@ -94,3 +94,13 @@ def test_password_reset_page_query_count(client, django_assert_max_num_queries, 
     # The session and the queued task: nothing that depends on the address.
     with django_assert_max_num_queries(3):
         assert client.post(RESET, {"email": "someone@example.org"}).status_code == 302
+
+
+def test_password_reset_mail_is_in_each_persons_language(client, world):
+    world.lead_user.language = "fr"
+    world.lead_user.save()
+    client.post(reverse("password_reset"), {"email": world.lead_user.email})
+    client.post(reverse("password_reset"), {"email": world.partner_user.email})
+    french, english = mail.outbox
+    assert french.to == [world.lead_user.email] and english.to == [world.partner_user.email]
+    assert french.subject != english.subject

@@ -13,7 +13,8 @@ from django.core import mail, signing
 from django.test import Client
 from django.urls import reverse
 
-from accounts import staffing
+from accounts import profile, staffing
+from accounts.errors import Refused
 from accounts.models import AuditEntry
 from submissions import reminders, workflow
 
@@ -512,3 +513,26 @@ def test_email_change_to_address_taken_meanwhile_is_refused(
     world.lead_user.refresh_from_db()
     assert world.lead_user.email != "lea@new.example"
     assert not AuditEntry.objects.filter(action=AuditEntry.Action.EMAIL_CHANGED).exists()
+
+
+def test_an_email_change_link_is_not_revived_by_changing_back(client, world):
+    person = world.lead_user
+    original = person.email
+    stale = signing.dumps(
+        {
+            "user": person.pk,
+            "from": original,
+            "to": "b@example.net",
+            "stamp": profile._stamp(person),
+        },
+        salt=profile.SALT,
+    )
+    for new in ("c@example.net", original):
+        token = signing.dumps(
+            {"user": person.pk, "from": person.email, "to": new, "stamp": profile._stamp(person)},
+            salt=profile.SALT,
+        )
+        profile.confirm_email_change(person, token)
+    assert person.email == original
+    with pytest.raises(Refused, match="has been used"):
+        profile.confirm_email_change(person, stale)

@@ -233,3 +233,25 @@ def test_an_administrator_adds_an_existing_account_on_the_team_page(client, worl
     assert bad.status_code == 400 and b"No account uses this address" in bad.content
     assert client.post(url, {"person": world.other_user.email, "as_lead": "on"}).status_code == 302
     assert Membership.objects.get(user=world.other_user, iscm=team.iscm).is_lead
+
+
+def test_staff_searches_with_nul_and_forms_with_huge_ids_answer_without_500(client, world):
+    client.force_login(world.admin)
+    for name in (
+        "staff-people",
+        "staff-regions",
+        "staff-iscms",
+        "staff-invitations",
+        "staff-audit",
+    ):
+        assert client.get(reverse(f"accounts:{name}"), {"q": "a\x00b"}).status_code == 200
+    response = client.post(
+        reverse("accounts:staff-invitation-new"),
+        {"email": "x@example.net", "role": "secretariat", "iscms": ["9" * 30], "language": "en"},
+    )
+    assert response.status_code == 400 and b"is not a valid value" in response.content
+    response = client.post(
+        reverse("accounts:staff-assignment-add", args=[world.lead_user.pk]),
+        {"region": "9" * 30, "role": "reviewer"},
+    )
+    assert response.status_code == 400

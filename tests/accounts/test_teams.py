@@ -1,15 +1,19 @@
 """Secretariat teams: the team page, leads managing it, the last-lead rule, handover."""
 
+import threading
+
 import pytest
 from django.core import mail
+from django.db import connection
 from django.urls import reverse
 
-from accounts import teams
+from accounts import staffing, teams
 from accounts.errors import Refused
 from accounts.models import AuditEntry, Invitation
 from submissions.models import Membership
 from submissions.roles import roles_of
 
+from ..concurrency import at_once
 from ..factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -182,3 +186,39 @@ def test_team_page_queries_do_not_grow_with_members(
     with django_assert_max_num_queries(one):
         page = client.get(url)
     assert page.status_code == 200 and len(page.context["members"]) == 27
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+def test_stepping_down_while_the_other_lead_is_deactivated_keeps_a_lead(world, team, monkeypatch):
+    """Two leads: one steps down while an administrator deactivates the other. The team
+    row lock makes them take turns: the step-down sees the other lead gone and is
+    refused (an administrator's deactivation always goes through)."""
+    teams.set_lead(team.member_membership, lead=True, by=team.lead)
+    barrier = threading.Barrier(2)
+    real = teams.lock_team
+
+    def in_step(iscm):
+        barrier.wait(timeout=10)
+        return real(iscm)
+
+    monkeypatch.setattr(teams, "lock_team", in_step)
+    monkeypatch.setattr(staffing, "lock_team", in_step)
+    outcomes = at_once(
+        {
+            "deactivate": lambda: staffing.deactivate(team.lead, by=world.admin),
+            "step down": lambda: teams.set_lead(
+                team.member_membership, lead=False, by=team.member
+            ),
+        },
+        refused=Refused,
+        start_together=False,  # the barrier is inside, at the team lock
+    )
+    assert outcomes["deactivate"] == "done"
+    leads = Membership.objects.filter(iscm=team.iscm, is_lead=True, user__is_active=True)
+    # Whichever went first, the team never silently lost its last lead by a step-down.
+    if outcomes["step down"] == "done":
+        assert not leads.exists()  # deactivation came second: the administrator was told
+    else:
+        assert "without a team lead" in outcomes["step down"]
+        assert list(leads.values_list("user", flat=True)) == [team.member.pk]

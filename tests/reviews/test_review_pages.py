@@ -344,3 +344,32 @@ def test_review_page_version_takes_ascii_digits_only(client, world, value):
     url = reverse("reviews:input", args=[written_input.pk])
     assert client.get(url, {"version": value}).status_code == 404
     assert client.get(url, {"version": "1"}).status_code == 200
+
+
+def test_a_decision_page_left_open_cannot_decide_on_a_newer_version(client, world):
+    written_input = _submitted(world)
+    client.force_login(world.reviewer)
+    page = client.get(reverse("reviews:decide", args=[written_input.pk, "accept"]))
+    seen_version = page.context["form"]["version"].value()
+    # Meanwhile: changes requested, the lead rewrites and resubmits version 2.
+    workflow.request_changes(written_input, by=world.reviewer, message="More.")
+    written_input.refresh_from_db()
+    fill(written_input, world, intro="Rewritten.")
+    workflow.resubmit_input(written_input, by=world.lead_user, today=TODAY)
+
+    response = client.post(
+        reverse("reviews:decide", args=[written_input.pk, "accept"]),
+        {"version": seen_version},
+    )
+    assert response.status_code == 409
+    assert WrittenInput.objects.get(pk=written_input.pk).status == "submitted"
+
+
+def test_publish_page_has_no_message_field_that_would_be_ignored(client, world):
+    written_input = _submitted(world)
+    workflow.accept_input(written_input, by=world.reviewer)
+    client.force_login(world.reviewer)
+    form = client.get(reverse("reviews:decide", args=[written_input.pk, "publish"])).context[
+        "form"
+    ]
+    assert "message" not in form.fields

@@ -2,6 +2,8 @@
 the reason next to the field and nothing stored, served only as downloads to people
 who may see the input."""
 
+import datetime
+
 import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -11,9 +13,11 @@ from django.utils import timezone
 from submissions import editing, workflow
 from submissions.models import Attachment, WrittenInput
 
+from ..reviews.test_review_pages import _submitted
 from ..sample_files import make_pdf, make_pdf_with_active_content
 
 pytestmark = pytest.mark.django_db
+TODAY = datetime.date.today()
 
 
 def _upload(client, written_input, name, content, title=""):
@@ -202,3 +206,21 @@ def test_remove_attachment_of_another_input_is_404(client, world, joint_input):
     )
     assert response.status_code == 404
     assert Attachment.objects.exists()
+
+
+def test_reviewers_cannot_download_files_of_the_unsent_draft(client, world):
+    written_input = _submitted(world)
+    workflow.request_changes(written_input, by=world.reviewer, message="Attach the minutes.")
+    attachment = editing.add_attachment(
+        written_input,
+        SimpleUploadedFile("minutes.pdf", make_pdf()),
+        title="Minutes",
+        by=world.lead_user,
+    )
+    client.force_login(world.reviewer)
+    assert client.get(attachment.get_absolute_url()).status_code == 404
+    written_input.refresh_from_db()
+    workflow.resubmit_input(written_input, by=world.lead_user, today=TODAY)
+    response = client.get(attachment.get_absolute_url())
+    assert response.status_code == 200
+    b"".join(response.streaming_content)

@@ -169,3 +169,42 @@ def test_details_page_stale_version_keeps_choices_and_explains(client, world, jo
     assert "changed this input while you were editing" in body
     assert 'value="Mine"' in body
     assert WrittenInput.objects.get(pk=joint_input.pk).title == "Theirs"
+
+
+@pytest.mark.parametrize("field", ["partner_iscms", "target_reviews", "lead_iscm"])
+def test_huge_ids_in_forms_are_a_form_error(client, world, field):
+    client.force_login(world.lead_user)
+    data = {
+        "lead_iscm": world.lead.pk,
+        "target_reviews": [world.reviews.amr.pk],
+        "title": "t",
+        "language": "en",
+        "basis": "written_input",
+        field: "99999999999999999999999",
+    }
+    response = client.post(reverse("submissions:input-create"), data)
+    assert response.status_code == 200
+    assert field in response.context["form"].errors
+
+
+def _in_arabic_indic_digits(number: int) -> str:
+    return "".join(chr(0x0660 + int(digit)) for digit in str(number))
+
+
+@pytest.mark.parametrize("field", ["partner_iscms", "lead_iscm"])
+def test_ids_in_other_scripts_digits_in_forms_are_a_form_error(client, world, field):
+    # int() reads "٣" as 3: the ISCM would be found by digits nobody typed.
+    client.force_login(world.lead_user)
+    data = {
+        "lead_iscm": world.lead.pk,
+        "target_reviews": [world.reviews.amr.pk],
+        "title": "t",
+        "language": "en",
+        "basis": "written_input",
+        field: _in_arabic_indic_digits(
+            world.lead.pk if field == "lead_iscm" else world.partner.pk
+        ),
+    }
+    response = client.post(reverse("submissions:input-create"), data)
+    assert response.status_code == 200
+    assert field in response.context["form"].errors

@@ -1,13 +1,16 @@
+import datetime
+
 import pytest
 from django.urls import reverse
 
-from submissions import editing
-from submissions.models import ObjectiveResponse, SectionResponse, WrittenInput
+from submissions import editing, workflow
+from submissions.models import ObjectiveResponse, OutlineSection, SectionResponse, WrittenInput
 
-from ..factories import GCMObjectiveFactory
+from ..factories import GCMObjectiveFactory, OutlineFactory
 from .conftest import fill
 
 pytestmark = pytest.mark.django_db
+TODAY = datetime.date.today()
 
 # session, user, roles (2), the input, outline sections, section responses, objective
 # responses, principles/formats/priorities/challenges of the input (4), the objectives,
@@ -171,3 +174,103 @@ def test_edit_page_query_count_does_not_grow_with_objectives_or_inputs(
     with django_assert_max_num_queries(EDIT_PAGE_QUERIES):
         large = count_queries(client, url)
     assert large == small
+
+
+def _edit(written_input):
+    return reverse("submissions:input-edit", args=[written_input.pk])
+
+
+def _loaded_form_data(client, written_input, **typed):
+    """The edit form as a browser would post it after loading the page."""
+    form = client.get(_edit(written_input)).context["form"]
+    data = {}
+    for name in form.fields:
+        value = form[name].value()
+        if value in (None, False):
+            continue
+        data[name] = [str(v) for v in value] if isinstance(value, list) else value
+    data.update(typed)
+    return data
+
+
+def _body(written_input, section):
+    return SectionResponse.objects.get(input=written_input, section=section).body
+
+
+def test_save_after_the_lead_submitted_keeps_the_typed_text(client, world, ready_input):
+    client.force_login(world.partner_user)
+    data = _loaded_form_data(client, ready_input, section_4="Partner's late paragraph.")
+    workflow.submit_input(ready_input, by=world.lead_user, today=TODAY)
+
+    response = client.post(_edit(ready_input), data)
+    body = response.content.decode()
+    assert response.status_code == 409
+    assert "can no longer be edited" in body
+    assert "Partner&#x27;s late paragraph." in body
+    assert not SectionResponse.objects.filter(
+        input=ready_input, section=world.sections.recommendations
+    ).exists()
+
+
+def test_stale_save_of_different_fields_merges_both(client, world, ready_input):
+    client.force_login(world.partner_user)
+    partner_data = _loaded_form_data(client, ready_input, section_4="Partner's recommendations.")
+    fill(ready_input, world, intro="Lead's new introduction.")  # the lead saves meanwhile
+
+    response = client.post(_edit(ready_input), partner_data)
+    assert response.status_code == 302
+    assert _body(ready_input, world.sections.intro) == "Lead's new introduction."
+    assert _body(ready_input, world.sections.recommendations) == "Partner's recommendations."
+    page = client.get(response["Location"])
+    assert "both are kept" in page.content.decode()
+
+
+def test_stale_save_of_the_same_field_shows_the_conflict_and_keeps_the_rest(
+    client, world, ready_input
+):
+    client.force_login(world.partner_user)
+    partner_data = _loaded_form_data(client, ready_input, section_1="Partner's introduction.")
+    # The lead changes the same section and adds an objective meanwhile.
+    ready_input.refresh_from_db()
+    editing.save_content(
+        ready_input,
+        editing.ContentChanges(
+            sections={world.sections.intro.pk: "Lead's introduction."},
+            objectives={
+                world.objectives[1].pk: {"progress": "Lead's objective 2.", "practices": ""}
+            },
+        ),
+        by=world.lead_user,
+        expected_version=ready_input.version,
+    )
+
+    response = client.post(_edit(ready_input), partner_data)
+    assert response.status_code == 409
+    assert set(response.context["other_changes"]) == {"section_1"}
+    assert "Lead&#x27;s introduction." in response.content.decode()
+    # Saving the re-shown form keeps the partner's text and the lead's objective.
+    again = client.post(_edit(ready_input), response.context["form"].data)
+    assert again.status_code == 302
+    assert _body(ready_input, world.sections.intro) == "Partner's introduction."
+    assert ObjectiveResponse.objects.get(
+        input=ready_input, objective=world.objectives[1]
+    ).progress == ("Lead's objective 2.")
+
+
+def test_a_post_with_only_the_version_changes_nothing(client, world, ready_input):
+    client.force_login(world.lead_user)
+    response = client.post(_edit(ready_input), {"version": ready_input.version})
+    assert response.status_code == 302
+    assert _body(ready_input, world.sections.intro) == "We met twice and agreed on this text."
+    assert ObjectiveResponse.objects.filter(input=ready_input).count() == 1
+
+
+def test_an_outline_without_objectives_never_deletes_objective_responses(
+    client, world, ready_input
+):
+    OutlineSection.objects.filter(pk=world.sections.objectives.pk).update(outline=OutlineFactory())
+    client.force_login(world.lead_user)
+    data = _loaded_form_data(client, ready_input, section_1="Changed.")
+    assert "objective_1" not in data
+    assert client.post(_edit(ready_input), data).status_code == 302
+    assert ObjectiveResponse.objects.filter(input=ready_input).count() == 1

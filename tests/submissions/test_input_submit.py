@@ -14,8 +14,10 @@ from submissions.checklist import submission_problems
 from submissions.models import InputVersion, ReviewEvent, WrittenInput
 from submissions.snapshots import content_queryset
 
+from ..reviews.test_review_pages import _submitted
 from ..sample_files import make_pdf
 from .conftest import fill
+from .test_input_edit import _edit
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date.today()
@@ -266,3 +268,79 @@ def test_history_hides_internal_notes_from_the_secretariat(client, world, ready_
     body = client.get(reverse("submissions:input-detail", args=[ready_input.pk])).content.decode()
     assert "Status: Submitted" in body
     assert "check the figures" not in body
+
+
+def test_resubmission_after_the_deadline_is_allowed(world):
+    written_input = _submitted(world)
+    workflow.request_changes(written_input, by=world.reviewer, message="More.")
+    late = world.reviews.amr.deadline + datetime.timedelta(days=10)
+    workflow.resubmit_input(written_input, by=world.lead_user, today=late)
+    assert WrittenInput.objects.get(pk=written_input.pk).status == "submitted"
+
+
+def test_first_submission_after_the_deadline_is_still_refused(world, ready_input):
+    late = world.reviews.eur.deadline + datetime.timedelta(days=1)
+    with pytest.raises(workflow.TransitionRefused):
+        workflow.submit_input(ready_input, by=world.lead_user, today=late)
+
+
+def test_an_extension_never_shortens_a_deadline(world, ready_input):
+    WrittenInput.objects.filter(pk=ready_input.pk).update(
+        deadline_extension=TODAY - datetime.timedelta(days=1)
+    )
+    ready_input.refresh_from_db()
+    assert ready_input.deadline_for(world.reviews.amr) == world.reviews.amr.deadline
+    workflow.submit_input(ready_input, by=world.lead_user, today=TODAY)
+
+
+def test_changes_requested_input_can_be_resubmitted_with_a_new_version(client, world, ready_input):
+    workflow.submit_input(ready_input, by=world.lead_user, today=TODAY)
+    WrittenInput.objects.filter(pk=ready_input.pk).update(status="changes_requested")
+    fill(ready_input, world, intro="Improved after the reviewer's comments.")
+    client.force_login(world.lead_user)
+    page = client.get(reverse("submissions:input-detail", args=[ready_input.pk]))
+    assert "Resubmit to IOM" in page.content.decode()
+    client.post(reverse("submissions:input-submit", args=[ready_input.pk]))
+    ready_input.refresh_from_db()
+    assert ready_input.status == "submitted"
+    assert list(
+        InputVersion.objects.filter(input=ready_input).values_list("number", flat=True)
+    ) == [
+        1,
+        2,
+    ]
+    latest = InputVersion.objects.get(input=ready_input, number=2)
+    assert latest.snapshot["sections"][0]["body"] == "Improved after the reviewer's comments."
+
+
+class BrokenMailBackend:
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        raise ConnectionRefusedError("mail server down")
+
+
+def test_a_failing_mail_server_does_not_turn_a_submission_into_an_error(
+    client, world, ready_input, settings, django_capture_on_commit_callbacks
+):
+    settings.EMAIL_BACKEND = f"{__name__}.BrokenMailBackend"
+    client.force_login(world.lead_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("submissions:input-submit", args=[ready_input.pk]))
+    assert response.status_code == 302
+    assert WrittenInput.objects.get(pk=ready_input.pk).status == "submitted"
+    assert mail.outbox == []
+
+
+def test_checklist_links_point_at_elements_that_exist(client, world, joint_input):
+    joint_input.target_reviews.clear()
+    client.force_login(world.lead_user)
+    detail = client.get(
+        reverse("submissions:input-detail", args=[joint_input.pk])
+    ).content.decode()
+    assert "details/#div_id_target_reviews" in detail
+    page = client.get(reverse("submissions:input-details", args=[joint_input.pk])).content.decode()
+    assert 'id="div_id_target_reviews"' in page
+    edit = client.get(_edit(joint_input)).content.decode()
+    assert 'id="section-1"' in edit

@@ -20,6 +20,7 @@ from submissions.models import (
 
 from ..concurrency import at_once
 from ..factories import ReviewerAssignmentFactory
+from ..reviews.test_review_pages import _submitted
 
 TODAY = datetime.date.today()
 
@@ -210,3 +211,18 @@ def test_race_two_reviewers_decide_at_once_exactly_one_wins(world, ready_input):
     decisions = ReviewEvent.objects.filter(input=ready_input, from_status="submitted")
     assert decisions.count() == 1
     assert InputVersion.objects.filter(input=ready_input).count() == 1
+
+
+@pytest.mark.django_db
+def test_reviewers_hear_of_a_withdrawal_only_once_the_input_reached_them(
+    world, joint_input, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.withdraw_input(joint_input, by=world.lead_user, reason="Not this round.")
+    assert world.reviewer.email not in [m.to[0] for m in mail.outbox]
+
+    submitted = _submitted(world, "Second")
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.withdraw_input(submitted, by=world.lead_user, reason="Replaced.")
+    assert world.reviewer.email in [m.to[0] for m in mail.outbox]
