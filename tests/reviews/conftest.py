@@ -1,6 +1,7 @@
 # The written-input world (one round, AMR/EUR/AFR reviews, LEAD/PART/OTHER ISCMs and
 # their personas) serves the reviewer tests too.
 import pytest
+from django.urls import reverse
 
 from submissions.roles import sync_role_groups
 
@@ -16,3 +17,15 @@ def compiler(world):  # noqa: F811 (the world fixture imported above)
     ).user
     sync_role_groups(user)
     return user
+
+
+def decide(client, written_input, action, **data):
+    """POST a decision the way its confirmation page does: with the version shown and,
+    for a reviewer of several target reviews, the reviews it ticks (all of them)."""
+    written_input.refresh_from_db()
+    url = reverse("reviews:decide", args=[written_input.pk, action])
+    page = client.get(url)
+    form = page.context["form"] if page.status_code == 200 else None
+    if form is not None and "reviews" in form.fields and "reviews" not in data:
+        data["reviews"] = form.initial["reviews"]
+    return client.post(url, {"version": written_input.version, **data})

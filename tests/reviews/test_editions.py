@@ -25,7 +25,8 @@ from submissions import workflow
 from submissions.models import WrittenInput
 
 from ..factories import ReviewerAssignmentFactory
-from .test_review_pages import _decide, _submitted
+from ..submissions.conftest import submitted_input
+from .conftest import decide
 
 pytestmark = pytest.mark.django_db
 
@@ -50,9 +51,9 @@ def _body(response) -> bytes:
 def review_world(world, compiler, django_capture_on_commit_callbacks):
     """AMR: one input accepted without consent, one published (with consent); the
     package compiled and its public edition published."""
-    private = _submitted(world, "Accepted without consent")
+    private = submitted_input(world, "Accepted without consent")
     workflow.accept_input(private, by=world.reviewer)
-    public = _submitted(world, "Published with consent")
+    public = submitted_input(world, "Published with consent")
     workflow.accept_input(public, by=world.reviewer)
     workflow.set_publication_consent(public, by=world.lead_user, consent=True)
     workflow.publish_input(public, by=world.reviewer)
@@ -104,7 +105,7 @@ def test_unpublishing_an_input_takes_its_public_editions_offline_at_once(
     client.force_login(world.reviewer)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        response = _decide(client, public, "unpublish", message="A correction is due.")
+        response = decide(client, public, "unpublish", message="A correction is due.")
     assert response.status_code == 302
 
     client.logout()
@@ -174,7 +175,7 @@ def test_a_regions_package_holds_what_that_region_accepted(
 ):
     """An input to AMR and EUR accepted by AMR only is in AMR's package."""
     eur_reviewer = ReviewerAssignmentFactory(region=world.regions.eur).user
-    both = _submitted(world, "Two regions", targets=[world.reviews.amr, world.reviews.eur])
+    both = submitted_input(world, "Two regions", targets=[world.reviews.amr, world.reviews.eur])
     workflow.accept_input(both, by=world.reviewer)
     workflow.decline_input(both, by=eur_reviewer, reason="Not for us.")
     with django_capture_on_commit_callbacks(execute=True):

@@ -19,14 +19,13 @@ from reviews.models import RegionalPackage
 from submissions import editing, workflow
 
 from ..sample_files import make_pdf
-from ..submissions.conftest import fill
-from .test_review_pages import _submitted
+from ..submissions.conftest import fill, submitted_input
 
 pytestmark = pytest.mark.django_db
 
 
 def _accepted(world, title):
-    written_input = _submitted(world, title)
+    written_input = submitted_input(world, title)
     workflow.accept_input(written_input, by=world.reviewer)
     return written_input
 
@@ -41,7 +40,7 @@ def test_compile_includes_accepted_inputs_at_their_accepted_version(
     world, compiler, django_capture_on_commit_callbacks
 ):
     accepted = _accepted(world, "Accepted input")
-    _submitted(world, "Still under review")
+    submitted_input(world, "Still under review")
     with django_capture_on_commit_callbacks(execute=True):
         package, created = packages.request_compile(world.reviews.amr, by=compiler)
     assert created

@@ -12,8 +12,7 @@ from submissions import editing, workflow
 from submissions.comments import add_review_comment
 
 from ..sample_files import make_pdf
-from ..submissions.conftest import fill
-from .test_review_pages import _submitted
+from ..submissions.conftest import fill, submitted_input
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date.today()
@@ -64,7 +63,7 @@ def _counts(client, world, written_input, count_queries):
 
 
 def test_input_pages_query_counts_do_not_grow_with_history(client, world, count_queries):
-    written_input = _submitted(world)
+    written_input = submitted_input(world)
     _round_trip(world, written_input, 1)
     small = _counts(client, world, written_input, count_queries)
     written_input.refresh_from_db()
@@ -72,7 +71,7 @@ def test_input_pages_query_counts_do_not_grow_with_history(client, world, count_
     for n in range(2, 8):
         _round_trip(world, written_input, n)
     for n in range(10):
-        _submitted(world, f"Neighbour {n}")
+        submitted_input(world, f"Neighbour {n}")
     large = _counts(client, world, written_input, count_queries)
     assert large == small
     assert max(large.values()) <= PAGE_BUDGET, large

@@ -14,7 +14,7 @@ from iscm_portal.demo import load_demo_data
 from submissions.models import WrittenInput
 
 from ..conftest import pass_second_factor
-from .test_review_pages import _decide
+from .conftest import decide
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +48,7 @@ def test_review_journey_on_demo_data(client, demo, django_capture_on_commit_call
         },
     )
     with django_capture_on_commit_callbacks(execute=True):
-        _decide(client, joint, "request_changes", message="Thank you; one point to complete.")
+        decide(client, joint, "request_changes", message="Thank you; one point to complete.")
 
     _login(client, "secretariat@example.org")
     edit_url = reverse("submissions:input-edit", args=[joint.pk])
@@ -72,14 +72,14 @@ def test_review_journey_on_demo_data(client, demo, django_capture_on_commit_call
     assert "Two staff positions are funded until 2027." in diff.content.decode()
     assert "<ins>" in diff.content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        _decide(client, joint, "accept")
+        decide(client, joint, "accept")
 
     _login(client, "secretariat@example.org")
     client.post(reverse("submissions:input-consent", args=[joint.pk]), {"consent": "yes"})
 
     _login(client, "reviewer@example.org")
     with django_capture_on_commit_callbacks(execute=True):
-        _decide(client, joint, "publish")
+        decide(client, joint, "publish")
 
     joint.refresh_from_db()
     assert joint.status == "published"

@@ -8,7 +8,8 @@ from submissions import editing, workflow
 from submissions.comments import add_review_comment
 from submissions.models import ReviewComment, WrittenInput
 
-from ..submissions.conftest import fill
+from ..submissions.conftest import fill, submitted_input
+from .conftest import decide
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date.today()
@@ -26,34 +27,6 @@ REVIEW_QUERIES = 16
 OVERVIEW_QUERIES = 15
 
 
-def _decide(client, written_input, action, **data):
-    """POST a decision the way its confirmation page does: with the version shown and,
-    for a reviewer of several target reviews, the reviews it ticks (all of them)."""
-    written_input.refresh_from_db()
-    url = reverse("reviews:decide", args=[written_input.pk, action])
-    page = client.get(url)
-    form = page.context["form"] if page.status_code == 200 else None
-    if form is not None and "reviews" in form.fields and "reviews" not in data:
-        data["reviews"] = form.initial["reviews"]
-    return client.post(url, {"version": written_input.version, **data})
-
-
-def _submitted(world, title="Joint input", partners=None, targets=None):
-    written_input = editing.create_input(
-        by=world.lead_user,
-        cycle=world.cycle,
-        lead_iscm=world.lead,
-        partners=[world.partner] if partners is None else partners,
-        targets=targets or [world.reviews.amr],
-        title=title,
-        language="en",
-        basis="written_input",
-    )
-    fill(written_input, world)
-    workflow.submit_input(written_input, by=world.lead_user, today=TODAY)
-    return written_input
-
-
 @pytest.mark.parametrize(
     ("persona", "expected"),
     [("reviewer", 200), ("other_reviewer", 200), ("lead_user", 404), ("admin", 404)],
@@ -64,7 +37,7 @@ def test_queue_access(client, world, persona, expected):
 
 
 def test_queue_lists_submitted_inputs_of_my_regions_only(client, world):
-    mine = _submitted(world)
+    mine = submitted_input(world)
     client.force_login(world.other_reviewer)
     assert list(client.get(reverse("reviews:queue")).context["inputs"]) == []
     client.force_login(world.reviewer)
@@ -74,8 +47,8 @@ def test_queue_lists_submitted_inputs_of_my_regions_only(client, world):
 
 
 def test_queue_filters_and_sorts_by_time_waiting(client, world):
-    first = _submitted(world, "First")
-    direct = _submitted(world, "Direct", partners=[])
+    first = submitted_input(world, "First")
+    direct = submitted_input(world, "Direct", partners=[])
     workflow.accept_input(direct, by=world.reviewer)
     client.force_login(world.reviewer)
     url = reverse("reviews:queue")
@@ -83,7 +56,7 @@ def test_queue_filters_and_sorts_by_time_waiting(client, world):
     assert list(client.get(url, {"status": "accepted"}).context["inputs"]) == [direct]
     assert list(client.get(url, {"status": "", "joint": "no"}).context["inputs"]) == [direct]
     assert list(client.get(url, {"status": "", "iscm": "part"}).context["inputs"]) == [first]
-    second = _submitted(world, "Second")
+    second = submitted_input(world, "Second")
     assert list(client.get(url).context["inputs"]) == [first, second]
 
 
@@ -91,10 +64,10 @@ def test_queue_query_count_does_not_grow(
     client, world, count_queries, django_assert_max_num_queries
 ):
     client.force_login(world.reviewer)
-    _submitted(world)
+    submitted_input(world)
     one = count_queries(client, reverse("reviews:queue"))
     for n in range(24):
-        _submitted(world, f"Input {n}", targets=[world.reviews.amr, world.reviews.eur])
+        submitted_input(world, f"Input {n}", targets=[world.reviews.amr, world.reviews.eur])
     with django_assert_max_num_queries(QUEUE_QUERIES):
         many = count_queries(client, reverse("reviews:queue"))
     assert many == one
@@ -112,18 +85,18 @@ def test_queue_query_count_does_not_grow(
     ],
 )
 def test_review_page_access(client, world, persona, expected):
-    written_input = _submitted(world)
+    written_input = submitted_input(world)
     client.force_login(getattr(world, persona))
     for name in ("reviews:input", "reviews:diff"):
         response = client.get(reverse(name, args=[written_input.pk]))
         assert response.status_code in ((404,) if expected == 404 else (200, 404)), name
     assert client.get(reverse("reviews:input", args=[written_input.pk])).status_code == expected
-    response = _decide(client, written_input, "accept")
+    response = decide(client, written_input, "accept")
     assert response.status_code == (404 if expected == 404 else 302)
 
 
 def test_review_page_shows_the_submitted_version_not_the_live_draft(client, world):
-    written_input = _submitted(world)
+    written_input = submitted_input(world)
     workflow.request_changes(written_input, by=world.reviewer, message="More detail.")
     written_input.refresh_from_db()
     fill(written_input, world, intro="Draft text not yet resubmitted.")
@@ -137,11 +110,11 @@ def test_review_page_query_count_does_not_grow(
     client, world, count_queries, django_assert_max_num_queries
 ):
     client.force_login(world.reviewer)
-    written_input = _submitted(world)
+    written_input = submitted_input(world)
     url = reverse("reviews:input", args=[written_input.pk])
     one = count_queries(client, url)
     for n in range(24):
-        _submitted(world, f"Other {n}")
+        submitted_input(world, f"Other {n}")
         add_review_comment(
             written_input, by=world.reviewer, body=f"Comment {n}", internal=n % 2 == 0
         )
@@ -153,7 +126,7 @@ def test_review_page_query_count_does_not_grow(
 def test_comment_request_changes_and_secretariat_sees_it_beside_the_section(
     client, world, django_capture_on_commit_callbacks
 ):
-    written_input = _submitted(world)
+    written_input = submitted_input(world)
     client.force_login(world.reviewer)
     url = reverse("reviews:comment-add", args=[written_input.pk])
     client.post(
@@ -164,11 +137,11 @@ def test_comment_request_changes_and_secretariat_sees_it_beside_the_section(
 
     confirm = client.get(reverse("reviews:decide", args=[written_input.pk, "request_changes"]))
     assert "Name the States." in confirm.content.decode()  # sent with the decision
-    refused = _decide(client, written_input, "request_changes")
+    refused = decide(client, written_input, "request_changes")
     assert refused.status_code == 200
     assert "message" in refused.context["form"].errors
     with django_capture_on_commit_callbacks(execute=True):
-        _decide(client, written_input, "request_changes", message="See the comment on section 1.")
+        decide(client, written_input, "request_changes", message="See the comment on section 1.")
     assert WrittenInput.objects.get(pk=written_input.pk).status == "changes_requested"
 
     client.force_login(world.partner_user)
@@ -182,7 +155,7 @@ def test_comment_request_changes_and_secretariat_sees_it_beside_the_section(
 
 
 def test_decide_on_a_state_changed_meanwhile_names_who_did_what(client, world):
-    written_input = _submitted(world)
+    written_input = submitted_input(world)
     workflow.accept_input(written_input, by=world.reviewer)
     client.force_login(world.reviewer)
     response = client.post(
@@ -195,10 +168,10 @@ def test_decide_on_a_state_changed_meanwhile_names_who_did_what(client, world):
 
 
 def test_publish_page_refuses_without_consent(client, world):
-    written_input = _submitted(world)
+    written_input = submitted_input(world)
     workflow.accept_input(written_input, by=world.reviewer)
     client.force_login(world.reviewer)
-    response = _decide(client, written_input, "publish")
+    response = decide(client, written_input, "publish")
     body = response.content.decode()
     assert "not consented" in body
     # Announced to screen readers (templates/bootstrap5/errors.html).
@@ -208,7 +181,7 @@ def test_publish_page_refuses_without_consent(client, world):
 
 
 def test_unknown_decision_is_404(client, world):
-    written_input = _submitted(world)
+    written_input = submitted_input(world)
     client.force_login(world.reviewer)
     assert (
         client.get(reverse("reviews:decide", args=[written_input.pk, "delete"])).status_code == 404
@@ -216,7 +189,7 @@ def test_unknown_decision_is_404(client, world):
 
 
 def test_extension_page_for_submitted_inputs_and_late_drafts(client, world):
-    written_input = _submitted(world)
+    written_input = submitted_input(world)
     draft = editing.create_input(
         by=world.lead_user,
         cycle=world.cycle,
@@ -247,7 +220,7 @@ def test_extension_page_for_submitted_inputs_and_late_drafts(client, world):
 
 
 def test_diff_between_versions_for_reviewer_and_secretariat(client, world):
-    written_input = _submitted(world)
+    written_input = submitted_input(world)
     workflow.request_changes(written_input, by=world.reviewer, message="More.")
     written_input.refresh_from_db()
     fill(written_input, world, intro="We met twice and agreed on this text. Then we met again.")
@@ -278,7 +251,7 @@ def test_overview_access(client, world, persona, expected):
 
 
 def test_overview_shows_where_each_iscm_stands(client, world):
-    _submitted(world, targets=[world.reviews.amr, world.reviews.eur])
+    submitted_input(world, targets=[world.reviews.amr, world.reviews.eur])
     client.force_login(world.reviewer)
     rows = dict(client.get(reverse("reviews:overview")).context["rows"])
     amr = {s.iscm: s for s in rows[world.reviews.amr]}
@@ -306,17 +279,17 @@ def test_overview_query_count_does_not_grow(
     client, world, count_queries, django_assert_max_num_queries
 ):
     client.force_login(world.reviewer)
-    _submitted(world)
+    submitted_input(world)
     one = count_queries(client, reverse("reviews:overview"))
     for n in range(24):
-        _submitted(world, f"Input {n}", targets=[world.reviews.amr, world.reviews.eur])
+        submitted_input(world, f"Input {n}", targets=[world.reviews.amr, world.reviews.eur])
     with django_assert_max_num_queries(OVERVIEW_QUERIES):
         many = count_queries(client, reverse("reviews:overview"))
     assert many == one
 
 
 def test_history_staff_see_everything_secretariats_all_but_internal_notes(client, world):
-    written_input = _submitted(world)
+    written_input = submitted_input(world)
     add_review_comment(written_input, by=world.reviewer, body="Internal check.", internal=True)
     add_review_comment(
         written_input, by=world.reviewer, body="Unsent yet.", internal=False, section=None
@@ -339,7 +312,7 @@ def test_history_staff_see_everything_secretariats_all_but_internal_notes(client
 
 @pytest.mark.parametrize("value", ["٣", "²", "1" * 40, "-1", "x"])
 def test_review_page_version_takes_ascii_digits_only(client, world, value):
-    written_input = _submitted(world)
+    written_input = submitted_input(world)
     client.force_login(world.reviewer)
     url = reverse("reviews:input", args=[written_input.pk])
     assert client.get(url, {"version": value}).status_code == 404
@@ -347,7 +320,7 @@ def test_review_page_version_takes_ascii_digits_only(client, world, value):
 
 
 def test_a_decision_page_left_open_cannot_decide_on_a_newer_version(client, world):
-    written_input = _submitted(world)
+    written_input = submitted_input(world)
     client.force_login(world.reviewer)
     page = client.get(reverse("reviews:decide", args=[written_input.pk, "accept"]))
     seen_version = page.context["form"]["version"].value()
@@ -366,7 +339,7 @@ def test_a_decision_page_left_open_cannot_decide_on_a_newer_version(client, worl
 
 
 def test_publish_page_has_no_message_field_that_would_be_ignored(client, world):
-    written_input = _submitted(world)
+    written_input = submitted_input(world)
     workflow.accept_input(written_input, by=world.reviewer)
     client.force_login(world.reviewer)
     form = client.get(reverse("reviews:decide", args=[written_input.pk, "publish"])).context[

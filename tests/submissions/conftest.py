@@ -2,6 +2,7 @@
 reviews, a lead ISCM (region AMR), a partner (EUR), an unrelated ISCM (AFR), and the
 personas around them."""
 
+import datetime
 from types import SimpleNamespace
 
 import pytest
@@ -248,3 +249,21 @@ def make_input(world):
         return written_input
 
     return make
+
+
+def submitted_input(world, title="Joint input", partners=None, targets=None):
+    """A joint input of LEAD (with PART unless `partners` says otherwise) to `targets`
+    (the AMR review by default), filled and submitted today."""
+    written_input = editing.create_input(
+        by=world.lead_user,
+        cycle=world.cycle,
+        lead_iscm=world.lead,
+        partners=[world.partner] if partners is None else partners,
+        targets=targets or [world.reviews.amr],
+        title=title,
+        language="en",
+        basis="written_input",
+    )
+    fill(written_input, world)
+    workflow.submit_input(written_input, by=world.lead_user, today=datetime.date.today())
+    return written_input

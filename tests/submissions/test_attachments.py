@@ -13,8 +13,8 @@ from django.utils import timezone
 from submissions import editing, workflow
 from submissions.models import Attachment, WrittenInput
 
-from ..reviews.test_review_pages import _submitted
 from ..sample_files import make_pdf, make_pdf_with_active_content
+from .conftest import submitted_input
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date.today()
@@ -209,7 +209,7 @@ def test_remove_attachment_of_another_input_is_404(client, world, joint_input):
 
 
 def test_reviewers_cannot_download_files_of_the_unsent_draft(client, world):
-    written_input = _submitted(world)
+    written_input = submitted_input(world)
     workflow.request_changes(written_input, by=world.reviewer, message="Attach the minutes.")
     attachment = editing.add_attachment(
         written_input,

@@ -7,13 +7,13 @@ from submissions import workflow
 from submissions.comments import add_review_comment
 from submissions.models import ReviewComment
 
-from ..reviews.test_review_pages import _submitted
+from .conftest import submitted_input
 
 pytestmark = pytest.mark.django_db
 
 
 def test_comment_while_changes_are_requested_reaches_the_secretariat_at_once(world):
-    written_input = _submitted(world)
+    written_input = submitted_input(world)
     workflow.request_changes(written_input, by=world.reviewer, message="More.")
     comment = add_review_comment(
         written_input, by=world.reviewer, body="Also check figures.", internal=False
@@ -23,7 +23,7 @@ def test_comment_while_changes_are_requested_reaches_the_secretariat_at_once(wor
 
 
 def test_messages_to_the_secretariat_refused_on_accepted_inputs_notes_allowed(world):
-    written_input = _submitted(world)
+    written_input = submitted_input(world)
     workflow.accept_input(written_input, by=world.reviewer)
     with pytest.raises(workflow.TransitionRefused, match="internal note"):
         add_review_comment(written_input, by=world.reviewer, body="Late.", internal=False)

@@ -10,7 +10,7 @@ from submissions import workflow
 from submissions.comments import add_review_comment
 from submissions.models import WrittenInput
 
-from ..reviews.test_review_pages import _submitted
+from .conftest import submitted_input
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date.today()
@@ -29,7 +29,7 @@ def test_email_subjects_are_plain_text_not_html_escaped(
 def test_decision_emails_carry_the_comments_sent_with_them(
     client, world, django_capture_on_commit_callbacks
 ):
-    written_input = _submitted(world)
+    written_input = submitted_input(world)
     add_review_comment(
         written_input,
         by=world.reviewer,

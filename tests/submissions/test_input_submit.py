@@ -14,9 +14,8 @@ from submissions.checklist import submission_problems
 from submissions.models import InputVersion, ReviewEvent, WrittenInput
 from submissions.snapshots import content_queryset
 
-from ..reviews.test_review_pages import _submitted
 from ..sample_files import make_pdf
-from .conftest import fill
+from .conftest import fill, submitted_input
 from .test_input_edit import _edit
 
 pytestmark = pytest.mark.django_db
@@ -271,7 +270,7 @@ def test_history_hides_internal_notes_from_the_secretariat(client, world, ready_
 
 
 def test_resubmission_after_the_deadline_is_allowed(world):
-    written_input = _submitted(world)
+    written_input = submitted_input(world)
     workflow.request_changes(written_input, by=world.reviewer, message="More.")
     late = world.reviews.amr.deadline + datetime.timedelta(days=10)
     workflow.resubmit_input(written_input, by=world.lead_user, today=late)

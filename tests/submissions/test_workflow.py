@@ -20,7 +20,7 @@ from submissions.models import (
 
 from ..concurrency import at_once
 from ..factories import ReviewerAssignmentFactory
-from ..reviews.test_review_pages import _submitted
+from .conftest import submitted_input
 
 TODAY = datetime.date.today()
 
@@ -221,7 +221,7 @@ def test_reviewers_hear_of_a_withdrawal_only_once_the_input_reached_them(
         workflow.withdraw_input(joint_input, by=world.lead_user, reason="Not this round.")
     assert world.reviewer.email not in [m.to[0] for m in mail.outbox]
 
-    submitted = _submitted(world, "Second")
+    submitted = submitted_input(world, "Second")
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         workflow.withdraw_input(submitted, by=world.lead_user, reason="Replaced.")
