@@ -8,6 +8,7 @@ from django.urls import reverse
 from submissions.models import ContributionFormat
 
 from ..factories import ReviewerAssignmentFactory
+from ..reviews.conftest import compiler, review_world  # noqa: F401 (fixtures)
 from ..submissions.conftest import STATES, make_input, world  # noqa: F401 (fixtures)
 
 SECRET = "zanzibarian"  # a word no other text in these tests holds

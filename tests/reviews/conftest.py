@@ -1,12 +1,22 @@
 # The written-input world (one round, AMR/EUR/AFR reviews, LEAD/PART/OTHER ISCMs and
 # their personas) serves the reviewer tests too.
+import io
+
 import pytest
 from django.urls import reverse
+from pypdf import PdfReader
 
+from reviews import editions, packages
+from submissions import workflow
 from submissions.roles import sync_role_groups
 
 from ..factories import ReviewerAssignmentFactory, UserFactory
-from ..submissions.conftest import joint_input, ready_input, world  # noqa: F401
+from ..submissions.conftest import (  # noqa: F401 (fixtures)
+    joint_input,
+    ready_input,
+    submitted_input,
+    world,
+)
 
 
 @pytest.fixture
@@ -29,3 +39,39 @@ def decide(client, written_input, action, **data):
     if form is not None and "reviews" in form.fields and "reviews" not in data:
         data["reviews"] = form.initial["reviews"]
     return client.post(url, {"version": written_input.version, **data})
+
+
+MARK = "For the regional review, not for publication"
+
+
+def pdf_pages(data: bytes) -> list[str]:
+    reader = PdfReader(io.BytesIO(data))
+    return [" ".join(page.extract_text().split()) for page in reader.pages]
+
+
+def read_stored(field) -> bytes:
+    with field.open("rb") as stored:
+        return stored.read()
+
+
+def body_bytes(response) -> bytes:
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+@pytest.fixture
+def review_world(world, compiler, django_capture_on_commit_callbacks):  # noqa: F811
+    """AMR: one input accepted without consent, one published (with consent); the
+    package compiled and its public edition published."""
+    private = submitted_input(world, "Accepted without consent")
+    workflow.accept_input(private, by=world.reviewer)
+    public = submitted_input(world, "Published with consent")
+    workflow.accept_input(public, by=world.reviewer)
+    workflow.set_publication_consent(public, by=world.lead_user, consent=True)
+    workflow.publish_input(public, by=world.reviewer)
+    with django_capture_on_commit_callbacks(execute=True):
+        package, _created = packages.request_compile(world.reviews.amr, by=compiler)
+    package.refresh_from_db()
+    assert package.status == "done", package.error
+    editions.set_published(package, publish=True)
+    package.refresh_from_db()
+    return package, private, public

@@ -6,7 +6,6 @@ portal."""
 
 import datetime
 import importlib
-import io
 import re
 from io import StringIO
 from unittest import mock
@@ -17,7 +16,6 @@ from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
-from pypdf import PdfReader
 
 from reviews import editions, packages
 from reviews.models import RegionalPackage
@@ -26,49 +24,14 @@ from submissions.models import WrittenInput
 
 from ..factories import ReviewerAssignmentFactory
 from ..submissions.conftest import submitted_input
-from .conftest import decide
+from .conftest import MARK, body_bytes, decide, pdf_pages, read_stored
 
 pytestmark = pytest.mark.django_db
-
-MARK = "For the regional review, not for publication"
-
-
-def _pages(data: bytes) -> list[str]:
-    reader = PdfReader(io.BytesIO(data))
-    return [" ".join(page.extract_text().split()) for page in reader.pages]
-
-
-def _read(field) -> bytes:
-    with field.open("rb") as stored:
-        return stored.read()
-
-
-def _body(response) -> bytes:
-    return b"".join(response.streaming_content) if response.streaming else response.content
-
-
-@pytest.fixture
-def review_world(world, compiler, django_capture_on_commit_callbacks):
-    """AMR: one input accepted without consent, one published (with consent); the
-    package compiled and its public edition published."""
-    private = submitted_input(world, "Accepted without consent")
-    workflow.accept_input(private, by=world.reviewer)
-    public = submitted_input(world, "Published with consent")
-    workflow.accept_input(public, by=world.reviewer)
-    workflow.set_publication_consent(public, by=world.lead_user, consent=True)
-    workflow.publish_input(public, by=world.reviewer)
-    with django_capture_on_commit_callbacks(execute=True):
-        package, _created = packages.request_compile(world.reviews.amr, by=compiler)
-    package.refresh_from_db()
-    assert package.status == "done", package.error
-    editions.set_published(package, publish=True)
-    package.refresh_from_db()
-    return package, private, public
 
 
 def test_review_edition_carries_every_accepted_input_and_is_marked_on_every_page(review_world):
     package, _private, _public = review_world
-    pages = _pages(_read(package.file))
+    pages = pdf_pages(read_stored(package.file))
     text = " ".join(pages)
     assert "Accepted without consent" in text and "Published with consent" in text
     assert all(MARK in page for page in pages), [i for i, p in enumerate(pages) if MARK not in p]
@@ -78,7 +41,7 @@ def test_review_edition_carries_every_accepted_input_and_is_marked_on_every_page
 def test_public_edition_never_carries_an_unconsented_or_unpublished_input(review_world):
     package, _private, public = review_world
     assert [v.input_id for v in package.public_input_versions.all()] == [public.pk]
-    pages = _pages(_read(package.public_file))
+    pages = pdf_pages(read_stored(package.public_file))
     text = " ".join(pages)
     assert "Published with consent" in text
     assert "Accepted without consent" not in text
@@ -87,21 +50,11 @@ def test_public_edition_never_carries_an_unconsented_or_unpublished_input(review
     assert package.public_sha256 != package.sha256
 
 
-def test_public_url_and_list_serve_the_public_edition_only(client, review_world):
-    package, _private, _public = review_world
-    listing = client.get(reverse("public:packages"))
-    assert list(listing.context["packages"]) == [package]
-    response = client.get(reverse("public:package-download", args=[package.pk]))
-    assert response.status_code == 200
-    assert _body(response) == _read(package.public_file)
-    assert "-public.pdf" in response["Content-Disposition"]
-
-
 def test_unpublishing_an_input_takes_its_public_editions_offline_at_once(
     client, world, compiler, review_world, django_capture_on_commit_callbacks
 ):
     package, _private, public = review_world
-    old_public, old_review = _read(package.public_file), _read(package.file)
+    old_public, old_review = read_stored(package.public_file), read_stored(package.file)
     client.force_login(world.reviewer)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
@@ -116,7 +69,7 @@ def test_unpublishing_an_input_takes_its_public_editions_offline_at_once(
     listing = client.get(reverse("public:packages"))
     assert list(listing.context["packages"]) == []
     for url in (reverse("public:package-download", args=[package.pk]), reverse("public:packages")):
-        body = _body(client.get(url))
+        body = body_bytes(client.get(url))
         assert old_public not in body and old_review not in body
 
     package.refresh_from_db()
@@ -144,12 +97,6 @@ def test_any_path_off_the_public_portal_is_offline_in_the_same_commit(client, re
     assert editions.take_public_editions_offline() == []  # once
 
 
-def test_never_published_package_is_404_not_410(client, world, compiler, review_world):
-    package, _private, _public = review_world
-    editions.set_published(package, publish=False)
-    assert client.get(reverse("public:package-download", args=[package.pk])).status_code == 404
-
-
 def test_package_page_says_which_edition_carries_each_input_and_why(
     client, compiler, review_world
 ):
@@ -163,11 +110,11 @@ def test_package_page_says_which_edition_carries_each_input_and_why(
     body = page.content.decode()
     assert "Download the public edition" in body and "Download the review edition" in body
     review = client.get(reverse("reviews:package-download", args=[package.pk]))
-    assert _body(review) == _read(package.file)
+    assert body_bytes(review) == read_stored(package.file)
     public_copy = client.get(
         reverse("reviews:package-download", args=[package.pk]) + "?edition=public"
     )
-    assert _body(public_copy) == _read(package.public_file)
+    assert body_bytes(public_copy) == read_stored(package.public_file)
 
 
 def test_a_regions_package_holds_what_that_region_accepted(
@@ -199,34 +146,13 @@ def test_publishing_a_package_changes_no_new_version_unless_an_input_was_publish
     assert newer.public_input_versions.count() == 2
 
 
-def test_public_list_shows_the_public_editions_pages_and_size(client, review_world):
-    package, _private, _public = review_world
-    body = client.get(reverse("public:packages")).content.decode()
-    assert f"<td>{package.public_page_count}</td>" in body
-    assert f"<td>{package.page_count}</td>" not in body or (
-        package.page_count == package.public_page_count
-    )
-
-
-def test_public_download_must_be_revalidated_by_caches(client, review_world):
-    package, _private, public = review_world
-    response = client.get(reverse("public:package-download", args=[package.pk]))
-    assert "no-cache" in response["Cache-Control"]
-    assert response["ETag"] == f'"{package.public_sha256}"'
-    _body(response)
-    WrittenInput.objects.filter(pk=public.pk).update(status="accepted")
-    gone = client.get(reverse("public:package-download", args=[package.pk]))
-    assert gone.status_code == 410
-    assert "no-store" in gone["Cache-Control"]
-
-
 def test_signed_link_serves_the_review_edition_to_anyone_until_it_expires(client, review_world):
     package, _private, _public = review_world
     token = editions.review_edition_link(package)
     url = reverse("packages:review-edition", args=[token])
     response = client.get(url)
     assert response.status_code == 200
-    assert _body(response) == _read(package.file)
+    assert body_bytes(response) == read_stored(package.file)
     assert "no-store" in response["Cache-Control"]
     assert response["X-Robots-Tag"] == "noindex"
     assert client.get(url[:-3] + "xx/").status_code == 404  # altered
