@@ -176,13 +176,9 @@ def test_edit_page_query_count_does_not_grow_with_objectives_or_inputs(
     assert large == small
 
 
-def _edit(written_input):
-    return reverse("submissions:input-edit", args=[written_input.pk])
-
-
 def _loaded_form_data(client, written_input, **typed):
     """The edit form as a browser would post it after loading the page."""
-    form = client.get(_edit(written_input)).context["form"]
+    form = client.get(_edit_url(written_input)).context["form"]
     data = {}
     for name in form.fields:
         value = form[name].value()
@@ -202,7 +198,7 @@ def test_save_after_the_lead_submitted_keeps_the_typed_text(client, world, ready
     data = _loaded_form_data(client, ready_input, section_4="Partner's late paragraph.")
     workflow.submit_input(ready_input, by=world.lead_user, today=TODAY)
 
-    response = client.post(_edit(ready_input), data)
+    response = client.post(_edit_url(ready_input), data)
     body = response.content.decode()
     assert response.status_code == 409
     assert "can no longer be edited" in body
@@ -217,7 +213,7 @@ def test_stale_save_of_different_fields_merges_both(client, world, ready_input):
     partner_data = _loaded_form_data(client, ready_input, section_4="Partner's recommendations.")
     fill(ready_input, world, intro="Lead's new introduction.")  # the lead saves meanwhile
 
-    response = client.post(_edit(ready_input), partner_data)
+    response = client.post(_edit_url(ready_input), partner_data)
     assert response.status_code == 302
     assert _body(ready_input, world.sections.intro) == "Lead's new introduction."
     assert _body(ready_input, world.sections.recommendations) == "Partner's recommendations."
@@ -244,12 +240,12 @@ def test_stale_save_of_the_same_field_shows_the_conflict_and_keeps_the_rest(
         expected_version=ready_input.version,
     )
 
-    response = client.post(_edit(ready_input), partner_data)
+    response = client.post(_edit_url(ready_input), partner_data)
     assert response.status_code == 409
     assert set(response.context["other_changes"]) == {"section_1"}
     assert "Lead&#x27;s introduction." in response.content.decode()
     # Saving the re-shown form keeps the partner's text and the lead's objective.
-    again = client.post(_edit(ready_input), response.context["form"].data)
+    again = client.post(_edit_url(ready_input), response.context["form"].data)
     assert again.status_code == 302
     assert _body(ready_input, world.sections.intro) == "Partner's introduction."
     assert ObjectiveResponse.objects.get(
@@ -259,7 +255,7 @@ def test_stale_save_of_the_same_field_shows_the_conflict_and_keeps_the_rest(
 
 def test_a_post_with_only_the_version_changes_nothing(client, world, ready_input):
     client.force_login(world.lead_user)
-    response = client.post(_edit(ready_input), {"version": ready_input.version})
+    response = client.post(_edit_url(ready_input), {"version": ready_input.version})
     assert response.status_code == 302
     assert _body(ready_input, world.sections.intro) == "We met twice and agreed on this text."
     assert ObjectiveResponse.objects.filter(input=ready_input).count() == 1
@@ -272,5 +268,5 @@ def test_an_outline_without_objectives_never_deletes_objective_responses(
     client.force_login(world.lead_user)
     data = _loaded_form_data(client, ready_input, section_1="Changed.")
     assert "objective_1" not in data
-    assert client.post(_edit(ready_input), data).status_code == 302
+    assert client.post(_edit_url(ready_input), data).status_code == 302
     assert ObjectiveResponse.objects.filter(input=ready_input).count() == 1
