@@ -39,7 +39,7 @@ messages: $(STAMP)
 # After changing interface strings: refresh the catalogues, then translate every new
 # entry (tests/test_translations.py fails on an empty or fuzzy one).
 update-messages: $(STAMP)
-	@DEBUG=1 SECRET_KEY=makemessages $(BIN)/python manage.py makemessages -l fr -l es \
+	@DEBUG=1 SECRET_KEY=makemessages $(BIN)/python manage.py makemessages -l ar -l zh_Hans -l fr -l ru -l es \
 	  --ignore=.venv --ignore='static/vendor/*' --ignore=tests --ignore=bench \
 	  --ignore='*.egg-info' --ignore=var --no-obsolete
 

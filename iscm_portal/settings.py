@@ -150,6 +150,8 @@ INSTALLED_APPS = [
     "reviews",
     "accounts",
     "public",
+    # Before the admin, so its admin classes can show the translated fields' tabs.
+    "modeltranslation",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -254,8 +256,24 @@ RECOVERY_CODE_COUNT = 10
 # --- Internationalisation -----------------------------------------------------------
 
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", _("English")), ("fr", _("French")), ("es", _("Spanish"))]
+# The six official languages of the United Nations, in the UN's own (English
+# alphabetical) order. Arabic pages are laid out right to left (LANGUAGE_BIDI).
+LANGUAGES = [
+    ("ar", _("Arabic")),
+    ("zh-hans", _("Chinese")),
+    ("en", _("English")),
+    ("fr", _("French")),
+    ("ru", _("Russian")),
+    ("es", _("Spanish")),
+]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Reference data (submissions/translation.py) in the six languages: English is the
+# source and the fallback, marked lang="en" where shown in place of a translation.
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_LANGUAGES = tuple(code for code, _name in LANGUAGES)
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
+# Model fields are declared in submissions/translation.py only.
+MODELTRANSLATION_AUTO_POPULATE = False
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

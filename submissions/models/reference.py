@@ -8,6 +8,7 @@ their codes, never by database ids.
 
 import datetime
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -63,6 +64,13 @@ class Region(NaturalKeyModel):
     )
     name = models.CharField(_("name"), max_length=200)
     commission = models.CharField(_("regional commission"), max_length=200)
+    package_language = models.CharField(
+        _("language of the package"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default="en",
+        help_text=_("The language its regional packages are compiled in unless a review says."),
+    )
 
     NATURAL_KEY = ("code",)
 
@@ -392,6 +400,13 @@ class RegionalReview(NaturalKeyModel):
         blank=True,
         help_text=_("Shown with the dates, e.g. when a date is an example or not verified."),
     )
+    package_language = models.CharField(
+        _("language of the package"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_("Empty: the region's language (ECLAC Spanish, ESCWA Arabic, others English)."),
+    )
 
     NATURAL_KEY = ("cycle__slug", "region__code")
     objects = NaturalKeyManager.from_queryset(RegionalReviewQuerySet)()
@@ -414,6 +429,11 @@ class RegionalReview(NaturalKeyModel):
 
     def __str__(self):
         return f"{self.region.code} review, {self.cycle.years}"
+
+    @property
+    def default_package_language(self) -> str:
+        """The language a package is compiled in when the compiler does not choose."""
+        return self.package_language or self.region.package_language
 
     def status_on(self, day: datetime.date) -> "RegionalReview.Status":
         """Derived from the dates, never stored, so it cannot go stale."""
