@@ -128,6 +128,11 @@ class InputDetailsForm(forms.Form):
         else:
             self.fields["lead_iscm"].queryset = my_iscms
             del self.fields["version"]
+            # Most secretariat members serve one ISCM: it is the lead, unless they
+            # choose otherwise. With two or more there is no good guess, so none.
+            mine = list(my_iscms.values_list("pk", flat=True)[:2])
+            if len(mine) == 1:
+                self.initial.setdefault("lead_iscm", mine[0])
         self.fields["partner_iscms"].queryset = ISCM.objects.prefetch_related("regions")
         self.fields["target_reviews"].queryset = (
             offered.distinct().select_related("region").order_by("region__code")

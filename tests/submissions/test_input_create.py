@@ -5,7 +5,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from submissions import editing
+from submissions.forms import InputDetailsForm
 from submissions.models import WrittenInput
+
+from ..factories import MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -208,3 +211,49 @@ def test_ids_in_other_scripts_digits_in_forms_are_a_form_error(client, world, fi
     response = client.post(reverse("submissions:input-create"), data)
     assert response.status_code == 200
     assert field in response.context["form"].errors
+
+
+# --- The lead ISCM chosen in advance ---------------------------------------------------
+
+
+def _lead_select(body: str) -> str:
+    start = body.index('name="lead_iscm"')
+    return body[start : body.index("</select>", start)]
+
+
+def test_create_preselects_the_lead_for_a_member_of_one_iscm(client, world):
+    client.force_login(world.lead_user)
+    response = client.get(reverse("submissions:input-create"))
+    assert response.context["form"]["lead_iscm"].value() == world.lead.pk
+    assert f'<option value="{world.lead.pk}" selected>' in _lead_select(response.content.decode())
+
+
+def test_create_preselects_no_lead_for_a_member_of_two_iscms(client, world):
+    MembershipFactory(iscm=world.partner, user=world.lead_user)
+    client.force_login(world.lead_user)
+    response = client.get(reverse("submissions:input-create"))
+    assert response.context["form"]["lead_iscm"].value() is None
+    select = _lead_select(response.content.decode())
+    assert select.count("<option") == 3  # "---------", LEAD, PART
+    assert '<option value="" selected>' in select
+
+
+def test_details_form_preselects_no_lead_for_someone_on_no_secretariat(world):
+    # The create page itself is a 404 for them; the form guesses nothing either.
+    form = InputDetailsForm(user=world.reviewer, cycle=world.cycle, today=timezone.localdate())
+    assert form["lead_iscm"].value() is None
+    assert list(form.fields["lead_iscm"].queryset) == []
+
+
+def test_create_posted_lead_wins_over_the_preselection(client, world):
+    MembershipFactory(iscm=world.other, user=world.partner_user)
+    client.force_login(world.partner_user)
+    response = _post(
+        client,
+        world,
+        lead_iscm=world.other.pk,
+        partner_iscms=[],
+        target_reviews=[world.reviews.afr.pk],
+    )
+    assert response.status_code == 302
+    assert WrittenInput.objects.get().lead_iscm == world.other
