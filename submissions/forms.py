@@ -8,6 +8,7 @@ import json
 from django import forms
 from django.http import QueryDict
 from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -179,6 +180,18 @@ class InputDetailsForm(forms.Form):
         return cleaned
 
 
+def _objective_part_label(part: str, objective: GCMObjective):
+    """The label of one of an objective's three text areas: the part, then the
+    objective, which only screen readers hear (the objective's checkbox stands just
+    above the fields on the page). Without it they would hear the same three labels
+    23 times, with nothing to tell one objective's "Challenges" from another's."""
+    objective_name = _("Objective %(number)s: %(title)s") % {
+        "number": objective.number,
+        "title": objective.short_title,
+    }
+    return format_html('{}<span class="visually-hidden"> — {}</span>', part, objective_name)
+
+
 def content_field_name(section: OutlineSection) -> str:
     return f"section_{section.number}"
 
@@ -227,7 +240,7 @@ class ContentForm(forms.Form):
                     ):
                         self.fields[objective_field_name(n, part)] = forms.CharField(
                             required=False,
-                            label=label,
+                            label=_objective_part_label(label, objective),
                             validators=[limit_text_size],
                             widget=forms.Textarea(attrs={**text_attrs, "rows": 4}),
                         )

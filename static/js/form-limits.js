@@ -29,17 +29,10 @@
     });
   }
 
+  // An objective's text areas carry the objective in their labels (for screen
+  // readers, submissions/forms.py), so a label alone names any text area.
   function fieldName(area) {
-    var label = area.labels && area.labels[0] ? area.labels[0].textContent.trim() : area.name;
-    var objective = area.closest("[data-objective]");
-    if (objective) {
-      var box = objective.querySelector("input[type=checkbox]");
-      var boxLabel = box && box.labels && box.labels[0];
-      if (boxLabel) {
-        return boxLabel.textContent.trim() + " — " + label;
-      }
-    }
-    return label;
+    return area.labels && area.labels[0] ? area.labels[0].textContent.trim() : area.name;
   }
 
   function checkTexts(form) {

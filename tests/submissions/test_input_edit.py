@@ -1,9 +1,12 @@
 import datetime
+from html.parser import HTMLParser
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from submissions import editing, workflow
+from submissions.forms import ContentForm
 from submissions.models import ObjectiveResponse, OutlineSection, SectionResponse, WrittenInput
 
 from ..factories import GCMObjectiveFactory, OutlineFactory
@@ -270,3 +273,69 @@ def test_an_outline_without_objectives_never_deletes_objective_responses(
     assert "objective_1" not in data
     assert client.post(_edit_url(ready_input), data).status_code == 302
     assert ObjectiveResponse.objects.filter(input=ready_input).count() == 1
+
+
+class _TextAreaLabels(HTMLParser):
+    """The text of each <label for=…> (its hidden parts too: a screen reader reads
+    them), and the names and ids of the text areas."""
+
+    def __init__(self):
+        super().__init__()
+        self.labels = {}  # the control's id → the label's text
+        self.text_areas = {}  # name → id
+        self._label_for = None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "label" and attrs.get("for"):
+            self._label_for = attrs["for"]
+            self.labels[self._label_for] = ""
+        if tag == "textarea":
+            self.text_areas[attrs["name"]] = attrs["id"]
+
+    def handle_endtag(self, tag):
+        if tag == "label":
+            self._label_for = None
+
+    def handle_data(self, data):
+        if self._label_for:
+            self.labels[self._label_for] += data
+
+    def label_of(self, name):
+        return " ".join(self.labels[self.text_areas[name]].split())
+
+
+def test_edit_page_objective_text_areas_are_labelled_with_their_objective(
+    client, world, joint_input
+):
+    for objective in world.objectives:
+        objective.short_title = f"Short title {objective.number}"
+        objective.save()
+    client.force_login(world.lead_user)
+    body = client.get(_edit_url(joint_input)).content.decode()
+    page = _TextAreaLabels()
+    page.feed(body)
+    names = [
+        f"objective_{o.number}_{part}"
+        for o in world.objectives
+        for part in ("progress", "practices", "challenges")
+    ]
+    labels = [page.label_of(name) for name in names]
+    assert len(set(labels)) == len(names) == 9
+    assert page.label_of("objective_2_progress") == (
+        "Progress at the regional level — Objective 2: Short title 2"
+    )
+    assert page.label_of("objective_3_challenges") == "Challenges — Objective 3: Short title 3"
+    # On the page the objective's checkbox stands above: only screen readers hear it twice.
+    assert '<span class="visually-hidden"> — Objective 2: Short title 2</span>' in body
+
+
+def test_objective_labels_name_the_objective_in_the_active_language(world, joint_input):
+    objective = world.objectives[0]
+    objective.short_title_fr = "Données <exactes>"
+    objective.save()
+    sections = list(world.outline.sections.all())
+    with translation.override("fr"):
+        form = ContentForm(written_input=joint_input, sections=sections, objectives=[objective])
+        label = str(form.fields["objective_1_practices"].label)
+    assert "Données &lt;exactes&gt;</span>" in label  # translated, and escaped
