@@ -1,4 +1,5 @@
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
@@ -8,7 +9,7 @@ from submissions import editing
 from submissions.forms import InputDetailsForm
 from submissions.models import WrittenInput
 
-from ..factories import MembershipFactory
+from ..factories import ISCMFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -213,7 +214,7 @@ def test_ids_in_other_scripts_digits_in_forms_are_a_form_error(client, world, fi
     assert field in response.context["form"].errors
 
 
-# --- The lead ISCM chosen in advance ---------------------------------------------------
+# --- The lead ISCM chosen in advance; the partner list's search box ---------------------
 
 
 def _lead_select(body: str) -> str:
@@ -257,3 +258,32 @@ def test_create_posted_lead_wins_over_the_preselection(client, world):
     )
     assert response.status_code == 302
     assert WrittenInput.objects.get().lead_iscm == world.other
+
+
+def test_create_page_partner_list_has_a_search_box_for_scripts_only(client, world):
+    many = [ISCMFactory(acronym=f"P{n:02}") for n in range(30)]
+    client.force_login(world.lead_user)
+    body = client.get(reverse("submissions:input-create")).content.decode()
+    start = body.index("data-list-filter=")
+    box = body[start : body.index("</div>", start)]
+    # The box is hidden until static/js/list-filter.js runs and has no name (never sent);
+    # it is labelled, and its count is a live region.
+    assert 'data-list-filter="partner_iscms"' in box
+    assert " hidden>" in box
+    assert 'type="search"' in box and "name=" not in box
+    assert '<label for="id_partner_iscms_filter"' in box
+    assert 'id="id_partner_iscms_filter"' in box
+    assert 'aria-live="polite"' in box
+    assert 'data-count-message="ISCMs shown: %(shown)s of %(total)s"' in box
+    assert '<script src="/static/js/list-filter.js"></script>' in body
+    # Without script, the whole list is there to tick, none hidden.
+    partner_boxes = re.findall(r'<input type="checkbox"[^>]*name="partner_iscms"[^>]*>', body)
+    assert len(partner_boxes) == 3 + len(many)
+    assert not any("hidden" in tag for tag in partner_boxes)
+
+
+def test_details_page_partner_list_has_the_search_box(client, world, joint_input):
+    client.force_login(world.lead_user)
+    body = client.get(reverse("submissions:input-details", args=[joint_input.pk])).content
+    assert b'data-list-filter="partner_iscms"' in body
+    assert b'<script src="/static/js/list-filter.js"></script>' in body
