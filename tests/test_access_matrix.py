@@ -74,6 +74,7 @@ EXPECTED = {
     #                                     anon   lead  part  other  rev  o-rev  comp  admin
     "home":                               (200,   200,  200,  200,  200,  200,  200,  200),
     "robots-txt":                         (200,   200,  200,  200,  200,  200,  200,  200),
+    "favicon":                            (302,   302,  302,  302,  302,  302,  302,  302),
     "public:sitemap":                     (200,   200,  200,  200,  200,  200,  200,  200),
     # Accounts. A signed-in person on the sign-in page is sent on (redirect_authenticated_user).
     "login":                              (200,   302,  302,  302,  302,  302,  302,  302),
