@@ -9,9 +9,9 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from submissions.forms import IdChoiceField, IdMultipleChoiceField
+from submissions.languages import plain
 from submissions.models import ISCM, Region, ReviewerAssignment
 
-from .errors import isolated
 from .models import Invitation
 from .tasks import send_password_reset
 
@@ -221,7 +221,7 @@ class HandOverForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["member"].queryset = members
         self.fields["member"].label_from_instance = lambda m: (
-            f"{isolated(m.user.get_full_name())} <{m.user.email}>"
+            f"{plain(m.user.get_full_name())} <{m.user.email}>"
         )
 
 

@@ -25,7 +25,7 @@ from submissions.models import Membership, ReviewerAssignment
 from submissions.roles import sync_role_groups
 
 from . import rules, staffing
-from .errors import Refused, isolated
+from .errors import Refused
 from .models import AuditEntry, Invitation, token_digest
 from .teams import join_locked_team, lock_team
 
@@ -168,7 +168,7 @@ def send_invitation_email(invitation_pk: int, token: str) -> int:
     context = {
         "invitation": invitation,
         "scope": invitation.scope(),
-        "inviter": isolated(invitation.invited_by.get_full_name()),
+        "inviter": invitation.invited_by.get_full_name(),
         "link": settings.SITE_URL + reverse("accounts:invitation", args=[token]),
         "days": settings.INVITATION_DAYS,
     }

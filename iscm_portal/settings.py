@@ -267,6 +267,9 @@ LANGUAGES = [
     ("es", _("Spanish")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# One date style per language, the locale's (iscm_portal/formats/ fills what Django's
+# English and Arabic formats lack); templates use `|date` and `|date:"DATETIME_FORMAT"`.
+FORMAT_MODULE_PATH = ["iscm_portal.formats"]
 # Reference data (submissions/translation.py) in the six languages: English is the
 # source and the fallback, marked lang="en" where shown in place of a translation.
 MODELTRANSLATION_DEFAULT_LANGUAGE = "en"

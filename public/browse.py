@@ -26,10 +26,11 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Q
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext as _
 
 from submissions import search
+from submissions.languages import label
 from submissions.models import (
     ISCM,
     ContentLanguage,
@@ -260,27 +261,32 @@ def _choices(name: str) -> list[tuple[str, object, str]]:
     display order: one small query for the facets over reference tables."""
     match name:
         case "cycle":
-            return [(c.slug, c.pk, c.name) for c in ReviewCycle.objects.order_by("-slug")]
+            return [
+                (c.slug, c.pk, label(c, "name")) for c in ReviewCycle.objects.order_by("-slug")
+            ]
         case "region":
-            return [(r.code, r.pk, f"{r.code} — {_(r.name)}") for r in Region.objects.all()]
+            return [
+                (r.code, r.pk, format_html("{} — {}", r.code, label(r, "name")))
+                for r in Region.objects.all()
+            ]
         case "iscm":
             return [(i.slug, i.pk, i.acronym) for i in ISCM.objects.order_by("acronym")]
         case "kind":
             return [(v, v, label) for v, label in ISCM.Kind.choices]
         case "objective":
             return [
-                (str(o.number), o.pk, f"{o.number}. {_(o.short_title)}")
+                (str(o.number), o.pk, format_html("{}. {}", o.number, label(o, "short_title")))
                 for o in GCMObjective.objects.all()
             ]
         case "round_table":
             return [(str(v), v, f"{v}. {label}") for v, label in RoundTable.choices]
         case "principle":
             return [
-                (p.letter, p.pk, f"({p.letter}) {_(p.title)}")
+                (p.letter, p.pk, format_html("({}) {}", p.letter, label(p, "title")))
                 for p in GuidingPrinciple.objects.all()
             ]
         case "format":
-            return [(f.slug, f.pk, _(f.name)) for f in ContributionFormat.objects.all()]
+            return [(f.slug, f.pk, label(f, "name")) for f in ContributionFormat.objects.all()]
         case "language":
             return list(
                 zip(

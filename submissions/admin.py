@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin, TranslationStackedInline
 
 from .models import (
     ISCM,
@@ -49,8 +50,10 @@ class MembershipInline(ReadOnlyAccess, admin.TabularInline):
     readonly_fields = ["created_at"]
 
 
+# The translated fields (submissions/translation.py) show one box per language; an
+# empty box falls back to English on the pages, marked as English.
 @admin.register(Region)
-class RegionAdmin(admin.ModelAdmin):
+class RegionAdmin(TranslationAdmin):
     list_display = ["code", "name", "commission", "iscm_count"]
     search_fields = ["code", "name", "commission"]
     inlines = [ReviewerAssignmentInline]
@@ -64,7 +67,7 @@ class RegionAdmin(admin.ModelAdmin):
 
 
 @admin.register(ISCM)
-class ISCMAdmin(admin.ModelAdmin):
+class ISCMAdmin(TranslationAdmin):
     list_display = ["acronym", "name", "kind", "region_codes", "year_established"]
     list_filter = ["kind", "regions"]
     search_fields = ["acronym", "name", "secretariat_host"]
@@ -81,36 +84,36 @@ class ISCMAdmin(admin.ModelAdmin):
 
 
 @admin.register(GCMObjective)
-class GCMObjectiveAdmin(admin.ModelAdmin):
+class GCMObjectiveAdmin(TranslationAdmin):
     list_display = ["number", "short_title", "title", "round_table"]
     list_filter = ["round_table"]
     search_fields = ["title", "short_title"]
 
 
 @admin.register(GuidingPrinciple)
-class GuidingPrincipleAdmin(admin.ModelAdmin):
+class GuidingPrincipleAdmin(TranslationAdmin):
     list_display = ["letter", "title"]
     search_fields = ["title"]
 
 
 @admin.register(ContributionFormat, Priority, Challenge)
-class ChoiceListAdmin(admin.ModelAdmin):
+class ChoiceListAdmin(TranslationAdmin):
     list_display = ["name", "position"]
     list_editable = ["position"]
     search_fields = ["name"]
-    prepopulated_fields = {"slug": ["name"]}
+    prepopulated_fields = {"slug": ["name_en"]}
 
 
-class OutlineSectionInline(admin.StackedInline):
+class OutlineSectionInline(TranslationStackedInline):
     model = OutlineSection
     extra = 0
 
 
 @admin.register(Outline)
-class OutlineAdmin(admin.ModelAdmin):
+class OutlineAdmin(TranslationAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name"]
-    prepopulated_fields = {"slug": ["name"]}
+    prepopulated_fields = {"slug": ["name_en"]}
     inlines = [OutlineSectionInline]
 
 
@@ -120,17 +123,25 @@ class RegionalReviewInline(admin.TabularInline):
 
 
 @admin.register(ReviewCycle)
-class ReviewCycleAdmin(admin.ModelAdmin):
+class ReviewCycleAdmin(TranslationAdmin):
     list_display = ["name", "years", "outline", "active"]
     list_filter = ["active"]
     search_fields = ["name"]
-    prepopulated_fields = {"slug": ["name"]}
+    prepopulated_fields = {"slug": ["name_en"]}
     inlines = [RegionalReviewInline]
 
 
 @admin.register(RegionalReview)
 class RegionalReviewAdmin(admin.ModelAdmin):
-    list_display = ["cycle", "region", "submission_opens", "deadline", "meeting_date", "note"]
+    list_display = [
+        "cycle",
+        "region",
+        "submission_opens",
+        "deadline",
+        "meeting_date",
+        "package_language",
+        "note",
+    ]
     list_filter = ["cycle", "region"]
     list_select_related = ["cycle", "region"]
     search_fields = ["region__code", "region__name", "cycle__name"]

@@ -3,13 +3,16 @@ one shape every rendering reads (preview, review page, PDF). Rendering the live 
 goes through the same snapshot, so the preview is exactly what reviewers will see.
 
 A snapshot records titles as they were (section, objective, ISCM names), so an old
-version still reads the same after reference data is edited.
+version still reads the same after reference data is edited: in English under the
+field's name and in every language it has under `<field>_i18n`
+(`submissions.languages.label` picks the page's language and marks a fallback).
 """
 
 from itertools import groupby
 
 from django.db.models import Prefetch
 
+from .languages import source_text, texts
 from .models import Attachment, RoundTable, WrittenInput
 
 SCHEMA = 1
@@ -33,8 +36,13 @@ def content_queryset():
     )
 
 
+def _text(obj, field: str) -> dict:
+    """A translated reference field: English under its name, all languages beside."""
+    return {field: source_text(obj, field), f"{field}_i18n": texts(obj, field)}
+
+
 def _iscm(iscm):
-    return {"slug": iscm.slug, "acronym": iscm.acronym, "name": iscm.name, "kind": iscm.kind}
+    return {"slug": iscm.slug, "acronym": iscm.acronym, **_text(iscm, "name"), "kind": iscm.kind}
 
 
 def take_snapshot(written_input: WrittenInput) -> dict:
@@ -48,7 +56,7 @@ def take_snapshot(written_input: WrittenInput) -> dict:
         "basis": written_input.basis,
         "cycle": {
             "slug": written_input.cycle.slug,
-            "name": written_input.cycle.name,
+            **_text(written_input.cycle, "name"),
             "years": written_input.cycle.years,
         },
         "lead": _iscm(written_input.lead_iscm),
@@ -56,8 +64,9 @@ def take_snapshot(written_input: WrittenInput) -> dict:
         "targets": [
             {
                 "region": review.region.code,
-                "region_name": review.region.name,
-                "commission": review.region.commission,
+                "region_name": source_text(review.region, "name"),
+                "region_name_i18n": texts(review.region, "name"),
+                **_text(review.region, "commission"),
                 "deadline": review.deadline.isoformat() if review.deadline else None,
             }
             for review in sorted(written_input.target_reviews.all(), key=lambda r: r.region.code)
@@ -65,7 +74,7 @@ def take_snapshot(written_input: WrittenInput) -> dict:
         "sections": [
             {
                 "number": section.number,
-                "title": section.title,
+                **_text(section, "title"),
                 "kind": section.kind,
                 "required": section.required,
                 "word_limit": section.word_limit,
@@ -76,8 +85,8 @@ def take_snapshot(written_input: WrittenInput) -> dict:
         "objectives": [
             {
                 "number": r.objective.number,
-                "short_title": r.objective.short_title,
-                "title": r.objective.title,
+                **_text(r.objective, "short_title"),
+                **_text(r.objective, "title"),
                 "round_table": r.objective.round_table,
                 "progress": r.progress,
                 "practices": r.practices,
@@ -88,11 +97,16 @@ def take_snapshot(written_input: WrittenInput) -> dict:
             )
         ],
         "principles": [
-            {"letter": p.letter, "title": p.title} for p in written_input.principles.all()
+            {"letter": p.letter, **_text(p, "title")} for p in written_input.principles.all()
         ],
-        "formats": [f.name for f in written_input.formats.all()],
-        "priorities": [p.name for p in written_input.priorities.all()],
-        "challenges": [c.name for c in written_input.challenges.all()],
+        # Lists of names, kept as before for readers of older snapshots; the entries
+        # below carry each name in every language.
+        "formats": [source_text(f, "name") for f in written_input.formats.all()],
+        "priorities": [source_text(p, "name") for p in written_input.priorities.all()],
+        "challenges": [source_text(c, "name") for c in written_input.challenges.all()],
+        "format_entries": [_text(f, "name") for f in written_input.formats.all()],
+        "priority_entries": [_text(p, "name") for p in written_input.priorities.all()],
+        "challenge_entries": [_text(c, "name") for c in written_input.challenges.all()],
         "attachments": [
             {
                 # The id and the stored name keep a version tied to its exact file,

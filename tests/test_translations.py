@@ -1,5 +1,5 @@
-"""The interface in English, French and Spanish: complete catalogues, reference data
-titles translated, and pages that really switch language."""
+"""The interface in the six UN languages: complete catalogues, reference data in every
+language (or English marked as such), and pages that really switch language."""
 
 import json
 import re
@@ -10,10 +10,9 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 
-from submissions.reference_strings import REFERENCE_TITLES
-
 ROOT = Path(__file__).resolve().parents[1]
 LANGUAGES = [code for code, _name in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
+CATALOGUES = [translation.to_locale(code) for code in LANGUAGES]
 
 
 def _entries(path: Path):
@@ -36,7 +35,7 @@ def _entries(path: Path):
         yield flags, fields["msgid"], strings
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("language", CATALOGUES)
 def test_catalogue_is_complete_with_no_empty_or_fuzzy_entry(language):
     path = ROOT / "locale" / language / "LC_MESSAGES" / "django.po"
     entries = list(_entries(path))
@@ -47,53 +46,81 @@ def test_catalogue_is_complete_with_no_empty_or_fuzzy_entry(language):
     assert not fuzzy, f"{len(fuzzy)} fuzzy in {language}: {fuzzy[:5]}"
 
 
-@pytest.mark.parametrize("language", LANGUAGES)
+@pytest.mark.parametrize("language", CATALOGUES)
 def test_catalogue_keeps_every_placeholder(language):
+    """Every translation uses only the msgid's placeholders, and the general form (the
+    only one, or a plural entry's last: "other" in every language) uses all of them.
+    Forms for exactly one or two may leave the number out (Arabic: "حقل واحد")."""
     path = ROOT / "locale" / language / "LC_MESSAGES" / "django.po"
     placeholder = re.compile(r"%\(\w+\)[sd]")
     for _flags, msgid, strings in _entries(path):
-        for string in strings[:1]:
-            assert set(placeholder.findall(msgid)) == set(placeholder.findall(string)), msgid
+        wanted = set(placeholder.findall(msgid))
+        for string in strings:
+            assert set(placeholder.findall(string)) <= wanted | {"%(count)s", "%(counter)s"}, msgid
+        if strings:
+            assert set(placeholder.findall(strings[-1])) >= wanted, msgid
 
 
-def test_every_reference_title_of_the_fixtures_is_marked_for_translation():
-    fixtures = json.loads((ROOT / "fixtures" / "reference.json").read_text(encoding="utf-8"))
-    fields = {
-        "submissions.region": ("name", "commission"),
-        "submissions.gcmobjective": ("title", "short_title"),
-        "submissions.guidingprinciple": ("title",),
-        "submissions.contributionformat": ("name",),
-        "submissions.priority": ("name",),
-        "submissions.challenge": ("name",),
-    }
-    titles = {
-        record["fields"][name] for record in fixtures for name in fields.get(record["model"], ())
-    }
-    assert titles - set(REFERENCE_TITLES) == set()
+REFERENCE_FIELDS = {
+    "submissions.region": ("name",),
+    "submissions.gcmobjective": ("short_title",),
+    "submissions.contributionformat": ("name",),
+    "submissions.priority": ("name",),
+    "submissions.challenge": ("name",),
+    "submissions.outlinesection": ("title",),
+    "submissions.reviewcycle": ("name",),
+}
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_reference_titles_are_translated_at_run_time(language):
-    with translation.override(language):
-        untranslated = [t for t in REFERENCE_TITLES if translation.gettext(t) == t]
-    # Acronym-like titles may read the same; every sentence must not.
-    assert [t for t in untranslated if " " in t] == []
+def test_the_fixture_carries_the_portals_own_reference_labels_in_every_language(language):
+    """Labels that are the portal's own (not official UN titles) exist in all six."""
+    column = language.replace("-", "_")
+    fixtures = json.loads((ROOT / "fixtures" / "reference.json").read_text(encoding="utf-8"))
+    missing = [
+        (record["model"], record["fields"][name])
+        for record in fixtures
+        for name in REFERENCE_FIELDS.get(record["model"], ())
+        if not record["fields"].get(f"{name}_{column}")
+    ]
+    assert missing == []
+
+
+def test_official_titles_come_only_from_the_official_texts():
+    """Objective and principle titles in a language are the Compact's own wording from
+    shared/reference/gcm_i18n.yaml, or absent (English shown, marked lang="en")."""
+    fixtures = json.loads((ROOT / "fixtures" / "reference.json").read_text(encoding="utf-8"))
+    objectives = {
+        r["fields"]["number"]: r["fields"]
+        for r in fixtures
+        if r["model"] == "submissions.gcmobjective"
+    }
+    assert objectives[1]["title_fr"].startswith("Collecter et utiliser des données précises")
+    assert objectives[1]["title_ar"] is None
+    assert all(o["title_en"] == o["title"] for o in objectives.values())
 
 
 @pytest.mark.parametrize(
-    ("language", "expected"),
-    [("fr", "Objectifs du GCM"), ("es", "Objetivos del GCM")],
+    ("language", "expected", "title_lang"),
+    [
+        ("fr", "Objectifs du GCM", "fr"),
+        ("es", "Objetivos del GCM", "es"),
+        ("ru", "Сбор и использование точных", "ru"),
+        ("ar", "Collect and utilize accurate", "en"),
+        ("zh-hans", "Collect and utilize accurate", "en"),
+    ],
 )
 def test_pages_switch_language_including_reference_titles(
-    client, reference_data, language, expected
+    client, reference_data, language, expected, title_lang
 ):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
     body = client.get(reverse("public:objective-detail", args=[1])).content.decode()
-    assert f'<html lang="{language}">' in body
-    assert expected in body
+    direction = "rtl" if language == "ar" else "ltr"
+    assert f'<html lang="{language}" dir="{direction}">' in body
     with translation.override(language):
-        title = translation.gettext(
-            "Collect and utilize accurate and disaggregated data as a basis for "
-            "evidence-based policies"
-        )
-    assert title in body
+        assert translation.gettext("GCM objectives") in body
+    if title_lang == language:
+        assert expected in body
+    else:
+        # No official wording in this language: the English title, marked as English.
+        assert f'<span lang="en" dir="ltr">{expected}' in body

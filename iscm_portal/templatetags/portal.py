@@ -3,7 +3,31 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
+from submissions import languages
+
 register = template.Library()
+
+
+@register.simple_tag
+def interface_language():
+    """` lang="…" dir="…"` of the page's language, for the portal's own words inside a
+    text in another language (an outline heading inside an Arabic input)."""
+    language = languages.current_language()
+    return format_html(' lang="{}" dir="{}"', language, languages.direction(language))
+
+
+@register.filter
+def label(obj, field):
+    """`{{ objective|label:"title" }}`: a translated reference field (a row or a
+    snapshot entry) in the page's language, or English marked `lang="en"`."""
+    return languages.label(obj, field)
+
+
+@register.filter(is_safe=True)
+def plain(value):
+    """`{{ text|plain }}` for plain-text places (`<title>`, `<option>`, e-mail text
+    parts): the text without bidirectional controls, which some clients draw as boxes."""
+    return languages.plain(value)
 
 
 @register.simple_tag(takes_context=True)

@@ -75,7 +75,7 @@ def test_profile_language_wins_over_browser(world):
     response = client.get(DASHBOARD, HTTP_ACCEPT_LANGUAGE="en")
 
     html = response.content.decode()
-    assert '<html lang="fr">' in html
+    assert '<html lang="fr" dir="ltr">' in html
     assert "Se déconnecter" in html
     assert response["Content-Language"] == "fr"
 
@@ -86,7 +86,7 @@ def test_profile_without_language_follows_browser(world):
 
     response = client.get(DASHBOARD, HTTP_ACCEPT_LANGUAGE="es")
 
-    assert '<html lang="es">' in response.content.decode()
+    assert '<html lang="es" dir="ltr">' in response.content.decode()
     world.lead_user.refresh_from_db()
     assert world.lead_user.language == ""
 
@@ -114,7 +114,7 @@ def test_language_switch_signed_in_saves_to_profile(world):
     # Another browser of the same person, asking for English, gets Spanish.
     other = signed_in(world.lead_user)
     html = other.get(DASHBOARD, HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert '<html lang="es">' in html
+    assert '<html lang="es" dir="ltr">' in html
 
 
 def test_language_switch_with_unknown_language_changes_nothing(world):
@@ -131,7 +131,7 @@ def test_language_switch_anonymous_only_sets_cookie(client, world):
 
     assert response.status_code == 302
     assert response.cookies["django_language"].value == "es"
-    assert '<html lang="es">' in client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<html lang="es" dir="ltr">' in client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert not type(world.lead_user).objects.exclude(language="").exists()
 
 
@@ -374,7 +374,7 @@ def test_email_change_to_address_of_another_account_tells_that_address_not_the_f
     notice, link = mail.outbox
     assert notice.to == [taken] and link.to == ["free@example.org"]
     # The owner is told, in their language, with no link that could change anything.
-    assert '<html lang="fr">' in notice.alternatives[0][0]
+    assert '<html lang="fr" dir="ltr">' in notice.alternatives[0][0]
     assert "/accounts/profile/email/" not in notice.body
     assert "/accounts/profile/email/" in link.body
     world.lead_user.refresh_from_db()

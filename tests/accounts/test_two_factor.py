@@ -549,7 +549,7 @@ def test_language_switch_is_allowed_before_second_factor(world):
     assert response["Location"] == ENROL
     world.reviewer.refresh_from_db()
     assert world.reviewer.language == "fr"
-    assert '<html lang="fr">' in client.get(ENROL).content.decode()
+    assert '<html lang="fr" dir="ltr">' in client.get(ENROL).content.decode()
 
 
 # --- queries -------------------------------------------------------------------------

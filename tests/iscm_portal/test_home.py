@@ -83,4 +83,4 @@ def test_language_switcher_keeps_the_page_and_switches_language(client, referenc
     assert response.status_code == 302
     assert response["Location"] == "/objectives/3/"
     page = client.get("/objectives/3/")
-    assert '<html lang="fr">' in page.content.decode()
+    assert '<html lang="fr" dir="ltr">' in page.content.decode()
