@@ -48,10 +48,10 @@ def load_demo_data(today: datetime.date, path: Path = DEMO_FIXTURE) -> list[Demo
     """Create the demo accounts and open the demo review round; idempotent.
 
     Side effects, in one transaction: creates missing demo users (an existing one keeps
-    its password and name), their memberships and region assignments, and syncs their
-    role groups; makes the demo cycle the current one; gives the cycle's regional reviews
-    dates relative to `today` where they have none or where the demo's example dates
-    have passed (dates set by hand are kept); creates
+    its password, name and interface language), their memberships and region
+    assignments, and syncs their role groups; makes the demo cycle the current one; gives
+    the cycle's regional reviews dates relative to `today` where they have none or where
+    the demo's example dates have passed (dates set by hand are kept); creates
     the demo inputs that are missing (by slug) through the same domain functions the
     pages use, submitting those marked so (which sends the submission e-mails).
     Needs the reference data. Refuses to run with DEBUG off.
@@ -76,6 +76,7 @@ def _account(entry: dict, password: str) -> DemoAccount:
         email=entry["email"],
         defaults={
             "full_name": entry["full_name"],
+            "language": entry.get("language", ""),
             "is_staff": administrator,
             "is_superuser": administrator,
         },
