@@ -11,7 +11,9 @@ from pypdf import PdfReader
 
 from accounts.models import User
 from iscm_portal.demo import load_demo_data
+from reviews.models import RegionalPackage
 from submissions.models import (
+    ContentLanguage,
     InputTarget,
     Membership,
     RegionalReview,
@@ -20,16 +22,32 @@ from submissions.models import (
     WrittenInput,
 )
 
+from ..conftest import pass_second_factor
+
 TODAY = datetime.date(2026, 11, 23)
 DEMO_EMAILS = {
     "secretariat@example.org",
     "partner@example.org",
     "arcp@example.org",
     "rabat@example.org",
+    "add@example.org",
+    "bali@example.org",
+    "almaty@example.org",
     "reviewer@example.org",
     "reviewer.africa@example.org",
+    "reviewer.asia@example.org",
     "compiler@example.org",
     "admin@example.org",
+}
+# The demo's published input in each of the six UN languages, with a word of it the
+# public search finds.
+PUBLISHED_IN = {
+    "en": ("demo-rcm-cmc-joint-published", "hurricane"),
+    "es": ("demo-rcm-eclac-published", "estadística"),
+    "fr": ("demo-rabat-eca-published", "Sahel"),
+    "ru": ("demo-almaty-ece-published", "трудящихся"),
+    "ar": ("demo-add-escwa-published", "المهارات"),
+    "zh": ("demo-bali-escap-published", "移民"),
 }
 
 
@@ -61,12 +79,34 @@ def test_demo_accounts_have_their_roles(demo):
     assert Membership.objects.get(user__email="arcp@example.org").iscm.acronym == "ARCP"
     assert groups("compiler@example.org") == {"compiler", "reviewer"}
     assert set(
+        ReviewerAssignment.objects.filter(user__email="compiler@example.org").values_list(
+            "region__code", "role"
+        )
+    ) == {("ECLAC", "compiler"), ("ECLAC", "reviewer"), ("ESCWA", "compiler")}
+    assert ReviewerAssignment.objects.get(user__email="reviewer.asia@example.org").region.code == (
+        "ESCAP"
+    )
+    assert set(
         ReviewerAssignment.objects.filter(user__email="reviewer.africa@example.org").values_list(
             "region__code", flat=True
         )
     ) == {"ECA", "ESCWA"}
     admin = User.objects.get(email="admin@example.org")
     assert admin.is_staff and admin.is_superuser
+
+
+def test_demo_secretariats_of_the_new_languages_use_the_portal_in_them(demo):
+    """Their pages and e-mails come in their language; the accounts the journeys and
+    the six-language tests sign in with keep none, so the cookie decides."""
+    languages = dict(User.objects.values_list("email", "language"))
+    assert languages["add@example.org"] == "ar"
+    assert languages["bali@example.org"] == "zh-hans"
+    assert languages["almaty@example.org"] == "ru"
+    assert languages["arcp@example.org"] == languages["secretariat@example.org"] == ""
+    memberships = dict(Membership.objects.values_list("user__email", "iscm__slug"))
+    assert memberships["add@example.org"] == "add"
+    assert memberships["bali@example.org"] == "bali-process"
+    assert memberships["almaty@example.org"] == "almaty-process"
 
 
 def test_demo_three_region_input_is_accepted_for_one_region_and_pending_for_two(demo):
@@ -163,3 +203,65 @@ def test_a_visitor_finds_and_reuses_the_demo_published_joint_input(demo, client)
         )
     )
     assert slug in {r["slug"] for r in rows}
+
+
+def test_demo_publishes_an_input_in_each_of_the_six_un_languages(demo, client, settings):
+    """Issue 18: each reads on its public page in its own language and direction, also
+    inside the Arabic (right-to-left) portal; the Arabic draft stays a draft."""
+    published = WrittenInput.objects.filter(status=WrittenInput.Status.PUBLISHED)
+    six = set(ContentLanguage.values) - {ContentLanguage.PORTUGUESE}
+    assert set(published.values_list("language", flat=True)) == six == set(PUBLISHED_IN)
+    for language, (slug, _word) in PUBLISHED_IN.items():
+        written_input = published.get(slug=slug)
+        assert written_input.language == language
+        assert written_input.publication_consent
+        direction = "rtl" if language == "ar" else "ltr"
+        article = f'id="doc-general" lang="{language}" dir="{direction}">'
+        for interface, interface_direction in (("en", "ltr"), ("ar", "rtl")):
+            client.cookies[settings.LANGUAGE_COOKIE_NAME] = interface
+            page = client.get(reverse("public:contribution-detail", args=[slug]))
+            html = page.content.decode()
+            assert page.status_code == 200, (slug, interface)
+            assert f'<html lang="{interface}" dir="{interface_direction}">' in html
+            assert article in html, (slug, interface)
+            assert written_input.title in html
+    draft = WrittenInput.objects.get(slug="demo-arcp-arabic-draft")
+    assert (draft.status, draft.language) == (WrittenInput.Status.DRAFT, "ar")
+
+
+def test_public_search_finds_the_demo_input_of_each_language(demo, client):
+    """Arabic with and without its marks either way (the input writes تَعاوُن with
+    them and المهارات without); Chinese words inside longer sentences."""
+    queries = [(word, slug) for slug, word in PUBLISHED_IN.values()]
+    queries += [
+        ("تعاون", PUBLISHED_IN["ar"][0]),
+        ("تَعاوُن", PUBLISHED_IN["ar"][0]),
+        ("المَهارات", PUBLISHED_IN["ar"][0]),
+        ("合作", PUBLISHED_IN["zh"][0]),
+    ]
+    contributions = reverse("public:contribution-list")
+    for word, slug in queries:
+        results = client.get(contributions, {"q": word}).context["results"]
+        assert [i.slug for i in results.inputs] == [slug], word
+        assert "<mark>" in results.snippets[results.inputs[0].pk], word
+
+
+def test_demo_compiler_compiles_the_escwa_package_in_arabic(
+    demo, client, django_capture_on_commit_callbacks
+):
+    """In the region's package language by default, holding the Arabic input."""
+    compiler = User.objects.get(email="compiler@example.org")
+    client.force_login(compiler)
+    pass_second_factor(client, compiler)
+    escwa = RegionalReview.objects.get(cycle__slug="2028-2029", region__code="ESCWA")
+    assert escwa.default_package_language == "ar"
+
+    with django_capture_on_commit_callbacks(execute=True):  # the worker's part, inline
+        response = client.post(
+            reverse("reviews:package-compile", args=[escwa.pk]), {"language": ""}
+        )
+
+    package = RegionalPackage.objects.get(review=escwa)
+    assert response["Location"] == package.get_absolute_url()
+    assert (package.language, package.status) == ("ar", RegionalPackage.Status.DONE)
+    assert [v.input.slug for v in package.public_input_versions.all()] == [PUBLISHED_IN["ar"][0]]
