@@ -41,8 +41,42 @@ def _text(obj, field: str) -> dict:
     return {field: source_text(obj, field), f"{field}_i18n": texts(obj, field)}
 
 
-def _iscm(iscm):
+def iscm_entry(iscm) -> dict:
     return {"slug": iscm.slug, "acronym": iscm.acronym, **_text(iscm, "name"), "kind": iscm.kind}
+
+
+def target_entry(review) -> dict:
+    return {
+        "region": review.region.code,
+        "region_name": source_text(review.region, "name"),
+        "region_name_i18n": texts(review.region, "name"),
+        **_text(review.region, "commission"),
+        "deadline": review.deadline.isoformat() if review.deadline else None,
+    }
+
+
+def objective_entry(objective, response) -> dict:
+    """An objective with what the input says of it (`response`: progress, practices
+    and challenges, an ObjectiveResponse or a dict)."""
+    read = response.get if isinstance(response, dict) else lambda name: getattr(response, name)
+    return {
+        "number": objective.number,
+        **_text(objective, "short_title"),
+        **_text(objective, "title"),
+        "round_table": objective.round_table,
+        "progress": read("progress"),
+        "practices": read("practices"),
+        "challenges": read("challenges"),
+    }
+
+
+def principle_entry(principle) -> dict:
+    return {"letter": principle.letter, **_text(principle, "title")}
+
+
+def name_entry(row) -> dict:
+    """A format, priority or challenge."""
+    return _text(row, "name")
 
 
 def take_snapshot(written_input: WrittenInput) -> dict:
@@ -59,16 +93,10 @@ def take_snapshot(written_input: WrittenInput) -> dict:
             **_text(written_input.cycle, "name"),
             "years": written_input.cycle.years,
         },
-        "lead": _iscm(written_input.lead_iscm),
-        "partners": [_iscm(i) for i in written_input.partner_iscms.all()],
+        "lead": iscm_entry(written_input.lead_iscm),
+        "partners": [iscm_entry(i) for i in written_input.partner_iscms.all()],
         "targets": [
-            {
-                "region": review.region.code,
-                "region_name": source_text(review.region, "name"),
-                "region_name_i18n": texts(review.region, "name"),
-                **_text(review.region, "commission"),
-                "deadline": review.deadline.isoformat() if review.deadline else None,
-            }
+            target_entry(review)
             for review in sorted(written_input.target_reviews.all(), key=lambda r: r.region.code)
         ],
         "sections": [
@@ -83,30 +111,20 @@ def take_snapshot(written_input: WrittenInput) -> dict:
             for section in written_input.cycle.outline.sections.all()
         ],
         "objectives": [
-            {
-                "number": r.objective.number,
-                **_text(r.objective, "short_title"),
-                **_text(r.objective, "title"),
-                "round_table": r.objective.round_table,
-                "progress": r.progress,
-                "practices": r.practices,
-                "challenges": r.challenges,
-            }
+            objective_entry(r.objective, r)
             for r in sorted(
                 written_input.objective_responses.all(), key=lambda r: r.objective.number
             )
         ],
-        "principles": [
-            {"letter": p.letter, **_text(p, "title")} for p in written_input.principles.all()
-        ],
+        "principles": [principle_entry(p) for p in written_input.principles.all()],
         # Lists of names, kept as before for readers of older snapshots; the entries
         # below carry each name in every language.
         "formats": [source_text(f, "name") for f in written_input.formats.all()],
         "priorities": [source_text(p, "name") for p in written_input.priorities.all()],
         "challenges": [source_text(c, "name") for c in written_input.challenges.all()],
-        "format_entries": [_text(f, "name") for f in written_input.formats.all()],
-        "priority_entries": [_text(p, "name") for p in written_input.priorities.all()],
-        "challenge_entries": [_text(c, "name") for c in written_input.challenges.all()],
+        "format_entries": [name_entry(f) for f in written_input.formats.all()],
+        "priority_entries": [name_entry(p) for p in written_input.priorities.all()],
+        "challenge_entries": [name_entry(c) for c in written_input.challenges.all()],
         "attachments": [
             {
                 # The id and the stored name keep a version tied to its exact file,

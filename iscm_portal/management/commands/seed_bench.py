@@ -41,7 +41,15 @@ from submissions.models import (
     Status,
     WrittenInput,
 )
-from submissions.snapshots import content_queryset, take_snapshot
+from submissions.snapshots import (
+    content_queryset,
+    iscm_entry,
+    name_entry,
+    objective_entry,
+    principle_entry,
+    take_snapshot,
+    target_entry,
+)
 
 TEXTS = {
     "en": "Member States reported progress on regular pathways, fair recruitment and the "
@@ -73,10 +81,6 @@ def _paragraphs(language: str, words: int) -> str:
 def _marked(body: str, n: int) -> str:
     """`body` with input n's distinctive search token in its last paragraph."""
     return f"{body} marker{n % 100}"
-
-
-def _iscm_entry(iscm):
-    return {"slug": iscm.slug, "acronym": iscm.acronym, "name": iscm.name, "kind": iscm.kind}
 
 
 class Command(BaseCommand):
@@ -335,30 +339,16 @@ class Command(BaseCommand):
         return {
             **template,
             "title": written_input.title,
-            "lead": _iscm_entry(p["lead"]),
-            "partners": [_iscm_entry(i) for i in sorted(p["partners"], key=lambda i: i.acronym)],
+            "lead": iscm_entry(p["lead"]),
+            "partners": [iscm_entry(i) for i in sorted(p["partners"], key=lambda i: i.acronym)],
             "targets": [
-                {
-                    "region": r.region.code,
-                    "region_name": r.region.name,
-                    "commission": r.region.commission,
-                    "deadline": r.deadline.isoformat() if r.deadline else None,
-                }
-                for r in sorted(p["targets"], key=lambda r: r.region.code)
+                target_entry(r) for r in sorted(p["targets"], key=lambda r: r.region.code)
             ],
             "sections": sections,
-            "objectives": [
-                {
-                    **objective_text,
-                    "number": o.number,
-                    "short_title": o.short_title,
-                    "title": o.title,
-                    "round_table": o.round_table,
-                }
-                for o in p["objectives"]
-            ],
-            "principles": [{"letter": x.letter, "title": x.title} for x in p["principles"]],
-            "formats": [f.name for f in p["formats"]],
+            "objectives": [objective_entry(o, objective_text) for o in p["objectives"]],
+            "principles": [principle_entry(x) for x in p["principles"]],
+            "formats": [name_entry(f)["name"] for f in p["formats"]],
+            "format_entries": [name_entry(f) for f in p["formats"]],
         }
 
     @staticmethod
