@@ -23,6 +23,13 @@ def label(obj, field):
     return languages.label(obj, field)
 
 
+@register.filter
+def label_text(obj, field):
+    """`{{ objective|label_text:"title" }}`: the same text as `label`, unmarked, for
+    attributes and other places that take no markup."""
+    return languages.label(obj, field, markup=False)
+
+
 @register.filter(is_safe=True)
 def plain(value):
     """`{{ text|plain }}` for plain-text places (`<title>`, `<option>`, e-mail text
