@@ -114,8 +114,10 @@ def take_public_editions_offline(*, by=None) -> list[RegionalPackage]:
     edition in the commit that changed the input (its URL answers 410); this records
     it for good. Side effects, per package: a conditional UPDATE sets
     `taken_offline_at` with the reason (if 0 rows, another request got there first and
-    this one does nothing more); a new version of the review's package is queued (it
-    leaves the input out); after commit, the compilers of the region are e-mailed.
+    this one does nothing more); a new version of the review's package is queued in the
+    package's language (it leaves the input out; several languages of one version each
+    get theirs, at one new number); after commit, the compilers of the region are
+    e-mailed.
     Called by `unpublish_input` below and by the daily command
     `take_public_editions_offline` (a safety net for any other path). Returns the
     packages taken offline."""
@@ -142,7 +144,10 @@ def take_public_editions_offline(*, by=None) -> list[RegionalPackage]:
             ).update(taken_offline_at=timezone.now(), taken_offline_reason=reason)
             if not claimed:
                 continue
-            new_version, _created = request_compile(package.review, by=by)
+            # In the same language: the new version replaces this very file.
+            new_version, _created = request_compile(
+                package.review, language=package.language, by=by
+            )
             transaction.on_commit(
                 partial(_email_compilers, package.pk, new_version.pk), robust=True
             )

@@ -42,13 +42,15 @@ class RegionalPackageQuerySet(models.QuerySet):
 
 
 class RegionalPackage(models.Model):
-    """One compiled version of a regional review's submission package, in two editions
-    rendered by the same compile: the review edition (every input the review accepted,
-    at its accepted version; for IOM staff and the review's organisers, marked "not for
-    publication") and the public edition (only the inputs among them that are
-    published, with consent). Numbered 1, 2, … per review; a done package never
-    changes, a new compile makes a new version (see reviews/packages.py). Publishing a
-    package publishes its public edition only.
+    """One compiled version of a regional review's submission package in one language,
+    in two editions rendered by the same compile: the review edition (every input the
+    review accepted, at its accepted version; for IOM staff and the review's organisers,
+    marked "not for publication") and the public edition (only the inputs among them
+    that are published, with consent). Numbered 1, 2, … per review; the same version
+    may exist in several of the six languages, one row and one file each, with the same
+    input versions (the portal's words are in `language`, the inputs in their own). A
+    done package never changes, a new compile makes a new version (see
+    reviews/packages.py). Publishing a package publishes its public edition only.
     """
 
     class Status(models.TextChoices):
@@ -65,6 +67,9 @@ class RegionalPackage(models.Model):
         RegionalReview, on_delete=models.PROTECT, related_name="packages", verbose_name=_("review")
     )
     number = models.PositiveIntegerField(_("version"))
+    # The language of the cover, contents, overview, headings, running header and
+    # metadata; each input keeps its own.
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
     )
@@ -115,9 +120,11 @@ class RegionalPackage(models.Model):
     class Meta:
         verbose_name = _("regional package")
         verbose_name_plural = _("regional packages")
-        ordering = ["review", "-number"]
+        ordering = ["review", "-number", "language"]
         constraints = [
-            models.UniqueConstraint(fields=["review", "number"], name="one_package_number"),
+            models.UniqueConstraint(
+                fields=["review", "number", "language"], name="one_package_number_per_language"
+            ),
             models.CheckConstraint(
                 condition=models.Q(published=False) | models.Q(status="done"),
                 name="only_done_packages_published",
@@ -125,7 +132,7 @@ class RegionalPackage(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.review} — package version {self.number}"
+        return f"{self.review} — package version {self.number} ({self.language})"
 
     def get_absolute_url(self):
         return reverse("reviews:package", args=[self.pk])

@@ -3,6 +3,12 @@ versions the package was created with, through WeasyPrint, stored with their SHA
 Called by the task worker (`tasks.compile_package_task`) and `manage.py
 compile_package`; what goes in a package and when is decided in `packages.py`.
 
+The editions are rendered under `translation.override(package.language)`: the cover,
+contents, overview, headings, running header and footer, bookmarks and metadata
+(title, /Lang) are in the package's language, and `<html lang dir>` follows it (right
+to left for Arabic); each input keeps its own language and direction
+(templates/submissions/_input_document.html marks them).
+
 While it compiles, a heartbeat thread writes `heartbeat_at` every
 PACKAGE_HEARTBEAT_SECONDS, so `packages.fail_stale_packages` can tell a dead worker
 from a long layout; a compile that finishes after being given up on keeps nothing.
@@ -20,11 +26,13 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language_bidi, to_locale
 from django.utils.translation import gettext as _
 from pypdf import PdfReader
 
-from submissions.models import GCMObjective, RoundTable
+from submissions.models import ContentLanguage, GCMObjective, RoundTable
 from submissions.pdf import PortalURLFetcher, render_html_to_pdf
 from submissions.snapshots import objectives_by_round_table
 
@@ -116,8 +124,11 @@ def compile_package(package_pk: int) -> RegionalPackage:
             (PUBLIC_EDITION, "public_", 60),
         ):
             _progress(package, _("Laying out the pages"), percent)
-            context = package_context(package, edition=edition)
-            html = render_to_string("pdf/package.html", context)
+            # Only the rendering is in the package's language: the stages and errors
+            # above are for the compiler's page.
+            with translation.override(package.language):
+                context = package_context(package, edition=edition)
+                html = render_to_string("pdf/package.html", context)
             fetcher = PortalURLFetcher(attachments=context["attachment_files"])
             pdf = render_html_to_pdf(html, fetcher=fetcher)
             name = default_storage.save(
@@ -161,7 +172,9 @@ def compile_package(package_pk: int) -> RegionalPackage:
 
 def package_context(package: RegionalPackage, *, edition: str = REVIEW_EDITION) -> dict:
     """Everything templates/pdf/package.html shows for one edition, from the versions
-    that edition includes (the public one: `public_input_versions` only)."""
+    that edition includes (the public one: `public_input_versions` only). Call it under
+    `translation.override(package.language)`: the names and labels it reads resolve to
+    the active language."""
     included = (
         package.public_input_versions if edition == PUBLIC_EDITION else package.input_versions
     )
@@ -180,9 +193,23 @@ def package_context(package: RegionalPackage, *, edition: str = REVIEW_EDITION) 
         for version in versions
     ]
     annexes, files = _annexes(documents)
+    right_to_left = get_language_bidi()
     return {
         "package": package,
         "edition": edition,
+        # BCP 47 ("zh-Hans"): WeasyPrint writes it as the PDF's /Lang.
+        "language_tag": to_locale(package.language).replace("_", "-"),
+        "direction": "rtl" if right_to_left else "ltr",
+        # What templates/submissions/_input_document.html reads for the portal's words
+        # (a request's context processor gives it on pages; there is no request here).
+        "LANGUAGE_CODE": package.language,
+        "LANGUAGE_BIDI": right_to_left,
+        "page_footer": _css_content(
+            _("Page %(page)s of %(pages)s"), page="counter(page)", pages="counter(pages)"
+        ),
+        "review_mark": _css_content(_("For the regional review, not for publication")),
+        # The mark sits at the end of the header line: the left in a right-to-left package.
+        "review_mark_box": "top-left" if right_to_left else "top-right",
         "review": package.review,
         "documents": documents,
         "annexes": annexes,
@@ -193,6 +220,24 @@ def package_context(package: RegionalPackage, *, edition: str = REVIEW_EDITION) 
         "generated": timezone.localdate(),
         "static_base": "/static/",
     }
+
+
+def _css_content(text: str, **counters: str):
+    """A CSS `content` value from a translated text whose %(name)s placeholders become
+    CSS functions (`counter(page)`): the translation decides the word order. The text is
+    a CSS string (quotes, backslashes and `<` escaped), safe inside `<style>`."""
+    marker = "\x00"
+    if counters:
+        text = text % {name: f"{marker}{name}{marker}" for name in counters}
+    split = text.split(marker)
+    parts = []
+    for index, part in enumerate(split):
+        if index % 2:  # odd parts are the placeholders' names
+            parts.append(counters[part])
+        elif part:
+            escaped = part.replace("\\", "\\\\").replace('"', '\\"').replace("<", "\\3c ")
+            parts.append('"' + " ".join(escaped.splitlines()) + '"')
+    return mark_safe(" ".join(parts))  # noqa: S308 (escaped above for a CSS string)
 
 
 def _annexes(documents) -> tuple[list[dict], dict[int, str]]:
@@ -225,13 +270,20 @@ def _contributors(documents) -> list[dict]:
     for item in documents:
         doc = item["doc"]
         joint = bool(doc["partners"])
+        language = doc["language"]
+        # The input's language named in the package's language.
+        language_name = (
+            ContentLanguage(language).label if language in ContentLanguage else language
+        )
         for role, iscm in [("lead", doc["lead"]), *(("partner", p) for p in doc["partners"])]:
             rows.append(
                 {
                     "iscm": iscm,
                     "role": role,
                     "joint": joint,
-                    "language": doc["language"],
+                    "language": language,
+                    "direction": doc["direction"],
+                    "language_name": language_name,
                     "title": doc["title"],
                 }
             )
@@ -260,9 +312,26 @@ def _coverage_matrix(documents) -> dict:
     return {"groups": groups, "rows": rows}
 
 
+# Each list of a snapshot and, in snapshots that have them, its entries with the name
+# in every language (submissions/snapshots.py).
+_COUNTED = {
+    "formats": "format_entries",
+    "priorities": "priority_entries",
+    "challenges": "challenge_entries",
+}
+
+
 def _counts(documents) -> dict:
-    counts = {"formats": Counter(), "priorities": Counter(), "challenges": Counter()}
-    for item in documents:
-        for key, counter in counts.items():
-            counter.update(item["doc"][key])
-    return {key: counter.most_common() for key, counter in counts.items()}
+    """How many inputs name each format, priority and challenge: {list: [(entry, n)]},
+    an entry being a snapshot entry (its name in English under "name", in every
+    language it has under "name_i18n"; the template shows the package's)."""
+    counts = {}
+    for key, entries_key in _COUNTED.items():
+        counter, entries = Counter(), {}
+        for item in documents:
+            doc = item["doc"]
+            for entry in doc.get(entries_key) or [{"name": name} for name in doc[key]]:
+                counter[entry["name"]] += 1
+                entries.setdefault(entry["name"], entry)
+        counts[key] = [(entries[name], total) for name, total in counter.most_common()]
+    return counts

@@ -3,6 +3,11 @@ versions it accepted, compiled in the background into two PDF editions — the r
 edition (all of them, "not for publication") and the public edition (the published
 ones only, with consent). Only the public edition is ever public.
 
+A package is compiled in one of the six UN languages (the compiler chooses; the
+regional review's package language by default): the portal's words in it follow that
+language, the inputs keep their own. The same version may be compiled in several
+languages, one file each, with the same input versions.
+
 A compiler asks (`request_compile`); the request answers at once with a queued package
 and a django-tasks task (`tasks.compile_package_task`) renders it with
 `package_pdf.compile_package`. A done package never changes. Imports run one way:
@@ -37,7 +42,9 @@ logger = logging.getLogger(__name__)
 
 # Bump when templates/pdf/package.html or print.css change what a package looks like:
 # a package with an older layout is then compiled anew even if no input changed.
-LAYOUT_VERSION = "2"
+LAYOUT_VERSION = "3"  # 3: compiled in a chosen language, right to left for Arabic
+# Every package compiled before packages had a language was compiled in English.
+LEGACY_LANGUAGE = "en"
 REVIEW_EDITION = RegionalPackage.Edition.REVIEW
 PUBLIC_EDITION = RegionalPackage.Edition.PUBLIC
 
@@ -71,49 +78,87 @@ def public_versions(versions: list[InputVersion]) -> list[InputVersion]:
     return [v for v in versions if is_public(v)]
 
 
-def request_compile(review: RegionalReview, *, by=None, enqueue: bool = True):
-    """Ask for a new package version of `review`. Returns (package, created).
+def package_languages() -> list[str]:
+    """The language codes a package may be compiled in: the portal's six."""
+    return [code for code, _name in settings.LANGUAGES]
+
+
+def request_compile(review: RegionalReview, *, language: str | None = None, by=None, enqueue=True):
+    """Ask for the package of `review` in `language` (default: the review's package
+    language). Returns (package, created).
 
     Side effects: under a lock on the review row (so two compilers asking at once get
-    one version number each, never the same): if the last done package has the same
-    input versions and layout, or one with them is already queued or compiling,
-    returns it with created=False and changes nothing; otherwise creates version n+1,
-    queued, with the accepted input versions, and after commit enqueues the task.
+    one version number each, never the same):
+    - the latest version (done or on its way, in any language) has the same input
+      versions and layout: if it exists in `language`, returns it with created=False
+      and changes nothing; if it failed in `language`, queues it again; otherwise
+      creates `language` at that version number, with the same input versions;
+    - otherwise, if one of the last versions in `language` has them, returns it with
+      created=False (the inputs went back to what that version carries);
+    - otherwise creates version n+1 in `language`, queued, with the accepted input
+      versions.
+    A created or re-queued package's task is enqueued after commit.
     """
+    language = language or review.default_package_language
+    if language not in package_languages():
+        raise ValueError(f"Not a package language: {language!r}")
     fail_stale_packages()  # a compile whose worker died must not block a new one
     with transaction.atomic():
         RegionalReview.objects.select_for_update().get(pk=review.pk)
         versions = accepted_versions(review)
         public = public_versions(versions)
         wanted = ({v.pk for v in versions}, {v.pk for v in public})
-        candidates = review.packages.filter(
+        live = review.packages.filter(
             status__in=[RegionalPackage.Status.DONE, *_in_progress()],
             taken_offline_at__isnull=True,
         ).prefetch_related("input_versions", "public_input_versions")
-        for package in candidates.order_by("-number")[:3]:
+
+        def same_contents(package):
             has = (
                 {v.pk for v in package.input_versions.all()},
                 {v.pk for v in package.public_input_versions.all()},
             )
-            if has == wanted and package.template_version == LAYOUT_VERSION:
+            return has == wanted and package.template_version == LAYOUT_VERSION
+
+        latest = live.order_by("-number", "pk").first()
+        if latest is not None and same_contents(latest):
+            package = _in_language(review, latest.number, language)
+            if package is None:
+                return _create(review, latest.number, language, versions, public, by, enqueue)
+            if package.status == RegionalPackage.Status.FAILED:
+                return retry_compile(package, enqueue=enqueue), True
+            if package.taken_offline_at is None:
+                return package, False
+            # Taken offline at that number: a new version, below.
+        for package in live.filter(language=language).order_by("-number")[:3]:
+            if same_contents(package):
                 return package, False
         number = (review.packages.aggregate(last=Max("number"))["last"] or 0) + 1
-        package = RegionalPackage.objects.create(
-            review=review,
-            number=number,
-            created_by=by,
-            template_version=LAYOUT_VERSION,
-            stage=_("Waiting for a worker"),
-        )
-        package.input_versions.set(versions)
-        package.public_input_versions.set(public)
-        if enqueue:
-            _enqueue_after_commit(package)
+        return _create(review, number, language, versions, public, by, enqueue)
+
+
+def _in_language(review, number, language) -> RegionalPackage | None:
+    return review.packages.filter(number=number, language=language).first()
+
+
+def _create(review, number, language, versions, public, by, enqueue):
+    package = RegionalPackage.objects.create(
+        review=review,
+        number=number,
+        language=language,
+        created_by=by,
+        template_version=LAYOUT_VERSION,
+        stage=_("Waiting for a worker"),
+    )
+    package.input_versions.set(versions)
+    package.public_input_versions.set(public)
+    if enqueue:
+        _enqueue_after_commit(package)
     return package, True
 
 
-def retry_compile(package: RegionalPackage) -> RegionalPackage:
-    """Queue a failed package again (same version number, same contents)."""
+def retry_compile(package: RegionalPackage, *, enqueue: bool = True) -> RegionalPackage:
+    """Queue a failed package again (same version number, language and contents)."""
     reset = RegionalPackage.objects.filter(
         pk=package.pk, status=RegionalPackage.Status.FAILED
     ).update(
@@ -125,7 +170,7 @@ def retry_compile(package: RegionalPackage) -> RegionalPackage:
         heartbeat_at=None,
         finished_at=None,
     )
-    if reset:
+    if reset and enqueue:
         _enqueue_after_commit(package)
     package.refresh_from_db()
     return package
@@ -180,7 +225,18 @@ def fail_stale_packages(now: datetime.datetime | None = None) -> int:
 def package_filename(package: RegionalPackage, edition: str = REVIEW_EDITION) -> str:
     review = package.review
     suffix = "-public" if edition == PUBLIC_EDITION else "-review"
-    return f"{review.region.code}-{review.cycle.slug}-package-v{package.number}{suffix}.pdf"
+    return (
+        f"{review.region.code}-{review.cycle.slug}-package-v{package.number}"
+        f"-{package.language}{suffix}.pdf"
+    )
+
+
+def languages_of_version(package: RegionalPackage) -> list[RegionalPackage]:
+    """Every language of `package`'s version, itself included, in the order of
+    settings.LANGUAGES (one query)."""
+    order = package_languages()
+    siblings = package.review.packages.filter(number=package.number)
+    return sorted(siblings, key=lambda p: order.index(p.language))
 
 
 def changes_since_previous(package: RegionalPackage) -> dict | None:

@@ -13,6 +13,7 @@ from submissions.roles import sync_role_groups
 from ..factories import ReviewerAssignmentFactory, UserFactory
 from ..submissions.conftest import (  # noqa: F401 (fixtures)
     joint_input,
+    make_input,
     ready_input,
     submitted_input,
     world,
@@ -47,6 +48,48 @@ MARK = "For the regional review, not for publication"
 def pdf_pages(data: bytes) -> list[str]:
     reader = PdfReader(io.BytesIO(data))
     return [" ".join(page.extract_text().split()) for page in reader.pages]
+
+
+def bookmark_titles(data: bytes) -> list[str]:
+    """The titles of a PDF's bookmarks (its outline), depth first."""
+    titles = []
+
+    def walk(outline):
+        for item in outline:
+            if isinstance(item, list):
+                walk(item)
+            else:
+                titles.append(item.title)
+
+    walk(PdfReader(io.BytesIO(data)).outline)
+    return titles
+
+
+def placed_text(page) -> list[tuple[float, float, str]]:
+    """(x, y, text) of each piece of text drawn on a pypdf page, in points from the
+    bottom left corner: where the layout put it (the start of a right-aligned heading
+    sits near the right margin)."""
+    pieces = []
+
+    def visit(text, cm, tm, _font, _size):
+        if text.strip():
+            x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+            y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+            pieces.append((x, y, text.strip()))
+
+    page.extract_text(visitor_text=visit)
+    return pieces
+
+
+def margin_text(page, where: str) -> str:
+    """The text in the top or bottom page margin (running header, page X of Y)."""
+    height = float(page.mediabox.height)
+    pieces = [
+        text
+        for _x, y, text in placed_text(page)
+        if (y > height - 60 if where == "top" else y < 60)
+    ]
+    return " ".join(pieces)
 
 
 def read_stored(field) -> bytes:

@@ -311,11 +311,13 @@ def test_three_input_package_joint_arabic_chinese(world, compiler, settings):
     assert reader.metadata.author == "International Organization for Migration (IOM)"
 
     # The contents page's numbers point at the pages where each input starts. (Entries
-    # read "LEAD: <title> ... <page>"; an Arabic line extracts in visual order, so the
-    # match keys on "LEAD: <code>" and the first number after it.)
+    # read "LEAD: <title> ... <page>"; an Arabic title extracts in visual order, its
+    # leading code last, so the match keys on the code between "LEAD: " and the first
+    # number after it.)
     contents = next(page for page in pages if page.startswith("Contents"))
     for language, text in texts.items():
-        number = int(re.search(rf"LEAD: {language.upper()}[^\d]*(\d+)", contents).group(1))
+        entry = re.search(rf"LEAD: [^\d]*\b{language.upper()}\b[^\d]*(\d+)", contents)
+        number = int(entry.group(1))
         assert text in pages[number - 1], language
 
 

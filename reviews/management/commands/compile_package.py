@@ -4,7 +4,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from reviews.package_pdf import compile_package
-from reviews.packages import request_compile
+from reviews.packages import package_languages, request_compile
 from submissions.models import RegionalReview
 
 
@@ -17,6 +17,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--cycle", required=True, help="review cycle slug, e.g. 2028-2029")
         parser.add_argument("--region", required=True, help="region code, e.g. ECLAC")
+        parser.add_argument(
+            "--language",
+            choices=package_languages(),
+            help="the package's language (default: the regional review's package language)",
+        )
         parser.add_argument("--output", help="also copy the review edition to this file")
         parser.add_argument(
             "--public-output", help="also copy the public edition (published inputs) to this file"
@@ -29,10 +34,20 @@ class Command(BaseCommand):
         )
 
     def handle(
-        self, *args, cycle, region, output=None, public_output=None, enqueue=False, **options
+        self,
+        *args,
+        cycle,
+        region,
+        language=None,
+        output=None,
+        public_output=None,
+        enqueue=False,
+        **options,
     ):
         try:
-            review = RegionalReview.objects.get(cycle__slug=cycle, region__code=region.upper())
+            review = RegionalReview.objects.select_related("region").get(
+                cycle__slug=cycle, region__code=region.upper()
+            )
         except RegionalReview.DoesNotExist:
             raise CommandError(
                 f"No regional review for cycle {cycle!r} and region {region!r}."
@@ -41,16 +56,16 @@ class Command(BaseCommand):
             if output or public_output:
                 raise CommandError("--output needs the compile to run here: drop --enqueue.")
             # request_compile enqueues the task when its transaction commits.
-            package, created = request_compile(review)
+            package, created = request_compile(review, language=language)
             # First line: the id alone, for scripts.
             note = "queued" if created else f"{package.status}, unchanged: not queued again"
             self.stdout.write(
-                f"{package.pk}\nversion {package.number}, "
+                f"{package.pk}\nversion {package.number} in {package.language}, "
                 f"{package.input_versions.count()} inputs ({note})"
             )
             return
         started = time.perf_counter()
-        package, created = request_compile(review, enqueue=False)
+        package, created = request_compile(review, language=language, enqueue=False)
         if created:
             package = compile_package(package.pk)
         seconds = time.perf_counter() - started
@@ -68,5 +83,6 @@ class Command(BaseCommand):
             f"{path}\nversion {package.number}, {package.page_count} pages, "
             f"{package.size} bytes, {seconds:.2f} s{note}\n"
             f"public edition: {public_output or package.public_file.path}, "
-            f"{package.public_page_count} pages, {package.public_size} bytes"
+            f"{package.public_page_count} pages, {package.public_size} bytes\n"
+            f"language: {package.language}"
         )
