@@ -1,4 +1,7 @@
 from django import forms
+from django.conf import settings
+from django.utils.text import capfirst
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from submissions.models import RegionalReview, ReviewEvent
@@ -91,3 +94,30 @@ class ExtensionForm(forms.Form):
         required=False,
         validators=[limit_text_size],
     )
+
+
+def language_choices() -> list[tuple[str, str]]:
+    """The six languages, named in the page's language and, beside it, in their own
+    ("Arabic (العربية)" on an English page), as UN sites offer them."""
+    choices = []
+    for code, name in settings.LANGUAGES:
+        name, local = str(name), capfirst(get_language_info(code)["name_local"])
+        choices.append((code, name if name == local else f"{name} ({local})"))
+    return choices
+
+
+class PackageLanguageForm(forms.Form):
+    """The language a package is compiled in (empty: the regional review's)."""
+
+    language = forms.ChoiceField(
+        label=_("Language of the package"),
+        required=False,
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
+
+    def __init__(self, *args, described_by: str | None = None, **kwargs):
+        """`described_by`: the id of the page's sentence that says what compiling does."""
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = language_choices()
+        if described_by:
+            self.fields["language"].widget.attrs["aria-describedby"] = described_by

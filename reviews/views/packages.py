@@ -1,6 +1,7 @@
 """Pages of compilers (IOM regional focal points): the regional reviews of their
-regions with their package versions, compiling, progress, download, publication.
-A package of a region the person does not compile for is a 404."""
+regions with their package versions in each language, compiling (in a language they
+choose), progress, download, publication. A package of a region the person does not
+compile for is a 404."""
 
 from django.conf import settings
 from django.contrib import messages
@@ -15,6 +16,7 @@ from submissions.models import RegionalReview
 from submissions.responses import serve_stored_file
 
 from .. import editions, packages
+from ..forms import PackageLanguageForm
 from ..models import RegionalPackage
 from ..packages import package_filename
 
@@ -41,26 +43,40 @@ def package_list(request):
     )
     if not reviews:
         raise Http404("Not a compiler")
+    for review in reviews:  # each review's compile form, in its package language
+        review.language_form = PackageLanguageForm(
+            initial={"language": review.default_package_language},
+            auto_id=f"id_review_{review.pk}_%s",
+            described_by=f"compile-help-{review.pk}",
+        )
     return render(request, "reviews/package_list.html", {"reviews": reviews})
 
 
 @require_POST
 @login_required
 def package_compile(request, review_pk):
-    review = get_object_or_404(RegionalReview.objects.compilable_by(request.user), pk=review_pk)
-    package, created = packages.request_compile(review, by=request.user)
+    review = get_object_or_404(
+        RegionalReview.objects.compilable_by(request.user).select_related("region"), pk=review_pk
+    )
+    form = PackageLanguageForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose one of the languages offered."))
+        return redirect("reviews:packages")
+    language = form.cleaned_data["language"] or review.default_package_language
+    package, created = packages.request_compile(review, language=language, by=request.user)
+    named = {"number": package.number, "language": package.get_language_display()}
     if created:
         messages.success(
-            request, _("Version %(number)s is being compiled.") % {"number": package.number}
+            request, _("Version %(number)s in %(language)s is being compiled.") % named
         )
     else:
         messages.info(
             request,
             _(
-                "Nothing changed since version %(number)s (same accepted inputs, same "
-                "layout): no new version was made."
+                "Nothing changed since version %(number)s in %(language)s (same accepted "
+                "inputs, same layout): no new version was made."
             )
-            % {"number": package.number},
+            % named,
         )
     return redirect(package)
 
@@ -69,11 +85,21 @@ def package_compile(request, review_pk):
 def package_detail(request, pk):
     packages.fail_stale_packages()  # as on the list
     package = _package(request, pk)
+    languages = packages.languages_of_version(package)
+    compiled = {p.language for p in languages}
+    missing = [code for code in packages.package_languages() if code not in compiled]
     return render(
         request,
         "reviews/package_detail.html",
         {
             "package": package,
+            # This version in every language it was compiled in, and a form to compile
+            # it in another (the first one it lacks).
+            "languages": languages,
+            "language_form": PackageLanguageForm(
+                initial={"language": missing[0] if missing else package.language},
+                described_by="compile-help",
+            ),
             "editions": editions.edition_rows(package),
             "publicly_available": RegionalPackage.objects.publicly_available()
             .filter(pk=package.pk)

@@ -18,7 +18,7 @@ def test_package_page_updates_in_place_when_the_worker_finishes(page, site, sett
     sign_in(page, site, "compiler@example.org")
     page.get_by_role("link", name="Regional submission packages").click()
     eclac = page.get_by_role("region", name=re.compile(r"^ECLAC — .*\(2028–2029\)"))
-    eclac.get_by_role("button", name="Compile a new version").click()
+    eclac.get_by_role("button", name="Compile the package").click()
     expect(page.locator("#package-status")).to_contain_text("Waiting for a worker")
     expect(page.get_by_role("link", name="Check again")).to_be_visible()
     assert_accessible(page, "package waiting for a worker")

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.utils import translation
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
@@ -182,11 +183,13 @@ def test_compiler_compiles_checks_and_publishes_the_eclac_package(page, new_page
     expect(page.get_by_role("heading", name="Regional submission packages")).to_be_visible()
     assert_accessible(page, "packages")
 
+    # ECLAC's packages are compiled in Spanish unless the compiler chooses another language.
     eclac = page.get_by_role("region", name=re.compile(r"^ECLAC — .*\(2028–2029\)"))
-    eclac.get_by_role("button", name="Compile a new version").click()
-    _status(page, "Version 1 is being compiled.")
+    expect(eclac.get_by_label("Language of the package")).to_have_value("es")
+    eclac.get_by_role("button", name="Compile the package").click()
+    _status(page, "Version 1 in Spanish is being compiled.")
     expect(
-        page.get_by_role("heading", name=re.compile("^ECLAC package, .*, version 1$"))
+        page.get_by_role("heading", name=re.compile("^ECLAC package, .*, version 1, Spanish$"))
     ).to_be_visible()
     expect(page.get_by_text(re.compile(r"^Ready, compiled "))).to_be_visible(timeout=30_000)
     assert_accessible(page, "package ready")
@@ -202,7 +205,9 @@ def test_compiler_compiles_checks_and_publishes_the_eclac_package(page, new_page
         page.get_by_role("link", name="Download the review edition").click()
     review_text = _pdf_text(Path(download_info.value.path()).read_bytes())
     assert ACCEPTED_TITLE in review_text
-    assert "For the regional review, not for publication" in review_text
+    with translation.override("es"):
+        mark = translation.gettext("For the regional review, not for publication")
+    assert mark in review_text
 
     page.get_by_role("button", name="Publish the public edition").click()
     _status(page, "The public edition is published.")
@@ -227,10 +232,10 @@ def test_compiler_compiles_checks_and_publishes_the_eclac_package(page, new_page
         "link", name=re.compile("^PDF")
     )
     href = link.get_attribute("href")
-    assert re.fullmatch(r"/packages/\d+/download/", href), href
+    assert re.fullmatch(r"/packages/\d+/es/download/", href), href
     response = visitor.request.get(site + href)
     assert response.status == 200
     assert response.headers["content-type"] == "application/pdf"
     public_text = _pdf_text(response.body())
     assert ACCEPTED_TITLE not in public_text
-    assert "For the regional review, not for publication" not in public_text
+    assert mark not in public_text
