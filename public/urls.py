@@ -38,5 +38,12 @@ urlpatterns = [
     path("objectives/", directory.objective_list, name="objective-list"),
     path("objectives/<id:number>/", directory.objective_detail, name="objective-detail"),
     path("packages/", packages.package_list, name="packages"),
+    # A package's public edition in its language. The same name without the language
+    # is the address from before packages had one (public/views/packages.py).
+    path(
+        "packages/<id:pk>/<slug:language>/download/",
+        packages.package_download,
+        name="package-download",
+    ),
     path("packages/<id:pk>/download/", packages.package_download, name="package-download"),
 ]
