@@ -7,10 +7,12 @@ from submissions.models import WrittenInput
 
 from .conftest import assert_accessible
 
-# The character laid out first (leftmost in a left-to-right line, rightmost in a
-# right-to-left one) among the characters of an element's text.
+# The character a reader of the page's language meets first among an element's text:
+# leftmost on a left-to-right page, rightmost on a right-to-left one, whatever the
+# element's own direction (an English heading inside an Arabic input laid out right to
+# left shows "Introduction and methodology .1": its leftmost character is "I").
 FIRST_VISIBLE_CHARACTER = """(element) => {
-    const rtl = getComputedStyle(element).direction === "rtl";
+    const rtl = document.documentElement.dir === "rtl";
     const walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
     let best = null;
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
@@ -64,11 +66,11 @@ def test_visitor_switches_to_arabic_and_gets_a_right_to_left_portal(page, site):
 def test_english_heading_inside_an_arabic_input_starts_with_its_number(page, site):
     written_input = _arabic_published_input()
     assert written_input is not None, "the demo data holds a published Arabic input"
-    page.goto(site + written_input.get_absolute_url())
+    page.goto(site + written_input.get_public_url())
     heading = page.locator("article.input-document h3").first
-    assert heading.get_attribute("lang") == "en"
     assert heading.inner_text().startswith("1. ")
     assert heading.evaluate(FIRST_VISIBLE_CHARACTER) == "1"
+    assert heading.get_attribute("lang") == "en"
     assert_accessible(page, "Arabic input, English page")
     # The same input on the Arabic page: the heading in Arabic, its number on the right.
     switch_language(page, "العربيّة")
