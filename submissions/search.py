@@ -1,22 +1,68 @@
-"""Full-text search over published contributions: the one module that knows how the
-databases differ.
+"""Full-text search over published contributions, in every content language: the one
+module that knows how the databases and the languages differ.
 
 PostgreSQL: each published input keeps a weighted `tsvector` (title A, sections B,
-objective texts C) built with the text-search configuration of its language (English,
-French, Spanish, Russian; `simple` for the others), GIN-indexed (migration 0003). A
-query is parsed in every configuration and the results OR-ed, so a French word finds
-French documents with French stemming and the whole query stays one constant the index
-can answer. Results are ranked with `ts_rank` and snippets come from `ts_headline`.
+objective texts C), GIN-indexed (migration 0003), built from its text in three steps
+(`indexed_text`, then the configuration):
 
-SQLite (`make run`): the same stored plain text, matched word by word with LIKE
-(every word must occur, no stemming), title matches first, snippets cut in Python.
+1. Arabic is normalised (`normalise`): the short vowels and other marks (U+064B–U+065F,
+   U+0670) and the tatweel (U+0640) are removed, the alef forms أ إ آ ٱ become ا and
+   the alef maqsura ى becomes ي. The query is normalised the same way, so a word is found
+   with or without its diacritics, whichever side carries them. Teh marbuta ة is kept:
+   folding it into ه would merge it with the pronoun suffix "his" in every text, and the
+   Arabic stemmer already gives both endings one stem (مدرسة, مدرسه → مدرس).
+2. CJK runs (Han, Japanese kana, Korean hangul) become overlapping bigrams
+   (国际移民组织 → 国际 际移 移民 民组 组织), in place, so positions stay in order.
+   PostgreSQL has no Chinese segmenter: its parser takes a whole run between two
+   punctuation marks as one word, so a word inside a sentence was never found. A query
+   run becomes the phrase of its bigrams (移民组织 → 移民 <-> 民组 <-> 组织), which
+   matches where those characters stand together. A run of one character stays a word
+   of its own, so a one-character query finds only a character standing alone.
+3. The text-search configuration of the input's language: Snowball stemming for
+   English, French, Spanish, Portuguese, Russian and Arabic (the Arabic stemmer also
+   strips the article and the common affixes: المهاجرين → مهاجر); `simple` for Chinese.
+
+A query is normalised and segmented the same way, then parsed in every configuration
+and the results OR-ed: a French word finds French documents with French stemming, and
+the whole query stays one constant the GIN index can answer. Results are ranked with
+`ts_rank` and snippets come from `ts_headline` over the stored text, which keeps the
+diacritics as written; where the headline cannot mark the match (a Chinese word, or an
+Arabic word in an input of another language) the snippet is cut in Python instead.
+
+Why bigrams and not pg_trgm, measured by `bench/search_languages.py` (PostgreSQL 15,
+20,000 Chinese documents of 1,521 characters, median of 15 runs): pg_trgm cannot use
+its index for a pattern of fewer than three characters, and most Chinese words have two,
+so `LIKE '%蝴蝶%'` read the whole table: a two-character word in 1 % of the documents
+took 766 ms against 0.24 ms for the bigram vector, two such words 1,162 ms against
+3.1 ms, an absent one 525 ms against 0.15 ms; only a four-character word used the
+trigram index (39 ms against 8.2 ms). Both found exactly the documents holding the
+word; the vectors of whole runs (before) found none. pg_trgm would also need an
+extension, a second index (67 MB; the bigram GIN index is 24 MB) and a second kind of
+condition beside the one tsquery. The price of bigrams is the vector column: Chinese
+text takes 4.3 times the room of whole runs (230 MB against 54 MB for those documents).
+
+Limits. A vector holds positions up to 16,383: in a Chinese input longer than about
+16,000 characters, a word of three characters or more written after that point is not
+found (it is a phrase of bigrams), two-character words are. PostgreSQL refuses a
+vector of 1 MB or more; `_fitted` cuts the sections and objectives texts of an input
+that would pass it (only possible where an outline has sections without a word limit)
+and indexes their beginning. A one-character query finds a character only where it
+stands alone.
+
+SQLite (`make run`): the same stored plain text, matched word by word (every word
+must occur, a word after a minus must not; no stemming) by a regular expression that
+finds the normalised word with or without its Arabic marks and letter forms; title
+matches first, snippets cut in Python with the same expression. Chinese needs nothing
+more there: a word is found wherever it stands in a sentence.
 
 Side effects are limited to the `search_document` and `search_vector` columns of
-`WrittenInput`; `workflow.publish_input` calls `index_input`.
+`WrittenInput`; `workflow.publish_input` calls `index_input`, migration 0008 and
+`manage.py rebuild_search_index` call `reindex`.
 """
 
 import functools
 import re
+from collections import Counter
 from functools import reduce
 
 from django.contrib.postgres.search import (
@@ -25,25 +71,31 @@ from django.contrib.postgres.search import (
     SearchRank,
     SearchVector,
 )
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Coalesce
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from .markup import plain_text
-from .models import ContentLanguage, ObjectiveResponse, SectionResponse, WrittenInput
+from .models import ContentLanguage, WrittenInput
 
 # PostgreSQL's configurations for the content languages it has a stemmer for.
 CONFIGS = {
     ContentLanguage.ENGLISH: "english",
     ContentLanguage.FRENCH: "french",
     ContentLanguage.SPANISH: "spanish",
+    ContentLanguage.PORTUGUESE: "portuguese",
     ContentLanguage.RUSSIAN: "russian",
+    ContentLanguage.ARABIC: "arabic",
 }
 FALLBACK_CONFIG = "simple"
 QUERY_CONFIGS = [*CONFIGS.values(), FALLBACK_CONFIG]
 
+# Bytes of estimated vector per input (see `_fitted`), a quarter under PostgreSQL's
+# limit of 1 MB: its parser also indexes the parts of hyphenated words.
+VECTOR_BUDGET = 768 * 1024
+_TOKEN = re.compile(r"\w+")
 MAX_QUERY_LENGTH = 200
 MAX_FALLBACK_WORDS = 8
 # Private-use characters mark the matches inside a headline: removed from the stored
@@ -52,13 +104,84 @@ _START, _STOP = "\ue000", "\ue001"
 _MARKERS = re.compile(f"[{_START}{_STOP}]")
 SNIPPET_CHARS = 240
 
+# Arabic: the marks (tashkeel, superscript alef) and the tatweel dropped; the letters
+# written several ways folded into one (see the module docstring).
+ARABIC_MARKS = "\u064b-\u065f\u0670\u0640"
+_ARABIC_MARK = re.compile(f"[{ARABIC_MARKS}]")
+ARABIC_FOLDS = {"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي"}
+_ARABIC_TABLE = str.maketrans(ARABIC_FOLDS)
+_ARABIC = re.compile("[\u0600-\u06ff\u0750-\u077f]")
+# Han (with extension A, the compatibility block and the supplementary planes), kana
+# and hangul syllables: Chinese and Japanese have no spaces between words, and Korean
+# writes particles and endings onto its words.
+_CJK_RUN = re.compile(
+    "[\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+    "\U00020000-\U0002fa1f]+"
+)
 
-def uses_postgres() -> bool:
-    return connection.vendor == "postgresql"
+
+def uses_postgres(using: str | None = None) -> bool:
+    return (connections[using] if using else connection).vendor == "postgresql"
 
 
 def config_for(language: str) -> str:
     return CONFIGS.get(language, FALLBACK_CONFIG)
+
+
+def normalise(text: str) -> str:
+    """`text` with Arabic marks and tatweel removed and alef and yeh forms folded;
+    other scripts unchanged."""
+    return _ARABIC_MARK.sub("", text).translate(_ARABIC_TABLE)
+
+
+def _bigrams(run: str) -> str:
+    return " ".join(run[i : i + 2] for i in range(len(run) - 1)) or run
+
+
+def indexed_text(text: str) -> str:
+    """What PostgreSQL's parser is given for `text`: Arabic normalised, CJK runs
+    replaced by their bigrams."""
+    return _CJK_RUN.sub(lambda m: f" {_bigrams(m.group())} ", normalise(text))
+
+
+def query_text(text: str) -> str:
+    """The user's query prepared for `websearch_to_tsquery` like `indexed_text`
+    prepares the documents: a CJK run outside quotes becomes a quoted phrase of its
+    bigrams (a minus before it still excludes it); inside quotes, its bigrams join the
+    phrase the user wrote."""
+    pieces = re.split(r'(")', normalise(text))
+    quoted = False
+    for i, piece in enumerate(pieces):
+        if piece == '"':
+            quoted = not quoted
+        elif quoted:
+            pieces[i] = _CJK_RUN.sub(lambda m: f" {_bigrams(m.group())} ", piece)
+        else:
+            pieces[i] = _CJK_RUN.sub(_quoted_bigrams, piece)
+    return "".join(pieces)
+
+
+def _quoted_bigrams(match) -> str:
+    run = match.group()
+    before = match.string[match.start() - 1 : match.start()]
+    # A space ends the word before the run, but not a minus: `-"…"` is "without".
+    space = "" if before in ("", "-") or before.isspace() else " "
+    if len(run) <= 2:
+        return f"{space}{run} "
+    return f'{space}"{_bigrams(run)}" '
+
+
+def searched_languages() -> list[str]:
+    """The names of the languages a search covers, in the interface language and in
+    alphabetical order: all the content languages (how each is matched: the module
+    docstring)."""
+    return sorted((str(label) for label in ContentLanguage.labels), key=str.casefold)
+
+
+def stems_words() -> bool:
+    """Whether a query finds other forms of its words (PostgreSQL) or only the forms
+    typed (SQLite)."""
+    return uses_postgres()
 
 
 @functools.lru_cache(maxsize=512)
@@ -67,17 +190,20 @@ def _plain(text: str) -> str:
     return _MARKERS.sub("", plain_text(text)) if text else ""
 
 
-def _texts(input_ids) -> dict[int, tuple[list[str], list[str]]]:
+def _texts(models, input_ids, using) -> dict[int, tuple[list[str], list[str]]]:
     """{input id: (section texts, objective texts)} in two queries."""
+    section_model, objective_model = models
     texts = {pk: ([], []) for pk in input_ids}
     for input_id, body in (
-        SectionResponse.objects.filter(input__in=input_ids)
+        section_model.objects.using(using)
+        .filter(input__in=input_ids)
         .order_by("input", "section__number")
         .values_list("input", "body")
     ):
         texts[input_id][0].append(_plain(body))
     for input_id, *parts in (
-        ObjectiveResponse.objects.filter(input__in=input_ids)
+        objective_model.objects.using(using)
+        .filter(input__in=input_ids)
         .order_by("input", "objective__number")
         .values_list("input", "progress", "practices", "challenges")
     ):
@@ -91,47 +217,83 @@ def index_input(written_input: WrittenInput) -> None:
 
 
 def reindex(queryset, *, batch_size: int = 200) -> int:
-    """Rebuild the search columns of every input in `queryset`; returns how many."""
+    """Rebuild the search columns of every input in `queryset`; returns how many.
+
+    The models are taken from the queryset, so migration 0008 can pass one of its
+    historical models; `batch_size` inputs are read at a time, in three queries, and
+    each is written by one UPDATE (committed one by one outside a transaction)."""
+    model = queryset.model
+    related = (
+        model._meta.get_field("section_responses").related_model,
+        model._meta.get_field("objective_responses").related_model,
+    )
+    using = queryset.db
+    postgres = uses_postgres(using)
     done = 0
     ids = list(queryset.order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), batch_size):
         batch = ids[start : start + batch_size]
-        rows = WrittenInput.objects.filter(pk__in=batch).values_list("pk", "title", "language")
-        titles = {pk: (title, language) for pk, title, language in rows}
-        for pk, (sections, objectives) in _texts(batch).items():
+        rows = model.objects.using(using).filter(pk__in=batch)
+        titles = {pk: (t, lang) for pk, t, lang in rows.values_list("pk", "title", "language")}
+        for pk, (sections, objectives) in _texts(related, batch, using).items():
             title, language = titles[pk]
             title = _MARKERS.sub("", title)
             section_text = "\n".join(t for t in sections if t)
             objective_text = "\n".join(t for t in objectives if t)
             parts = [title, section_text, objective_text]
             changes = {"search_document": "\n".join(p for p in parts if p)}
-            if uses_postgres():
+            if postgres:
                 config = config_for(language)
                 changes["search_vector"] = reduce(
                     lambda a, b: a + b,
                     [
                         SearchVector(Value(text), config=config, weight=weight)
-                        for text, weight in (
-                            (title, "A"),
-                            (section_text, "B"),
-                            (objective_text, "C"),
-                        )
+                        for text, weight in zip(_fitted(parts), "ABC", strict=True)
                     ],
                 )
-            WrittenInput.objects.filter(pk=pk).update(**changes)
+            model.objects.using(using).filter(pk=pk).update(**changes)
             done += 1
     return done
 
 
+def _vector_bytes(texts) -> int:
+    """About the size of the `simple` vector of `texts` (a stemmer only makes it
+    smaller): per distinct word its entry, its bytes and its positions (PostgreSQL
+    keeps 256 at most)."""
+    counts = Counter(w for text in texts for w in _TOKEN.findall(text.lower()))
+    return sum(8 + len(w.encode()) + 2 * min(n, 256) for w, n in counts.items())
+
+
+def _fitted(parts: list[str]) -> list[str]:
+    """The indexed texts of (title, sections, objectives), the last two cut from their
+    end, by halves, until their vector fits in VECTOR_BUDGET: PostgreSQL refuses a
+    vector of 1 MB or more, and an input may hold 500,000 characters (varied Chinese
+    text takes about 13 bytes a character in bigrams). The stored text stays whole;
+    only what follows the cut is not found."""
+    texts = [indexed_text(part) for part in parts]
+    share = 1.0
+    fitted = texts
+    while _vector_bytes(fitted) > VECTOR_BUDGET:
+        share /= 2
+        fitted = [texts[0], *(text[: int(len(text) * share)] for text in texts[1:])]
+    return fitted
+
+
 def _query(text: str) -> SearchQuery:
+    prepared = query_text(text)
     return reduce(
         lambda a, b: a | b,
-        [SearchQuery(text, config=c, search_type="websearch") for c in QUERY_CONFIGS],
+        [SearchQuery(prepared, config=c, search_type="websearch") for c in QUERY_CONFIGS],
     )
 
 
-def _words(text: str) -> list[str]:
-    return re.findall(r"[^\s\"']+", text)[:MAX_FALLBACK_WORDS]
+def _words(text: str) -> tuple[list[str], list[str]]:
+    """(the words that must occur, those after a minus that must not), normalised, for
+    the fallback's regular expressions and the snippets cut in Python."""
+    words = re.findall(r"[^\s\"']+", normalise(text))[:MAX_FALLBACK_WORDS]
+    left_out = [w[1:] for w in words if w.startswith("-") and len(w) > 1]
+    wanted = [w for w in words if not (w.startswith("-") and len(w) > 1)]
+    return (wanted if wanted or left_out else [text]), left_out
 
 
 def matching(queryset, text: str):
@@ -140,17 +302,22 @@ def matching(queryset, text: str):
     text = text.strip()[:MAX_QUERY_LENGTH]
     if not text:
         return queryset
-    if uses_postgres():
+    if uses_postgres(queryset.db):
         query = _query(text)
         return queryset.filter(search_vector=query).annotate(
             search_rank=SearchRank(F("search_vector"), query)
         )
-    words = _words(text) or [text]
-    condition = reduce(lambda a, b: a & b, [Q(search_document__icontains=w) for w in words])
-    in_title = reduce(lambda a, b: a & b, [Q(title__icontains=w) for w in words])
-    return queryset.filter(condition).annotate(
-        search_rank=Case(When(in_title, then=Value(1.0)), default=Value(0.5))
+    # Regular expressions (Django gives SQLite a REGEXP function): the pattern of a
+    # normalised word also finds it with its diacritics and alef or yeh forms.
+    words, left_out = _words(text)
+    queryset = queryset.filter(
+        *[Q(search_document__iregex=_pattern(w)) for w in words],
+        *[~Q(search_document__iregex=_pattern(w)) for w in left_out],
     )
+    if not words:
+        return queryset.annotate(search_rank=Value(0.5))
+    in_title = reduce(lambda a, b: a & b, [Q(title__iregex=_pattern(w)) for w in words])
+    return queryset.annotate(search_rank=Case(When(in_title, then=Value(1.0)), default=Value(0.5)))
 
 
 def snippets(input_ids, text: str) -> dict[int, SafeString]:
@@ -159,11 +326,16 @@ def snippets(input_ids, text: str) -> dict[int, SafeString]:
     text = text.strip()[:MAX_QUERY_LENGTH]
     if not text or not input_ids:
         return {}
+    words = _words(text)[0] or [text]
     if uses_postgres():
         config = Case(
             *[When(language=lang, then=Value(cfg)) for lang, cfg in CONFIGS.items()],
             default=Value(FALLBACK_CONFIG),
         )
+        # The stored text as a second answer only when the headline may miss: a CJK
+        # word (one "word" to the parser) or an Arabic one (matched only by the Arabic
+        # configuration's own folding).
+        needs_document = bool(_CJK_RUN.search(text) or _ARABIC.search(text))
         rows = (
             WrittenInput.objects.filter(pk__in=input_ids)
             .annotate(
@@ -177,12 +349,15 @@ def snippets(input_ids, text: str) -> dict[int, SafeString]:
                     min_words=15,
                     max_fragments=2,
                     fragment_delimiter=" … ",
-                )
+                ),
+                document=F("search_document") if needs_document else Value(""),
             )
-            .values_list("pk", "snippet")
+            .values_list("pk", "snippet", "document")
         )
-        return {pk: _marked(snippet) for pk, snippet in rows}
-    words = _words(text) or [text]
+        return {
+            pk: _marked(snippet) if _START in snippet or not document else _cut(document, words)
+            for pk, snippet, document in rows
+        }
     documents = WrittenInput.objects.filter(pk__in=input_ids).values_list("pk", "search_document")
     return {pk: _cut(document, words) for pk, document in documents}
 
@@ -194,13 +369,20 @@ def _marked(headline: str) -> SafeString:
     )
 
 
+def _pattern(word: str) -> str:
+    """A regular expression finding the normalised `word` in the text as written:
+    any alef or yeh form where it has the plain one, marks anywhere after a letter."""
+    marks = f"[{ARABIC_MARKS}]*"
+    variants = {"ا": "[اأإآٱ]", "ي": "[يى]"}
+    return marks.join(variants.get(c) or re.escape(c) for c in word) + marks
+
+
 def _cut(document: str, words: list[str]) -> SafeString:
-    lowered = document.lower()
-    positions = [lowered.find(w.lower()) for w in words]
-    first = min((p for p in positions if p >= 0), default=0)
+    pattern = re.compile("|".join(_pattern(w) for w in words), re.IGNORECASE)
+    found = pattern.search(document)
+    first = found.start() if found else 0
     start = max(0, first - SNIPPET_CHARS // 3)
     excerpt = document[start : start + SNIPPET_CHARS]
-    pattern = re.compile("|".join(re.escape(w) for w in words), re.IGNORECASE)
     marked = pattern.sub(lambda m: f"{_START}{m.group(0)}{_STOP}", excerpt)
     prefix = "… " if start else ""
     suffix = " …" if start + SNIPPET_CHARS < len(document) else ""
