@@ -10,9 +10,10 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
 
+from submissions import search
 from submissions.models import InputVersion
 from submissions.pdf import INPUT_LAYOUT_VERSION
 from submissions.responses import pdf_response, serve_stored_file
@@ -32,8 +33,18 @@ def contribution_list(request):
             "facets": partial(browse.facets, results),
             "form": results.filterset.form,
             "cache_seconds": settings.PUBLIC_CACHE_SECONDS,
+            # Under the search box once something was searched: which languages, and
+            # on SQLite (`make run`) that other forms of a word are not found.
+            "searched_in": searched_in() if results.query else "",
+            "stems_words": search.stems_words(),
         },
     )
+
+
+def searched_in() -> str:
+    """The languages a search covers, as one list in the interface language."""
+    separator = pgettext("between the items of a list", ", ")
+    return separator.join(search.searched_languages())
 
 
 def _published(slug):

@@ -179,6 +179,8 @@ def test_search_covers_sections_and_objective_texts_with_highlighted_snippets(
         ("en", "Member States recruited more migrant workers.", "recruiting"),
         ("fr", "Les travailleuses migrantes ont été protégées.", "travailleuse"),
         ("es", "Los trabajadores migrantes fueron contratados.", "trabajador"),
+        ("pt", "Os trabalhadores migrantes foram contratados.", "trabalhador"),
+        ("ru", "Мигранты получили работу в сельском хозяйстве.", "мигрантов"),
     ],
 )
 def test_search_stems_words_in_the_language_of_the_content_on_postgresql(
@@ -206,6 +208,39 @@ def test_search_finds_a_word_of_a_section_in_english_french_and_spanish(
     make_input("Something else", intro="Unrelated words about data.")
     results = client.get(reverse("public:contribution-list"), {"q": query}).context["results"]
     assert [i.pk for i in results.inputs] == [written_input.pk]
+
+
+def test_the_search_box_says_which_languages_it_searched(client, make_input):
+    """Once something was searched; in the page language; on SQLite, without stemming."""
+    make_input(f"The {SECRET} report")
+    url = reverse("public:contribution-list")
+    assert 'id="search-languages"' not in client.get(url).content.decode()
+    body = client.get(url, {"q": SECRET}).content.decode()
+    assert "Searched in: Arabic, Chinese, English, French, Portuguese, Russian, Spanish." in body
+    assert 'aria-describedby="search-help search-languages"' in body
+    assert ("Stemming is off" in body) == (connection.vendor != "postgresql")
+    client.post(reverse("set_language"), {"language": "fr", "next": url})
+    body = client.get(url, {"q": SECRET}).content.decode()
+    assert "Anglais, Arabe, Chinois, Espagnol, Français, Portugais, Russe" in body
+
+
+def test_a_search_costs_one_query_more_than_the_list_whatever_the_language(
+    client, make_input, settings, count_queries
+):
+    """The list's queries and one for the snippets, with one result or several, for an
+    English, an Arabic (with diacritics) and a Chinese query."""
+    settings.PUBLIC_CACHE_SECONDS = 0
+    text = f"{SECRET} — يعمل المهاجرون في الزراعة — 国际移民组织在2020年发表了报告。"
+    make_input("First", language="ar", intro=text)
+    url = reverse("public:contribution-list")
+    queries = [SECRET, "الزِّرَاعَةِ", "移民", f"{SECRET} -移民报告"]
+    listing = count_queries(client, url)
+    one = {q: count_queries(client, f"{url}?q={q}") for q in queries}
+    for n in range(3):
+        make_input(f"More {n}", language=["en", "ar", "zh"][n], intro=text)
+    several = {q: count_queries(client, f"{url}?q={q}") for q in queries}
+    assert count_queries(client, url) == listing
+    assert one == several == dict.fromkeys(queries, listing + 1)
 
 
 def test_contribution_page_shows_the_published_version_with_links(client, world, varied):
@@ -294,7 +329,7 @@ def test_the_language_switcher_keeps_the_current_page(client, varied):
     response = client.post(reverse("set_language"), {"language": "fr", "next": page})
     assert response.status_code == 302 and response["Location"] == page
     body = client.get(page).content.decode()
-    assert '<html lang="fr">' in body
+    assert '<html lang="fr" dir="ltr">' in body
     assert "Contributions" in body
     response = client.post(reverse("set_language"), {"language": "es", "next": page})
-    assert '<html lang="es">' in client.get(response["Location"]).content.decode()
+    assert '<html lang="es" dir="ltr">' in client.get(response["Location"]).content.decode()
