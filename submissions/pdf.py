@@ -36,7 +36,7 @@ ATTACHMENT_PREFIX = "/attachments/"
 PDF_VARIANT = "pdf/ua-1"
 # Bump when templates/pdf/input.html or print.css change what an input's PDF looks like:
 # stored public PDFs of an older layout are then rendered anew.
-INPUT_LAYOUT_VERSION = "1"
+INPUT_LAYOUT_VERSION = "2"  # 2: six languages (headings in the page language, Naskh first)
 # Characters no font draws: C0 controls but tab, line feed and carriage return, DEL, C1
 # controls. Typed text may hold them (stored as typed), but WeasyPrint prints each as a
 # .notdef box, and a .notdef glyph in a font makes all the text of that font unreadable

@@ -131,7 +131,9 @@ def test_language_switch_anonymous_only_sets_cookie(client, world):
 
     assert response.status_code == 302
     assert response.cookies["django_language"].value == "es"
-    assert '<html lang="es" dir="ltr">' in client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert (
+        '<html lang="es" dir="ltr">' in client.get("/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    )
     assert not type(world.lead_user).objects.exclude(language="").exists()
 
 
