@@ -102,6 +102,7 @@ def take_snapshot(written_input: WrittenInput) -> dict:
         "sections": [
             {
                 "number": section.number,
+                "key": section.key,
                 **_text(section, "title"),
                 "kind": section.kind,
                 "required": section.required,

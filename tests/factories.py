@@ -118,6 +118,7 @@ class OutlineSectionFactory(factory.django.DjangoModelFactory):
 
     outline = factory.SubFactory(OutlineFactory)
     number = factory.Sequence(lambda n: n + 1)
+    key = factory.LazyAttribute(lambda o: f"section-{o.number}")
     title = factory.LazyAttribute(lambda o: f"Section {o.number}")
     guidance = "What to write here."
     kind = models.OutlineSection.Kind.NARRATIVE

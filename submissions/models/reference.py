@@ -278,6 +278,16 @@ class OutlineSection(NaturalKeyModel):
         Outline, on_delete=models.CASCADE, related_name="sections", verbose_name=_("outline")
     )
     number = models.PositiveSmallIntegerField(_("number"))
+    # The same part of the outline keeps its key from cycle to cycle, whatever its number
+    # or title there: what an input wrote under it is carried over and compared by key.
+    key = models.SlugField(
+        _("key"),
+        max_length=60,
+        help_text=_(
+            "Stays the same for the same part of the outline in every cycle "
+            "(e.g. introduction), so texts are carried over and compared across cycles."
+        ),
+    )
     title = models.CharField(_("title"), max_length=255)
     guidance = models.TextField(_("guidance"), blank=True)
     required = models.BooleanField(_("required"), default=True)
@@ -297,6 +307,7 @@ class OutlineSection(NaturalKeyModel):
         ordering = ["outline", "number"]
         constraints = [
             models.UniqueConstraint(fields=["outline", "number"], name="outline_section_number"),
+            models.UniqueConstraint(fields=["outline", "key"], name="outline_section_key"),
         ]
 
     def __str__(self):

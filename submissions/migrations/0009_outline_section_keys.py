@@ -1,0 +1,53 @@
+from django.db import migrations, models
+
+# The default outline's sections (fixtures/reference.json), by number.
+DEFAULT_KEYS = {
+    1: "introduction",
+    2: "engagement",
+    3: "objectives",
+    4: "principles",
+    5: "challenges",
+    6: "partnerships",
+    7: "recommendations",
+}
+
+
+def keys_for_existing_sections(apps, schema_editor):
+    """The default outline's sections get their keys; a section of another outline
+    gets the key of the default section with the same kind and number, else its own."""
+    OutlineSection = apps.get_model("submissions", "OutlineSection")
+    for section in OutlineSection.objects.all():
+        key = DEFAULT_KEYS.get(section.number, f"section-{section.number}")
+        if section.kind in ("objectives", "principles"):
+            key = section.kind
+        section.key = key
+        section.save(update_fields=["key"])
+
+
+class Migration(migrations.Migration):
+    dependencies = [("submissions", "0008_multilingual_search")]
+
+    operations = [
+        migrations.AddField(
+            model_name="outlinesection",
+            name="key",
+            field=models.SlugField(
+                default="",
+                help_text=(
+                    "Stays the same for the same part of the outline in every cycle "
+                    "(e.g. introduction), so texts are carried over and compared across "
+                    "cycles."
+                ),
+                max_length=60,
+                verbose_name="key",
+            ),
+            preserve_default=False,
+        ),
+        migrations.RunPython(keys_for_existing_sections, migrations.RunPython.noop),
+        migrations.AddConstraint(
+            model_name="outlinesection",
+            constraint=models.UniqueConstraint(
+                fields=("outline", "key"), name="outline_section_key"
+            ),
+        ),
+    ]
