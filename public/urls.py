@@ -7,7 +7,7 @@ from django.urls import path
 import submissions.converters  # noqa: F401  (registers the <id:…> converter)
 
 from .sitemaps import SITEMAPS
-from .views import contributions, directory, opendata, packages
+from .views import contributions, dashboard, directory, opendata, packages
 
 app_name = "public"
 
@@ -29,6 +29,11 @@ urlpatterns = [
     ),
     path("regions/", directory.region_list, name="region-list"),
     path("regions/<slug:code>/", directory.region_detail, name="region-detail"),
+    path(
+        "regions/<slug:code>/<slug:cycle>/dashboard/",
+        dashboard.review_dashboard,
+        name="region-dashboard",
+    ),
     path("open-data/", opendata.about, name="open-data"),
     path("open-data/contributions.json", opendata.contributions_json, name="open-data-json"),
     path("open-data/contributions.csv", opendata.contributions_csv, name="open-data-csv"),

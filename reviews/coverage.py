@@ -60,6 +60,8 @@ template, a CSV or a .docx):
         have no counted input in this one yet.
 `dashboard(review, public=, today=)` → `Dashboard(review, public, standings,
     coverage, change)`: all three in one set of queries.
+`staff_reviews(user)` → the RegionalReview query set whose staff dashboards `user`
+    may open (administrators all, reviewers and compilers their regions').
 `cross_region(cycle, public=)` → list[RegionSummary], one per regional review of the
     cycle by region code: .review, .expected, .received, .accepted, .published (ISCM
     counts as in Totals; received and accepted None when public), .inputs (counted
@@ -89,10 +91,12 @@ from submissions.models import (
     Priority,
     RegionalReview,
     ReviewCycle,
+    ReviewerAssignment,
     RoundTable,
     Status,
     WrittenInput,
 )
+from submissions.models.inputs import RIGHT_TO_LEFT
 
 # Where an ISCM stands for a review, least to most advanced.
 NOTHING = "nothing"
@@ -128,6 +132,11 @@ class InputRef:
     lead_id: int
     status: str
     iscm_ids: tuple[int, ...]  # the lead's, then the partners' by acronym
+    language: str  # of its text, for lang/dir where its title is shown
+
+    @property
+    def direction(self) -> str:
+        return "rtl" if self.language in RIGHT_TO_LEFT else "ltr"
 
 
 @dataclass(frozen=True)
@@ -143,6 +152,11 @@ class Standing:
     @property
     def state_label(self):
         return STATE_LABELS[self.state]
+
+    @property
+    def days_overdue(self) -> int | None:
+        """Days since the deadline passed, None while it has not."""
+        return -self.days_left if self.days_left is not None and self.days_left < 0 else None
 
 
 @dataclass(frozen=True)
@@ -197,6 +211,15 @@ class Coverage:
     def objective_rows(self) -> list[ObjectiveRow]:
         return [row for table in self.round_tables for row in table.objectives]
 
+    # The largest numbers, which scale the charts' bars.
+    @property
+    def most_round_table_inputs(self) -> int:
+        return max((table.inputs for table in self.round_tables), default=0)
+
+    @property
+    def most_principle_inputs(self) -> int:
+        return max((n for _principle, n in self.principles), default=0)
+
 
 @dataclass(frozen=True)
 class ObjectiveChange:
@@ -207,6 +230,10 @@ class ObjectiveChange:
     @property
     def delta(self) -> int:
         return self.now - self.before
+
+    @property
+    def size(self) -> int:
+        return abs(self.delta)
 
 
 @dataclass(frozen=True)
@@ -222,6 +249,11 @@ class Change:
     @property
     def fewer(self) -> list[ObjectiveChange]:
         return [c for c in self.objectives if c.delta < 0]
+
+    @property
+    def most(self) -> int:
+        """The largest number of ISCMs on an objective in either cycle (chart scale)."""
+        return max((max(c.before, c.now) for c in self.objectives), default=0)
 
 
 @dataclass(frozen=True)
@@ -259,6 +291,19 @@ def state_for(status: str, decision: str | None) -> str:
     if status in (Status.ACCEPTED, Status.PUBLISHED, Status.DECLINED):
         return str(status)
     return Status.SUBMITTED.value
+
+
+def staff_reviews(user):
+    """The regional reviews whose staff dashboard `user` may open: administrators every
+    one, reviewers and compilers those of the regions they are assigned to; nobody
+    else any (the pages answer 404)."""
+    if not user.is_authenticated or not user.is_active:
+        return RegionalReview.objects.none()
+    if user.is_staff:
+        return RegionalReview.objects.all()
+    return RegionalReview.objects.filter(
+        region__in=ReviewerAssignment.objects.filter(user=user).values("region")
+    )
 
 
 def previous_review(review: RegionalReview) -> RegionalReview | None:
@@ -338,6 +383,7 @@ def _load(
                 title=row["writteninput__title"],
                 lead_id=row["writteninput__lead_iscm_id"],
                 status=row["writteninput__status"],
+                language=row["writteninput__language"],
                 iscm_ids=(
                     row["writteninput__lead_iscm_id"],
                     *partners[row["writteninput_id"]],
@@ -354,6 +400,7 @@ def _load(
             "writteninput__title",
             "writteninput__lead_iscm_id",
             "writteninput__status",
+            "writteninput__language",
             "writteninput__deadline_extension",
         ).order_by("writteninput__title", "writteninput_id")
     ]
@@ -676,6 +723,7 @@ __all__ = [
     "cross_region",
     "dashboard",
     "previous_review",
+    "staff_reviews",
     "standings",
     "state_for",
 ]

@@ -2,13 +2,21 @@ from django.urls import path
 
 import submissions.converters  # noqa: F401  (registers the <id:…> converter)
 
-from .views import packages, review
+from .views import dashboard, packages, review
 
 app_name = "reviews"
 
 urlpatterns = [
     path("", review.queue, name="queue"),
     path("overview/", review.overview, name="overview"),
+    path("dashboard/", dashboard.cross_region, name="dashboard-current"),
+    path("dashboard/<slug:cycle>/", dashboard.cross_region, name="dashboard-regions"),
+    path("dashboard/<slug:cycle>/<slug:region>/", dashboard.review_dashboard, name="dashboard"),
+    path(
+        "dashboard/<slug:cycle>/<slug:region>/standings.csv",
+        dashboard.review_dashboard_csv,
+        name="dashboard-csv",
+    ),
     path("inputs/<id:pk>/", review.input_review, name="input"),
     path("inputs/<id:pk>/comments/", review.comment_add, name="comment-add"),
     path("inputs/<id:pk>/decide/<slug:action>/", review.decide, name="decide"),

@@ -110,6 +110,12 @@ EXPECTED = {
     "reviews:queue":                      (LOGIN, 404,  404,  404,  200,  200,  404,  404),
     # The round's overview: IOM staff (reviewers, compilers, administrators).
     "reviews:overview":                   (LOGIN, 404,  404,  404,  200,  200,  200,  200),
+    # The synthesis dashboards (reviews.coverage.staff_reviews): a review's for IOM staff
+    # of its region and administrators; the regions side by side for all IOM staff.
+    "reviews:dashboard-current":          (LOGIN, 404,  404,  404,  302,  302,  302,  302),
+    "reviews:dashboard-regions":          (LOGIN, 404,  404,  404,  200,  200,  200,  200),
+    "reviews:dashboard":                  (LOGIN, 404,  404,  404,  200,  404,  200,  200),
+    "reviews:dashboard-csv":              (LOGIN, 404,  404,  404,  200,  404,  200,  200),
     "reviews:input":                      (LOGIN, 404,  404,  404,  200,  404,  404,  404),
     "reviews:comment-add":                (405,   405,  405,  405,  405,  405,  405,  405),
     "reviews:decide":                     (LOGIN, 404,  404,  404,  200,  404,  404,  404),
@@ -135,6 +141,7 @@ EXPECTED = {
     "public:contribution-attachment":     (200,   200,  200,  200,  200,  200,  200,  200),
     "public:region-list":                 (200,   200,  200,  200,  200,  200,  200,  200),
     "public:region-detail":               (200,   200,  200,  200,  200,  200,  200,  200),
+    "public:region-dashboard":            (200,   200,  200,  200,  200,  200,  200,  200),
     "public:open-data":                   (200,   200,  200,  200,  200,  200,  200,  200),
     "public:open-data-json":              (200,   200,  200,  200,  200,  200,  200,  200),
     "public:open-data-csv":               (200,   200,  200,  200,  200,  200,  200,  200),
@@ -392,6 +399,10 @@ def objects(world, compiler, make_input, django_capture_on_commit_callbacks):  #
             "attachment_pk": published_attachment.pk,
         },
         "public:region-detail": {"code": world.regions.amr.code},
+        "public:region-dashboard": {"code": "AMR", "cycle": world.cycle.slug},
+        "reviews:dashboard-regions": {"cycle": world.cycle.slug},
+        "reviews:dashboard": {"cycle": world.cycle.slug, "region": "AMR"},
+        "reviews:dashboard-csv": {"cycle": world.cycle.slug, "region": "AMR"},
         "public:iscm-detail": {"slug": world.lead.slug},
         "public:objective-detail": {"number": world.objectives[0].number},
         "submissions:cycle-template": {"slug": world.cycle.slug},

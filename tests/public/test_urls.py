@@ -6,7 +6,7 @@ import pytest
 from django.urls import get_resolver, resolve, reverse
 
 from public.sitemaps import SITEMAPS
-from public.views import contributions, directory, opendata, packages
+from public.views import contributions, dashboard, directory, opendata, packages
 from reviews.views import shared_links
 
 # (path, URL name, its arguments, the view)
@@ -33,6 +33,12 @@ PUBLIC_PATHS = [
     ),
     ("/regions/", "public:region-list", {}, directory.region_list),
     ("/regions/AMR/", "public:region-detail", {"code": "AMR"}, directory.region_detail),
+    (
+        "/regions/AMR/2028-2029/dashboard/",
+        "public:region-dashboard",
+        {"code": "AMR", "cycle": "2028-2029"},
+        dashboard.review_dashboard,
+    ),
     ("/iscms/", "public:iscm-list", {}, directory.iscm_list),
     (
         "/iscms/colombo-process/",

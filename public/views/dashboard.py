@@ -1,0 +1,45 @@
+"""The public synthesis dashboard of a regional review: which ISCMs of the region
+have a published contribution, the objectives they cover and by whom, the counts,
+and the change since the region's previous cycle, all over published inputs only
+(`reviews.coverage` with `public=True`: the same numbers as the open data)."""
+
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+
+from reviews import coverage
+from submissions.models import RegionalReview
+
+
+def _public_links(refs) -> dict[int, str]:
+    return {ref.pk: reverse("public:contribution-detail", args=[ref.slug]) for ref in refs}
+
+
+def review_dashboard(request, code, cycle):
+    review = get_object_or_404(
+        RegionalReview.objects.select_related("cycle", "region"),
+        region__code=code,
+        cycle__slug=cycle,
+    )
+    result = coverage.dashboard(review, public=True)
+    links = _public_links(result.coverage.inputs)
+    matrix = [
+        (
+            table,
+            [
+                (row, [[(ref, links[ref.pk]) for ref in cell] for cell in row.cells])
+                for row in table.objectives
+            ],
+        )
+        for table in result.coverage.round_tables
+    ]
+    return render(
+        request,
+        "public/dashboard.html",
+        {
+            "review": review,
+            "dashboard": result,
+            "matrix": matrix,
+            "links": links,
+            "public": True,
+        },
+    )
