@@ -3,8 +3,8 @@
 Each field listed here gets one column per language (`title_en`, `title_fr`, …,
 `title_zh_hans`); reading `objective.title` gives the active language's text, or the
 English one when that language has none (MODELTRANSLATION_FALLBACK_LANGUAGES). Pages
-that must say when they fell back use `submissions.languages.translated` (the
-`{{ obj|translated:"title" }}` filter), which marks the English text with `lang="en"`.
+that must say when they fell back use `submissions.languages.label` (the
+`{{ obj|label:"title" }}` filter), which marks the English text with `lang="en"`.
 Why modeltranslation rather than django-parler: docs/architecture.md, "Languages".
 """
 

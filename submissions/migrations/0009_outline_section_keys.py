@@ -12,14 +12,27 @@ DEFAULT_KEYS = {
 }
 
 
+DEFAULT_OUTLINE = "default-outline"
+
+
 def keys_for_existing_sections(apps, schema_editor):
-    """The default outline's sections get their keys; a section of another outline
-    gets the key of the default section with the same kind and number, else its own."""
+    """The default outline's sections get the keys the fixture gives them; in any
+    outline the objectives and principles sections are keyed by their kind, and other
+    sections by their number. Keys stay unique within an outline."""
     OutlineSection = apps.get_model("submissions", "OutlineSection")
-    for section in OutlineSection.objects.all():
-        key = DEFAULT_KEYS.get(section.number, f"section-{section.number}")
-        if section.kind in ("objectives", "principles"):
+    used = set()
+    for section in OutlineSection.objects.select_related("outline").order_by(
+        "outline_id", "number"
+    ):
+        if section.kind != "narrative":
             key = section.kind
+        elif section.outline.slug == DEFAULT_OUTLINE:
+            key = DEFAULT_KEYS.get(section.number, f"section-{section.number}")
+        else:
+            key = f"section-{section.number}"
+        if (section.outline_id, key) in used:
+            key = f"{key}-{section.number}"
+        used.add((section.outline_id, key))
         section.key = key
         section.save(update_fields=["key"])
 

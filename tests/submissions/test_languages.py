@@ -2,15 +2,20 @@
 which language a label is shown in, how a fallback is marked, how the reference data
 reaches a database and the admin, and what snapshots keep."""
 
+import importlib
+
+from django.db import connection
+from django.db.migrations.loader import MigrationLoader
 from django.urls import reverse
 from django.utils import translation
 
 from submissions.languages import direction, label, plain
-from submissions.models import GCMObjective, Region
+from submissions.models import GCMObjective, OutlineSection, Region
 from submissions.reference_data import load_reference_data
 from submissions.snapshots import content_queryset, take_snapshot
 
 from ..conftest import pass_second_factor
+from ..factories import OutlineFactory, OutlineSectionFactory
 
 
 def test_label_gives_the_active_language_or_english_marked_as_english(reference_data):
@@ -102,3 +107,32 @@ def test_a_snapshot_keeps_every_language_of_its_labels(world, make_input):
         assert label(target, "region_name") == "Nom d’avant"
     with translation.override("ar"):
         assert str(label(target, "region_name")).startswith('<span lang="en" dir="ltr">')
+
+
+def test_migration_0009_keys_every_section_uniquely_within_its_outline(db):
+    """An outline whose narrative section 3 would take the default key "objectives"
+    while its objectives section is number 4: the keys stay unique."""
+    kinds = ["narrative", "narrative", "narrative", "objectives", "principles"]
+    for slug in ("default-outline", "custom"):
+        outline = OutlineFactory(slug=slug)
+        for number, kind in enumerate(kinds, start=1):
+            OutlineSectionFactory(outline=outline, number=number, kind=kind, key=f"tmp-{number}")
+    migration = importlib.import_module("submissions.migrations.0009_outline_section_keys")
+    state = MigrationLoader(connection).project_state(("submissions", "0009_outline_section_keys"))
+    migration.keys_for_existing_sections(state.apps, None)  # reads only `apps`
+    keys = {
+        slug: list(
+            OutlineSection.objects.filter(outline__slug=slug)
+            .order_by("number")
+            .values_list("key", flat=True)
+        )
+        for slug in ("default-outline", "custom")
+    }
+    assert keys["default-outline"] == [
+        "introduction",
+        "engagement",
+        "objectives",
+        "objectives-4",
+        "principles",
+    ]
+    assert keys["custom"] == ["section-1", "section-2", "section-3", "objectives", "principles"]
