@@ -60,25 +60,26 @@ def source_text(obj, field: str) -> str:
     return texts(obj, field).get(SOURCE_LANGUAGE, "")
 
 
-def pick(found: dict[str, str], fallback: str = "") -> tuple[str, str]:
-    """(text, its language) in the active language, else English, else `fallback`."""
-    language = current_language()
-    if found.get(language):
-        return found[language], language
-    if found.get(SOURCE_LANGUAGE):
-        return found[SOURCE_LANGUAGE], SOURCE_LANGUAGE
+def pick(found: dict[str, str], fallback: str = "", original: str = "") -> tuple[str, str]:
+    """(text, its language) in the active language, else in the `original` language
+    (an ISCM's own name), else English, else `fallback`."""
+    for language in (current_language(), original, SOURCE_LANGUAGE):
+        if language and found.get(language):
+            return found[language], language
     return fallback, SOURCE_LANGUAGE
 
 
 def label(obj, field: str, *, markup: bool = True):
     """A translated field of a reference row (a model instance) or of a snapshot entry
-    (a dict with `<field>` in English and `<field>_i18n`), in the active language. In
+    (a dict with `<field>` in English and `<field>_i18n`), in the active language; for
+    an ISCM without a name in it, its own name (`original_language`), else English. In
     another language than the page's, marked with its `lang` and `dir` when `markup`."""
     if isinstance(obj, dict):
         found = dict(obj.get(f"{field}_i18n") or {})
-        text, language = pick(found, obj.get(field, ""))
+        text, language = pick(found, obj.get(field, ""), obj.get("original_language", ""))
     else:
-        text, language = pick(texts(obj, field), getattr(obj, field, ""))
+        original = getattr(obj, "original_language", "")
+        text, language = pick(texts(obj, field), getattr(obj, field, ""), original)
     if not markup or language == current_language():
         return text
     return format_html('<span lang="{}" dir="{}">{}</span>', language, direction(language), text)

@@ -42,7 +42,13 @@ def _text(obj, field: str) -> dict:
 
 
 def iscm_entry(iscm) -> dict:
-    return {"slug": iscm.slug, "acronym": iscm.acronym, **_text(iscm, "name"), "kind": iscm.kind}
+    return {
+        "slug": iscm.slug,
+        "acronym": iscm.acronym,
+        **_text(iscm, "name"),
+        "original_language": iscm.original_language,
+        "kind": iscm.kind,
+    }
 
 
 def target_entry(review) -> dict:

@@ -13,6 +13,14 @@ DEFAULT_KEYS = {
 
 
 DEFAULT_OUTLINE = "default-outline"
+# ISCMs whose own name is Spanish (shared/reference/iscm_members.yaml).
+SPANISH_NAMED = ("rcm", "sacm", "fibemyd")
+
+
+def original_languages(apps, schema_editor):
+    apps.get_model("submissions", "ISCM").objects.filter(slug__in=SPANISH_NAMED).update(
+        original_language="es"
+    )
 
 
 def keys_for_existing_sections(apps, schema_editor):
@@ -57,6 +65,25 @@ class Migration(migrations.Migration):
             preserve_default=False,
         ),
         migrations.RunPython(keys_for_existing_sections, migrations.RunPython.noop),
+        migrations.AddField(
+            model_name="iscm",
+            name="original_language",
+            field=models.CharField(
+                choices=[
+                    ("ar", "Arabic"),
+                    ("zh-hans", "Chinese"),
+                    ("en", "English"),
+                    ("fr", "French"),
+                    ("ru", "Russian"),
+                    ("es", "Spanish"),
+                ],
+                default="en",
+                help_text="Shown where it has no official name in the page's language.",
+                max_length=10,
+                verbose_name="language of its own name",
+            ),
+        ),
+        migrations.RunPython(original_languages, migrations.RunPython.noop),
         migrations.AddConstraint(
             model_name="outlinesection",
             constraint=models.UniqueConstraint(

@@ -94,6 +94,15 @@ class ISCM(NaturalKeyModel):
         GLOBAL = "GLOBAL", _("Global process")
 
     name = models.CharField(_("name"), max_length=255)
+    # Where the ISCM has no official name in the page's language, the page shows its
+    # name in this language (its own), marked with it; English when it has none.
+    original_language = models.CharField(
+        _("language of its own name"),
+        max_length=10,
+        choices=settings.LANGUAGES,
+        default="en",
+        help_text=_("Shown where it has no official name in the page's language."),
+    )
     acronym = models.CharField(_("acronym"), max_length=50, unique=True)
     slug = models.SlugField(_("slug"), max_length=60, unique=True)
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)

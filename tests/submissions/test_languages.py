@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from submissions.languages import direction, label, plain
-from submissions.models import GCMObjective, OutlineSection, Region
+from submissions.models import ISCM, GCMObjective, OutlineSection, Region
 from submissions.reference_data import load_reference_data
 from submissions.snapshots import content_queryset, take_snapshot
 
@@ -136,3 +136,19 @@ def test_migration_0009_keys_every_section_uniquely_within_its_outline(db):
         "principles",
     ]
     assert keys["custom"] == ["section-1", "section-2", "section-3", "objectives", "principles"]
+
+
+def test_an_iscm_without_a_name_in_the_pages_language_shows_its_own_name(reference_data):
+    sacm = ISCM.objects.get(slug="sacm")
+    assert sacm.original_language == "es"
+    with translation.override("ru"):
+        assert str(label(sacm, "name")) == (
+            '<span lang="es" dir="ltr">Conferencia Suramericana sobre Migraciones</span>'
+        )
+    with translation.override("es"):
+        assert label(sacm, "name") == "Conferencia Suramericana sobre Migraciones"
+    prague = ISCM.objects.get(slug="prague-process")  # English is its own
+    with translation.override("ar"):
+        assert str(label(prague, "name")).startswith('<span lang="en" dir="ltr">Prague')
+    with translation.override("ru"):
+        assert label(prague, "name") == "Пражский процесс"
