@@ -32,7 +32,7 @@ from django.utils.translation import get_language_bidi, to_locale
 from django.utils.translation import gettext as _
 from pypdf import PdfReader
 
-from submissions.models import ContentLanguage, GCMObjective, RoundTable
+from submissions.models import ISCM, ContentLanguage, GCMObjective, RoundTable
 from submissions.pdf import PortalURLFetcher, render_html_to_pdf
 from submissions.snapshots import objectives_by_round_table
 
@@ -279,6 +279,10 @@ def _contributors(documents) -> list[dict]:
             rows.append(
                 {
                     "iscm": iscm,
+                    # The kind named in the package's language (RCP → its label).
+                    "kind": ISCM.Kind(iscm["kind"]).label
+                    if iscm.get("kind") in ISCM.Kind
+                    else iscm.get("kind", ""),
                     "role": role,
                     "joint": joint,
                     "language": language,
