@@ -1,5 +1,6 @@
-"""The demo data set: accounts for every role and an open review round, so `make run`
-shows real pages. Never for production: it creates accounts with a published password.
+"""The demo data set: accounts for every role, an open review round and the published
+inputs of the previous round, so `make run` shows real pages, including those that
+compare cycles. Never for production: it creates accounts with a published password.
 """
 
 import datetime
@@ -9,6 +10,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import User
 from submissions import editing, workflow
@@ -19,12 +21,16 @@ from submissions.models import (
     ContributionFormat,
     GCMObjective,
     GuidingPrinciple,
+    InputTarget,
+    InputVersion,
     Membership,
     Priority,
     Region,
     RegionalReview,
+    ReviewComment,
     ReviewCycle,
     ReviewerAssignment,
+    ReviewEvent,
     WrittenInput,
 )
 from submissions.roles import sync_role_groups
@@ -45,16 +51,20 @@ class DemoAccount:
 
 
 def load_demo_data(today: datetime.date, path: Path = DEMO_FIXTURE) -> list[DemoAccount]:
-    """Create the demo accounts and open the demo review round; idempotent.
+    """Create the demo accounts, open the demo review round and record the previous
+    round's inputs; idempotent.
 
     Side effects, in one transaction: creates missing demo users (an existing one keeps
     its password, name and interface language), their memberships and region
     assignments, and syncs their role groups; makes the demo cycle the current one; gives
     the cycle's regional reviews dates relative to `today` where they have none or where
-    the demo's example dates have passed (dates set by hand are kept); creates
-    the demo inputs that are missing (by slug) through the same domain functions the
-    pages use, submitting those marked so (which sends the submission e-mails).
-    Needs the reference data. Refuses to run with DEBUG off.
+    the demo's example dates have passed (dates set by hand are kept); gives the previous
+    cycle's reviews that have no dates the demo's example dates; creates the demo inputs
+    that are missing (by slug) through the same domain functions the pages use, taking
+    the steps of their story (submit, decide, publish), which sends their e-mails. A
+    previous-cycle input's story happens on days counted from its review's deadline,
+    and its rows are dated those days (see `_date_story`). Needs the reference data.
+    Refuses to run with DEBUG off.
     """
     if not settings.DEBUG:
         raise DemoRefused(
@@ -65,8 +75,12 @@ def load_demo_data(today: datetime.date, path: Path = DEMO_FIXTURE) -> list[Demo
     with transaction.atomic():
         accounts = [_account(entry, data["password"]) for entry in data["accounts"]]
         cycle = _open_cycle(data["open_cycle"], today)
+        cycles = {cycle.slug: cycle}
+        if "previous_cycle" in data:
+            previous = _previous_cycle(data["previous_cycle"])
+            cycles[previous.slug] = previous
         for entry in data.get("inputs", []):
-            _input(entry, cycle, today)
+            _input(entry, cycles[entry.get("cycle", cycle.slug)], today)
     return accounts
 
 
@@ -126,9 +140,36 @@ def _open_cycle(spec: dict, today: datetime.date) -> ReviewCycle:
     return cycle
 
 
+def _previous_cycle(spec: dict) -> ReviewCycle:
+    """The closed cycle the demo's earlier inputs belong to. Its reviews keep the dates of
+    the reference data; one without dates (not verified) gets the demo's example dates,
+    since a review without them takes no inputs."""
+    cycle = ReviewCycle.objects.get(slug=spec["cycle"])
+    for code, dates in spec.get("dates_where_missing", {}).items():
+        review, _ = RegionalReview.objects.get_or_create(
+            cycle=cycle, region=Region.objects.get(code=code)
+        )
+        if review.deadline is not None:
+            continue
+        review.submission_opens = datetime.date.fromisoformat(dates["submission_opens"])
+        review.deadline = datetime.date.fromisoformat(dates["deadline"])
+        review.meeting_date = datetime.date.fromisoformat(dates["meeting_date"])
+        review.note = spec["note"]
+        review.save()
+    return cycle
+
+
 def _input(entry: dict, cycle: ReviewCycle, today: datetime.date) -> None:
     if WrittenInput.objects.filter(slug=entry["slug"]).exists():
         return
+    # The open cycle's inputs act on `today`; a previous cycle's on days counted from
+    # their first target review's deadline ("days_from_deadline", negative before it),
+    # so they keep to whatever dates that review has.
+    deadline = None
+    if "days_from_deadline" in entry:
+        first_target = RegionalReview.objects.get(cycle=cycle, region__code=entry["targets"][0])
+        deadline = first_target.deadline
+    started = timezone.now()
     author = User.objects.get(email=entry["created_by"])
     written_input = editing.create_input(
         by=author,
@@ -158,16 +199,54 @@ def _input(entry: dict, cycle: ReviewCycle, today: datetime.date) -> None:
     )
     if entry.get("consent"):
         workflow.set_publication_consent(written_input, by=author, consent=True)
-    for step in entry["steps"]:
-        _step(written_input, step, today)
+    if deadline is not None:
+        _date_story(written_input, since=started, day=_day(deadline, entry), order=0)
+    for order, step in enumerate(entry["steps"], start=1):
+        started = timezone.now()
+        day = today if deadline is None else _day(deadline, step)
+        _step(written_input, step, day)
+        if deadline is not None:
+            _date_story(written_input, since=started, day=day, order=order)
 
 
-def _step(written_input: WrittenInput, step: dict, today: datetime.date) -> None:
-    """One action of a demo input's story, through the same functions as the pages."""
+def _day(deadline: datetime.date, entry: dict) -> datetime.date:
+    return deadline + datetime.timedelta(days=entry["days_from_deadline"])
+
+
+def _date_story(written_input: WrittenInput, *, since, day: datetime.date, order: int) -> None:
+    """Date the rows that the last step of a previous-cycle input wrote (those stamped
+    since `since`) on `day`, at a time that keeps the steps of one day in order.
+
+    The domain functions stamp their rows with the current time, which would show an
+    input of a cycle closed long ago as created, decided and published today, and sort
+    it before the open cycle's inputs in every "newest first" list. The history is
+    append-only for the pages; these rows are rewritten inside the transaction that
+    creates them, before anyone can have read them.
+    """
+    moment = timezone.make_aware(
+        datetime.datetime.combine(day, datetime.time(9)) + datetime.timedelta(minutes=order)
+    )
+    mine = {"input": written_input}
+    ReviewEvent.objects.filter(**mine, created_at__gte=since).update(created_at=moment)
+    InputVersion.objects.filter(**mine, created_at__gte=since).update(created_at=moment)
+    ReviewComment.objects.filter(**mine, created_at__gte=since).update(created_at=moment)
+    ReviewComment.objects.filter(**mine, released_at__gte=since).update(released_at=moment)
+    InputTarget.objects.filter(writteninput=written_input, decided_at__gte=since).update(
+        decided_at=moment
+    )
+    inputs = WrittenInput.objects.filter(pk=written_input.pk)
+    inputs.filter(created_at__gte=since).update(created_at=moment)
+    inputs.filter(published_at__gte=since).update(published_at=moment)
+    inputs.update(updated_at=moment)
+
+
+def _step(written_input: WrittenInput, step: dict, day: datetime.date) -> None:
+    """One action of a demo input's story, on `day`, through the same functions as the
+    pages."""
     actor = User.objects.get(email=step["by"])
     action = step["action"]
     if action == "submit":
-        workflow.submit_input(written_input, by=actor, today=today)
+        workflow.submit_input(written_input, by=actor, today=day)
     elif action == "comment":
         section = None
         if "section" in step:
