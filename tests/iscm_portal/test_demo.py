@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 from django.urls import reverse
+from django.utils import timezone
 from pypdf import PdfReader
 
 from accounts.models import User
@@ -15,10 +16,12 @@ from reviews.models import RegionalPackage
 from submissions.models import (
     ContentLanguage,
     InputTarget,
+    InputVersion,
     Membership,
     RegionalReview,
     ReviewCycle,
     ReviewerAssignment,
+    ReviewEvent,
     WrittenInput,
 )
 
@@ -33,6 +36,7 @@ DEMO_EMAILS = {
     "add@example.org",
     "bali@example.org",
     "almaty@example.org",
+    "sacm@example.org",
     "reviewer@example.org",
     "reviewer.africa@example.org",
     "reviewer.asia@example.org",
@@ -48,6 +52,17 @@ PUBLISHED_IN = {
     "ru": ("demo-almaty-ece-published", "трудящихся"),
     "ar": ("demo-add-escwa-published", "المهارات"),
     "zh": ("demo-bali-escap-published", "移民"),
+}
+OPEN_CYCLE, PREVIOUS_CYCLE = "2028-2029", "2024-2025"
+# The previous cycle's published input of each ISCM: its language and its region's review.
+PUBLISHED_IN_PREVIOUS_CYCLE = {
+    "rcm": ("es", "ECLAC"),
+    "cmc": ("en", "ECLAC"),
+    "sacm": ("es", "ECLAC"),
+    "almaty-process": ("ru", "ECE"),
+    "rabat-process": ("fr", "ECA"),
+    "add": ("ar", "ESCWA"),
+    "bali-process": ("zh", "ESCAP"),
 }
 
 
@@ -102,11 +117,13 @@ def test_demo_secretariats_of_the_new_languages_use_the_portal_in_them(demo):
     assert languages["add@example.org"] == "ar"
     assert languages["bali@example.org"] == "zh-hans"
     assert languages["almaty@example.org"] == "ru"
+    assert languages["sacm@example.org"] == "es"
     assert languages["arcp@example.org"] == languages["secretariat@example.org"] == ""
     memberships = dict(Membership.objects.values_list("user__email", "iscm__slug"))
     assert memberships["add@example.org"] == "add"
     assert memberships["bali@example.org"] == "bali-process"
     assert memberships["almaty@example.org"] == "almaty-process"
+    assert memberships["sacm@example.org"] == "sacm"
 
 
 def test_demo_three_region_input_is_accepted_for_one_region_and_pending_for_two(demo):
@@ -140,19 +157,26 @@ def test_demo_loader_is_idempotent_and_keeps_what_was_entered(demo, settings):
     eclac = RegionalReview.objects.get(cycle__slug="2028-2029", region__code="ECLAC")
     eclac.deadline = TODAY + datetime.timedelta(days=3)
     eclac.save()
-    counts = (User.objects.count(), Membership.objects.count(), ReviewerAssignment.objects.count())
+    escap_before = RegionalReview.objects.get(cycle__slug=PREVIOUS_CYCLE, region__code="ESCAP")
+    escap_before.deadline = datetime.date(2025, 1, 31)
+    escap_before.save()
+
+    def counts():
+        models = (User, Membership, ReviewerAssignment, WrittenInput, InputVersion, ReviewEvent)
+        return [model.objects.count() for model in models]
+
+    before = counts()
 
     accounts = load_demo_data(today=TODAY + datetime.timedelta(days=1))
 
     assert not any(a.created for a in accounts)
-    assert counts == (
-        User.objects.count(),
-        Membership.objects.count(),
-        ReviewerAssignment.objects.count(),
-    )
+    assert counts() == before
+    assert before[3] == WrittenInput.objects.filter(slug__startswith="demo-").count() == 19
     assert User.objects.get(pk=user.pk).check_password("changed-Long-passw0rd")
     eclac.refresh_from_db()
     assert eclac.deadline == TODAY + datetime.timedelta(days=3)
+    escap_before.refresh_from_db()
+    assert escap_before.deadline == datetime.date(2025, 1, 31)
 
 
 def test_demo_command_prints_the_accounts(reference_data, settings, capsys):
@@ -241,7 +265,8 @@ def test_public_search_finds_the_demo_input_of_each_language(demo, client):
     ]
     contributions = reverse("public:contribution-list")
     for word, slug in queries:
-        results = client.get(contributions, {"q": word}).context["results"]
+        # The previous cycle's input of the same ISCM uses the same words.
+        results = client.get(contributions, {"q": word, "cycle": OPEN_CYCLE}).context["results"]
         assert [i.slug for i in results.inputs] == [slug], word
         assert "<mark>" in results.snippets[results.inputs[0].pk], word
 
@@ -265,3 +290,130 @@ def test_demo_compiler_compiles_the_escwa_package_in_arabic(
     assert response["Location"] == package.get_absolute_url()
     assert (package.language, package.status) == ("ar", RegionalPackage.Status.DONE)
     assert [v.input.slug for v in package.public_input_versions.all()] == [PUBLISHED_IN["ar"][0]]
+
+
+def test_demo_previous_cycle_has_published_inputs_of_several_iscms_in_their_languages(demo):
+    """Issue 19: the previous cycle (2024-2025) holds something real for every page that
+    looks across cycles: published, several sections, two to four objectives with
+    practices worth sharing in most, and the lists ticked."""
+    previous = WrittenInput.objects.filter(cycle__slug=PREVIOUS_CYCLE).prefetch_related(
+        "target_reviews__region"
+    )
+    found = {
+        i.lead_iscm.slug: (i.language, *[r.region.code for r in i.target_reviews.all()])
+        for i in previous.select_related("lead_iscm")
+    }
+    assert found == PUBLISHED_IN_PREVIOUS_CYCLE
+    assert {i.status for i in previous} == {WrittenInput.Status.PUBLISHED}
+    for written_input in previous:
+        slug = written_input.slug
+        assert written_input.publication_consent, slug
+        assert set(
+            InputTarget.objects.filter(writteninput=written_input).values_list(
+                "decision", flat=True
+            )
+        ) == {"accepted"}, slug
+        snapshot = written_input.versions.get(number=written_input.published_version).snapshot
+        assert snapshot["cycle"]["slug"] == PREVIOUS_CYCLE
+        assert len([s for s in snapshot["sections"] if s["body"]]) >= 4, slug
+        objectives = snapshot["objectives"]
+        assert 2 <= len(objectives) <= 4, slug
+        assert all(o["progress"] and o["challenges"] for o in objectives[:2]), slug
+        assert len([o for o in objectives if o["practices"]]) >= len(objectives) - 1, slug
+        for ticked in ("principles", "formats", "priorities", "challenges"):
+            assert getattr(written_input, ticked).exists(), (slug, ticked)
+
+
+def test_demo_previous_cycle_is_dated_in_its_own_reviews(demo):
+    """Submitted within each review's window, decided and published before its meeting,
+    so it reads as having happened then and the open cycle's inputs stay newest."""
+    escap = RegionalReview.objects.get(cycle__slug=PREVIOUS_CYCLE, region__code="ESCAP")
+    assert escap.deadline == datetime.date(2025, 1, 29)  # the demo's: the fixture has none
+    assert escap.note.startswith("Example dates set by the demo data")
+    eclac = RegionalReview.objects.get(cycle__slug=PREVIOUS_CYCLE, region__code="ECLAC")
+    assert eclac.deadline == datetime.date(2025, 2, 5)  # the reference data's, kept
+
+    def day(moment):
+        return timezone.localtime(moment).date()
+
+    first_open = WrittenInput.objects.published().filter(cycle__slug=OPEN_CYCLE)
+    first_published_now = first_open.earliest("published_at").published_at
+    for written_input in WrittenInput.objects.filter(cycle__slug=PREVIOUS_CYCLE):
+        review = written_input.target_reviews.get()
+        events = list(written_input.events.order_by("created_at", "pk"))
+        assert [e.to_status for e in events if e.kind == "transition"] == [
+            "submitted",
+            "accepted",
+            "published",
+        ]
+        submitted = next(e for e in events if e.to_status == "submitted")
+        assert review.submission_opens <= day(submitted.created_at) <= review.deadline
+        assert day(written_input.created_at) < day(submitted.created_at)
+        assert day(written_input.versions.get().created_at) == day(submitted.created_at)
+        decided = InputTarget.objects.get(writteninput=written_input).decided_at
+        assert day(submitted.created_at) < day(decided) < day(written_input.published_at)
+        assert day(written_input.published_at) < review.meeting_date
+        assert day(written_input.updated_at) == day(written_input.published_at)
+        assert written_input.published_at < first_published_now
+
+
+def test_demo_rcm_reports_objective_7_in_both_cycles_with_other_objectives_changing(demo):
+    """Issue 19's "done when": RCM's 2028 input can start from its 2024 one, and
+    anyone can compare RCM's published reporting on objective 7 across the two cycles."""
+    rcm = WrittenInput.objects.published().filter(lead_iscm__slug="rcm")
+    before = rcm.get(cycle__slug=PREVIOUS_CYCLE)
+    now = rcm.filter(cycle__slug=OPEN_CYCLE)
+
+    def objectives(written_input):
+        snapshot = written_input.versions.get(number=written_input.published_version).snapshot
+        return {o["number"]: o for o in snapshot["objectives"]}
+
+    earlier = objectives(before)
+    assert earlier[7]["progress"] and earlier[7]["practices"]
+    spanish_now = objectives(now.get(language="es"))
+    assert 7 in spanish_now and spanish_now[7]["progress"] != earlier[7]["progress"]
+    reported_now = {number for i in now for number in objectives(i)}
+    assert set(earlier) - reported_now and reported_now - set(earlier)
+    assert {s["key"] for s in before.versions.get().snapshot["sections"] if s["body"]} >= {
+        "introduction",
+        "engagement",
+        "principles",
+        "challenges",
+        "partnerships",
+        "recommendations",
+    }
+
+
+def test_demo_an_eclac_iscm_that_reported_last_cycle_has_not_submitted_in_this_one(demo):
+    """The synthesis dashboard's "reported last time and not yet this time"."""
+    reported = set(
+        WrittenInput.objects.published()
+        .filter(cycle__slug=PREVIOUS_CYCLE, target_reviews__region__code="ECLAC")
+        .values_list("lead_iscm__slug", flat=True)
+    )
+    assert reported == {"rcm", "cmc", "sacm"}
+    submitted_now = InputVersion.objects.filter(
+        input__cycle__slug=OPEN_CYCLE, input__target_reviews__region__code="ECLAC"
+    )
+    leads = set(submitted_now.values_list("input__lead_iscm__slug", flat=True))
+    partners = set(submitted_now.values_list("input__partner_iscms__slug", flat=True))
+    assert {"rcm", "cmc"} <= leads | partners
+    assert "sacm" not in leads | partners
+    assert not WrittenInput.objects.filter(cycle__slug=OPEN_CYCLE, lead_iscm__slug="sacm")
+
+
+def test_demo_previous_cycle_reads_on_the_public_pages_in_its_languages(demo, client):
+    contributions = reverse("public:contribution-list")
+    listed = client.get(contributions, {"cycle": PREVIOUS_CYCLE}).context["results"]
+    previous = WrittenInput.objects.filter(cycle__slug=PREVIOUS_CYCLE)
+    assert {i.slug for i in listed.inputs} == set(previous.values_list("slug", flat=True))
+    for written_input in previous:
+        direction = "rtl" if written_input.language == "ar" else "ltr"
+        page = client.get(reverse("public:contribution-detail", args=[written_input.slug]))
+        assert page.status_code == 200
+        html = page.content.decode()
+        assert f'id="doc-general" lang="{written_input.language}" dir="{direction}">' in html
+        assert written_input.title in html
+    for word, lead in (("移民", "bali-process"), ("الأجور", "add"), ("trata", "rcm")):
+        found = client.get(contributions, {"q": word, "cycle": PREVIOUS_CYCLE}).context["results"]
+        assert [i.lead_iscm.slug for i in found.inputs] == [lead], word

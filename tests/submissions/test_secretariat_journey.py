@@ -124,4 +124,4 @@ def test_demo_inputs_exist_in_their_states_and_load_idempotently(demo, settings)
 
     settings.DEBUG = True
     load_demo_data(today=timezone.localdate())
-    assert WrittenInput.objects.count() == 12
+    assert WrittenInput.objects.count() == 19  # 12 of the open cycle, 7 of the previous
