@@ -282,6 +282,21 @@ class WrittenInput(models.Model):
     # vector, GIN-indexed (see migration 0003). On SQLite the vector stays empty.
     search_document = models.TextField(_("search text"), blank=True, editable=False)
     search_vector = SearchVectorField(null=True, editable=False)
+    # Set by submissions/carryover.py when the draft was started from the ISCM's input to
+    # an earlier cycle: the version its text came from, and a digest of each field it
+    # carried over ({"section:introduction": sha256, "objective:7:progress": sha256,
+    # "principles": sha256, …}). A field whose text still has its digest has not been
+    # reviewed yet: the edit page marks it and the checklist warns.
+    started_from = models.ForeignKey(
+        "submissions.InputVersion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("started from"),
+    )
+    carried_over = models.JSONField(_("carried over"), default=dict, blank=True, editable=False)
 
     objects = WrittenInputQuerySet.as_manager()
 
