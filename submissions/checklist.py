@@ -1,6 +1,7 @@
 """What stops an input from being submitted: the checklist the secretariat sees and
 the rule `workflow.submit_input` enforces. One function, so the page and the rule
-cannot disagree."""
+cannot disagree. Beside it, `submission_warnings`: what the secretariat should look at
+first but may submit as it is (the page shows it; the rule never reads it)."""
 
 import datetime
 from dataclasses import dataclass
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from .carryover import unchanged_fields
 from .markup import count_words
 from .models import ObjectiveResponse, OutlineSection, WrittenInput
 
@@ -72,6 +74,27 @@ def submission_problems(
             )
     problems += _target_problems(written_input, today, check_dates=first_submission)
     return problems
+
+
+def submission_warnings(written_input: WrittenInput) -> list[Problem]:
+    """The fields still as they were carried over from an earlier cycle's input
+    (`carryover.unchanged_fields`), in page order. A warning, not a block: a text that
+    is still true may go as it is. Load the input through
+    `snapshots.content_queryset()` with `started_from__input__cycle` selected: no
+    further queries."""
+    unchanged = unchanged_fields(written_input)
+    if not unchanged:
+        return []
+    years = written_input.started_from.input.cycle.years
+    return [
+        Problem(
+            _("%(field)s is still as carried over from %(cycle)s.")
+            % {"field": field.label, "cycle": years},
+            "content",
+            field.anchor,
+        )
+        for field in unchanged
+    ]
 
 
 def _objective_problems(written_input, section) -> list[Problem]:
