@@ -114,8 +114,11 @@ class InputDetailsForm(forms.Form):
         today: datetime.date,
         instance=None,
         can_change_participants=True,
+        lead=None,
         **kwargs,
     ):
+        """`lead`: when creating an input started from an earlier one, the ISCM that
+        led it, which must lead the new one too (the field shows it, fixed)."""
         super().__init__(*args, **kwargs)
         self.instance = instance
         my_iscms = ISCM.objects.filter(memberships__user=user).prefetch_related("regions")
@@ -129,6 +132,13 @@ class InputDetailsForm(forms.Form):
         else:
             self.fields["lead_iscm"].queryset = my_iscms
             del self.fields["version"]
+            if lead is not None:
+                self.fields["lead_iscm"].queryset = my_iscms.filter(pk=lead.pk)
+                self.fields["lead_iscm"].disabled = True
+                self.initial["lead_iscm"] = lead.pk
+                self.fields["lead_iscm"].help_text = _(
+                    "The ISCM that led the input this one starts from."
+                )
             # Most secretariat members serve one ISCM: it is the lead, unless they
             # choose otherwise. With two or more there is no good guess, so none.
             mine = list(my_iscms.values_list("pk", flat=True)[:2])
@@ -278,6 +288,24 @@ class ContentForm(forms.Form):
             )
         if not self.is_bound:
             self.initial["base"] = self.digests(self.initial)
+
+    def mark_carried(self, fields, *, years: str):
+        """Mark the fields still holding what was carried over from the input of
+        `years` (`carryover.unchanged_fields`): the page says so beside each, and a
+        text area names the mark as its description for screen readers."""
+        for carried in fields:
+            if carried.section is not None:
+                name = content_field_name(carried.section)
+            elif carried.objective is not None:
+                name = objective_field_name(carried.objective, carried.part)
+            else:
+                name = carried.list_name
+            if name not in self.fields:
+                continue
+            field = self.fields[name]
+            field.carried_from = years
+            if isinstance(field.widget, forms.Textarea):
+                field.widget.attrs["aria-describedby"] = f"id_{name}-carried"
 
     def content_fields(self):
         return [(n, f) for n, f in self.fields.items() if n not in ("version", "base")]

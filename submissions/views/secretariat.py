@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from .. import editing, workflow
-from ..checklist import submission_problems
+from .. import carryover, editing, workflow
+from ..checklist import submission_problems, submission_warnings
 from ..dashboard import dashboard_for
 from ..forms import (
     AttachmentForm,
@@ -32,8 +32,16 @@ from ..models import (
     Status,
     WrittenInput,
 )
+from ..querystrings import parse_id
 from ..responses import pdf_response, render_version_diff, serve_stored_file, version_or_404
 from ..snapshots import content_queryset, objectives_by_round_table, take_snapshot
+
+
+def _with_source(queryset, *, snapshot=False):
+    """`queryset` with the earlier input a draft was started from (its cycle names the
+    marks and warnings; its snapshot, when asked for, holds the sections shown aside)."""
+    queryset = queryset.select_related("started_from__input__cycle")
+    return queryset if snapshot else queryset.defer("started_from__snapshot")
 
 
 def _secretariat_input(request, pk, queryset=None):
@@ -62,38 +70,75 @@ def dashboard(request):
 
 @login_required
 def input_create(request):
+    """A new draft, empty or (`?start_from=<version id>`) started from one of the
+    ISCM's inputs to an earlier cycle (submissions/carryover.py): a version the person
+    may not start from is a 404."""
     cycle = ReviewCycle.objects.current()
     if not Membership.objects.filter(user=request.user).exists():
         raise Http404("Not on a secretariat")
     if cycle is None:
         messages.error(request, _("No review round is open: inputs cannot be created now."))
         return redirect("submissions:dashboard")
+    source = None
+    if "start_from" in request.GET:
+        source = get_object_or_404(
+            carryover.offered_versions(user=request.user, cycle=cycle).select_related(
+                "input__cycle", "input__lead_iscm"
+            ),
+            pk=parse_id(request.GET["start_from"]),
+        )
     today = timezone.localdate()
     form = InputDetailsForm(
         request.POST if request.method == "POST" else None,
         user=request.user,
         cycle=cycle,
         today=today,
+        initial=carryover.initial_details(source, cycle) if source else None,
+        lead=source.input.lead_iscm if source else None,
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        details = {
+            "by": request.user,
+            "cycle": cycle,
+            "lead_iscm": data["lead_iscm"],
+            "partners": data["partner_iscms"],
+            "targets": data["target_reviews"],
+            "title": data["title"],
+            "language": data["language"],
+            "basis": data["basis"],
+        }
         try:
-            written_input = editing.create_input(
-                by=request.user,
-                cycle=cycle,
-                lead_iscm=data["lead_iscm"],
-                partners=data["partner_iscms"],
-                targets=data["target_reviews"],
-                title=data["title"],
-                language=data["language"],
-                basis=data["basis"],
-            )
+            if source:
+                written_input = carryover.start_from(source, **details)
+            else:
+                written_input = editing.create_input(**details)
         except editing.EditRefused as refusal:
             form.add_error(None, refusal.message)
         else:
-            messages.success(request, _("Draft created. Fill in the sections below."))
+            messages.success(
+                request,
+                _(
+                    "Draft created from your %(cycle)s input. Every field marked “Carried "
+                    "over” still holds last cycle's text: review and update it."
+                )
+                % {"cycle": source.input.cycle.years}
+                if source
+                else _("Draft created. Fill in the sections below."),
+            )
             return redirect("submissions:input-edit", pk=written_input.pk)
-    return render(request, "submissions/input_create.html", {"form": form, "cycle": cycle})
+    return render(
+        request,
+        "submissions/input_create.html",
+        {
+            "form": form,
+            "cycle": cycle,
+            "source": source,
+            "previous": []
+            if source
+            else carryover.previous_inputs(user=request.user, cycle=cycle),
+        },
+    )
 
 
 def _comments_by_anchor(written_input) -> dict[str, list]:
@@ -131,6 +176,7 @@ def _detail_context(request, written_input, attachment_form=None):
         )
         if written_input.is_editable
         else [],
+        "warnings": submission_warnings(written_input) if written_input.is_editable else [],
         "timeline": timeline(written_input, staff=False),
         "versions": written_input.versions.order_by("-number").select_related("created_by"),
         "comments_by_anchor": _comments_by_anchor(written_input),
@@ -140,15 +186,36 @@ def _detail_context(request, written_input, attachment_form=None):
 
 @login_required
 def input_detail(request, pk):
-    written_input = _secretariat_input(request, pk, content_queryset().with_decisions())
+    written_input = _secretariat_input(
+        request, pk, _with_source(content_queryset().with_decisions())
+    )
     return render(
         request, "submissions/input_detail.html", _detail_context(request, written_input)
     )
 
 
+def _edit_context(request, written_input, form, comments, *, saved=None) -> dict:
+    """The edit page's context. The marks of carried-over fields follow what is saved
+    (`saved`, when it was reloaded since), not what was just posted: a field counts as
+    reviewed once its new text is saved."""
+    if written_input.started_from_id:
+        form.mark_carried(
+            carryover.unchanged_fields(saved or written_input),
+            years=written_input.started_from.input.cycle.years,
+        )
+    return {
+        "input": written_input,
+        "form": form,
+        "comments_by_anchor": comments,
+        "aside": carryover.sections_aside(written_input, user=request.user),
+    }
+
+
 @login_required
 def input_edit(request, pk):
-    written_input = _secretariat_input(request, pk, content_queryset())
+    written_input = _secretariat_input(
+        request, pk, _with_source(content_queryset(), snapshot=True)
+    )
     if not written_input.is_editable and request.method != "POST":
         messages.info(request, _("This input is read-only while it is with the reviewers."))
         return redirect("submissions:input-detail", pk=pk)
@@ -161,14 +228,11 @@ def input_edit(request, pk):
     comments = _comments_by_anchor(written_input)
     if request.method != "POST":
         form = ContentForm(initial=content_initial(written_input, sections), **form_kwargs)
-        return render(
-            request,
-            "submissions/input_edit.html",
-            {"input": written_input, "form": form, "comments_by_anchor": comments},
-        )
+        context = _edit_context(request, written_input, form, comments)
+        return render(request, "submissions/input_edit.html", context)
 
     form = ContentForm(request.POST, **form_kwargs)
-    context = {"input": written_input, "form": form, "comments_by_anchor": comments}
+    context = _edit_context(request, written_input, form, comments)
     if not form.is_valid():
         return render(request, "submissions/input_edit.html", context)
     try:
@@ -207,7 +271,8 @@ def input_edit(request, pk):
                 return redirect("submissions:input-edit", pk=pk)
         for name, value in other_changes.items():
             form.fields[name].other_change = value
-        context.update({"form": form, "stale": stale.current, "other_changes": other_changes})
+        context = _edit_context(request, written_input, form, comments, saved=current)
+        context.update({"stale": stale.current, "other_changes": other_changes})
         return render(request, "submissions/input_edit.html", context, status=409)
     messages.success(request, _("Draft saved."))
     return redirect("submissions:input-edit", pk=pk)
@@ -358,7 +423,9 @@ def input_consent(request, pk):
 @require_POST
 @login_required
 def attachment_upload(request, pk):
-    written_input = _secretariat_input(request, pk, content_queryset().with_decisions())
+    written_input = _secretariat_input(
+        request, pk, _with_source(content_queryset().with_decisions())
+    )
     form = AttachmentForm(request.POST, request.FILES)
     if form.is_valid():
         try:
