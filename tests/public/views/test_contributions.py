@@ -12,6 +12,7 @@ from pypdf import PdfReader
 from public import browse
 from submissions import editing, workflow
 from submissions.models import WrittenInput
+from submissions.pdf import INPUT_LAYOUT_VERSION as LAYOUT
 
 from ...sample_files import make_pdf
 from ..conftest import SECRET
@@ -275,13 +276,13 @@ def test_contribution_pdf_is_rendered_once_per_version_and_language(
     url = reverse("public:contribution-pdf", args=[varied["eur_fr"].slug])
     first = b"".join(client.get(url).streaming_content)
     stored = sorted(p.name for p in (settings.MEDIA_ROOT / "public-pdfs").rglob("*.pdf"))
-    assert stored == ["v1-en-layout1.pdf"]
+    assert stored == [f"v1-en-layout{LAYOUT}.pdf"]
     with django_assert_max_num_queries(3):  # the input, its version; no rendering
         assert b"".join(client.get(url).streaming_content) == first
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
     b"".join(client.get(url).streaming_content)
     stored = sorted(p.name for p in (settings.MEDIA_ROOT / "public-pdfs").rglob("*.pdf"))
-    assert stored == ["v1-en-layout1.pdf", "v1-fr-layout1.pdf"]
+    assert stored == [f"v1-en-layout{LAYOUT}.pdf", f"v1-fr-layout{LAYOUT}.pdf"]
 
 
 def test_contribution_pdf_is_the_published_version(client, varied):
