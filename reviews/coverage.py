@@ -436,10 +436,17 @@ def _load(
         .values_list("input_id", "objective_id")
     )
     if choices:
+        # Counted for the first review only (the other is the previous cycle's, whose
+        # change is measured in objectives).
+        live_first = (
+            counted.filter(regionalreview=reviews[0].pk)
+            .exclude(writteninput__status__in=Status.EDITABLE)
+            .values("writteninput")
+        )
         for kind, (_model, column) in _CHOICE_MODELS.items():
             through = getattr(WrittenInput, kind).through
             counts[kind] = dict(
-                through.objects.filter(writteninput__in=live)
+                through.objects.filter(writteninput__in=live_first)
                 .order_by()
                 .values_list(column)
                 .annotate(n=Count("writteninput_id", distinct=True))
@@ -453,7 +460,8 @@ def _load(
             ).values_list("input_id", "snapshot")
         )
     if snapshots:
-        _add_snapshots(snapshots, objective_pairs, counts, reference)
+        first = {link.ref.pk for link in links if link.review_id == reviews[0].pk}
+        _add_snapshots(snapshots, objective_pairs, counts, reference, first)
     return _Material(links, iscms, region_iscms, objective_pairs, counts, reference)
 
 
@@ -467,9 +475,10 @@ def _reference_rows(*, choices: bool) -> dict[str, list]:
     return rows
 
 
-def _add_snapshots(snapshots, objective_pairs, counts, reference) -> None:
+def _add_snapshots(snapshots, objective_pairs, counts, reference, counted_ids) -> None:
     """Add what the latest versions of inputs back with their secretariat say (their
-    live rows may hold unsubmitted edits). Snapshots name objectives by number,
+    live rows may hold unsubmitted edits): their objectives, and the lists they chose
+    to `counts` for the inputs in `counted_ids`. Snapshots name objectives by number,
     principles by letter and the other lists by their English names."""
     objectives = {objective.number: objective.pk for objective in reference["objectives"]}
     by_name = {
@@ -484,7 +493,7 @@ def _add_snapshots(snapshots, objective_pairs, counts, reference) -> None:
         for entry in snapshot.get("objectives", []):
             if entry.get("number") in objectives:
                 objective_pairs.append((input_id, objectives[entry["number"]]))
-        if not by_name:
+        if not by_name or input_id not in counted_ids:
             continue
         chosen = {
             "principles": [p.get("letter") for p in snapshot.get("principles", [])],

@@ -40,7 +40,9 @@ def build_coverage_world(world, make_input):
     # make_input reads world.cycle when called: point it at the earlier rounds a while.
     world.cycle = previous_cycle
     before = {
-        "lead": make_input("Lead before", targets=[previous], objectives={o1: "Then."}),
+        "lead": make_input(
+            "Lead before", targets=[previous], objectives={o1: "Then."}, principles=[f]
+        ),
         "none": make_input(
             "None before", lead=iscms["NONE"], targets=[previous], objectives={o1: "A", o3: "B"}
         ),

@@ -239,3 +239,17 @@ def test_queries_do_not_grow_with_the_number_of_inputs(coverage_world, make_inpu
     assert many == few
     assert few["staff"] <= 16 and few["regions"] <= 8, few
     assert len(coverage.dashboard(review, public=False).coverage.inputs) == 10
+
+
+@pytest.mark.parametrize("public", [False, True])
+def test_the_dashboard_counts_as_coverage_does_beside_the_previous_review(
+    coverage_world, public
+):
+    """The dashboard reads both reviews in the same queries; the previous review's
+    inputs (LEAD's chose principle f then) never count for this one."""
+    review = coverage_world.review
+    together = coverage.dashboard(review, public=public, today=TODAY)
+    assert together.coverage == coverage.coverage(review, public=public)
+    assert together.standings == coverage.standings(review, public=public, today=TODAY)
+    before = coverage.coverage(coverage_world.previous, public=public)
+    assert [(p.letter, n) for p, n in before.principles] == [("a", 0), ("f", 1)]
