@@ -7,7 +7,7 @@ from django.urls import path
 import submissions.converters  # noqa: F401  (registers the <id:…> converter)
 
 from .sitemaps import SITEMAPS
-from .views import contributions, dashboard, directory, opendata, packages
+from .views import contributions, dashboard, directory, opendata, packages, practices
 
 app_name = "public"
 
@@ -37,6 +37,21 @@ urlpatterns = [
     path("open-data/", opendata.about, name="open-data"),
     path("open-data/contributions.json", opendata.contributions_json, name="open-data-json"),
     path("open-data/contributions.csv", opendata.contributions_csv, name="open-data-csv"),
+    path("open-data/practices.json", opendata.practices_json, name="open-data-practices-json"),
+    path("open-data/practices.csv", opendata.practices_csv, name="open-data-practices-csv"),
+    path("open-data/datapackage.json", opendata.datapackage, name="open-data-datapackage"),
+    # A cycle's own files (public/opendata.py: CYCLE_FILES and its datapackage.json).
+    path(
+        "open-data/<slug:cycle>/<str:filename>",
+        opendata.cycle_file,
+        name="open-data-cycle-file",
+    ),
+    path("practices/", practices.practice_list, name="practice-list"),
+    path(
+        "practices/<slug:slug>/<id:number>/",
+        practices.practice_detail,
+        name="practice-detail",
+    ),
     path("feeds/contributions.atom", opendata.ContributionFeed(), name="feed"),
     path("iscms/", directory.iscm_list, name="iscm-list"),
     path("iscms/<slug:slug>/", directory.iscm_detail, name="iscm-detail"),

@@ -145,6 +145,13 @@ EXPECTED = {
     "public:open-data":                   (200,   200,  200,  200,  200,  200,  200,  200),
     "public:open-data-json":              (200,   200,  200,  200,  200,  200,  200,  200),
     "public:open-data-csv":               (200,   200,  200,  200,  200,  200,  200,  200),
+    "public:open-data-practices-json":    (200,   200,  200,  200,  200,  200,  200,  200),
+    "public:open-data-practices-csv":     (200,   200,  200,  200,  200,  200,  200,  200),
+    "public:open-data-datapackage":       (200,   200,  200,  200,  200,  200,  200,  200),
+    "public:open-data-cycle-file":        (200,   200,  200,  200,  200,  200,  200,  200),
+    "public:practice-list":               (200,   200,  200,  200,  200,  200,  200,  200),
+    # P reports no practice worth sharing: its objective 1 is no practice, for anyone.
+    "public:practice-detail":             (404,   404,  404,  404,  404,  404,  404,  404),
     "public:feed":                        (200,   200,  200,  200,  200,  200,  200,  200),
     "public:iscm-list":                   (200,   200,  200,  200,  200,  200,  200,  200),
     "public:iscm-detail":                 (200,   200,  200,  200,  200,  200,  200,  200),
@@ -405,6 +412,8 @@ def objects(world, compiler, make_input, django_capture_on_commit_callbacks):  #
         "reviews:dashboard-csv": {"cycle": world.cycle.slug, "region": "AMR"},
         "public:iscm-detail": {"slug": world.lead.slug},
         "public:objective-detail": {"number": world.objectives[0].number},
+        "public:open-data-cycle-file": {"cycle": world.cycle.slug, "filename": "practices.csv"},
+        "public:practice-detail": {"slug": published.slug, "number": world.objectives[0].number},
         "submissions:cycle-template": {"slug": world.cycle.slug},
         **{
             f"submissions:{name}": {"pk": joint.pk}

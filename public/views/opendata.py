@@ -1,12 +1,14 @@
-"""Open data: the published contributions as JSON, CSV and an Atom feed."""
+"""Open data: the published contributions and practices as JSON and CSV (any selection,
+or a cycle's own files, frozen once the cycle is closed), the data package that
+describes them, the page that explains it all, and an Atom feed."""
 
-import csv
+import base64
 import json
 import re
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.http import StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -15,14 +17,11 @@ from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
 from submissions.models import WrittenInput
+from submissions.responses import serve_stored_file
 
-from .. import opendata
+from .. import opendata, practices
 
 FEED_SIZE = 50
-CSV_LIST_SEPARATOR = ";"
-# A cell starting with one of these is a formula to spreadsheet programs (CSV
-# injection: `=HYPERLINK(…)` in a title would send whoever opens the file to any site).
-CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 # Characters XML 1.0 cannot carry, which Django's feed generator refuses with an
 # exception: typed text may hold them (pasted from other programs, or entity-encoded
 # like "&#14;", which becomes the character in the plain text of the summary).
@@ -30,11 +29,18 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def about(request):
+    """The open-data page: the files, the cycles (closed ones with each frozen file's
+    sha256), the fields of each kind of record and the filters."""
     filterset, _queryset = opendata.selection(request.GET)
     return render(
         request,
         "public/open_data.html",
-        {"fields": opendata.FIELDS, "form": filterset.form, "query": request.GET.urlencode()},
+        {
+            "resources": opendata.RESOURCES,
+            "cycles": opendata.cycle_exports(timezone.localdate()),
+            "form": filterset.form,
+            "query": request.GET.urlencode(),
+        },
     )
 
 
@@ -42,66 +48,103 @@ def _bad_filters(filterset):
     return {name: [str(e) for e in errors] for name, errors in filterset.form.errors.items()}
 
 
+def _streamed(chunks, fmt: str, filename: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(chunks, content_type=opendata.MEDIA_TYPES[fmt])
+    if fmt == "csv":
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Access-Control-Allow-Origin"] = "*"  # public data, meant for reuse
+    return response
+
+
 def contributions_json(request):
-    """{"generated_at", "count", "filters", "errors", "contributions": [...]}, streamed
-    so twenty thousand records never sit in memory at once."""
+    """{"source", "count", "errors", "fields", "contributions": [...]}: the
+    contributions the list's filters select, streamed."""
     filterset, queryset = opendata.selection(request.GET)
     head = {
-        "generated_at": timezone.now().isoformat(),
         "source": settings.SITE_URL + request.path,
         "count": queryset.count(),
         "errors": _bad_filters(filterset),
         "fields": list(opendata.FIELDS),
     }
-
-    def body():
-        yield json.dumps(head, ensure_ascii=False)[:-1] + ', "contributions": ['
-        for n, record in enumerate(opendata.records(queryset)):
-            yield ("," if n else "") + json.dumps(record, ensure_ascii=False)
-        yield "]}"
-
-    response = StreamingHttpResponse(body(), content_type="application/json; charset=utf-8")
-    response["Access-Control-Allow-Origin"] = "*"  # public data, meant for reuse
-    return response
-
-
-class _Echo:
-    def write(self, value):
-        return value
-
-
-def _csv_cell(value):
-    """A text a spreadsheet program would compute gets an apostrophe in front, which
-    makes it show as text (OWASP's advice on CSV injection); the JSON keeps it as typed."""
-    if isinstance(value, str) and value.startswith(CSV_FORMULA_STARTS):
-        return "'" + value
-    return value
+    chunks = opendata.json_chunks(head, "contributions", opendata.records(queryset))
+    return _streamed(chunks, "json", "iscm-contributions.json")
 
 
 def contributions_csv(request):
-    """One row per contribution; lists (partners, regions, objectives, principles)
-    joined with ';'. UTF-8 with a byte-order mark so spreadsheet programs read
-    Arabic and Chinese titles right; a text that starts like a formula is shown as
-    text (`_csv_cell`)."""
+    """One row per contribution the filters select (`opendata.csv_chunks`)."""
     _filterset, queryset = opendata.selection(request.GET)
-    writer = csv.writer(_Echo())
+    chunks = opendata.csv_chunks(opendata.FIELDS, opendata.records(queryset))
+    return _streamed(chunks, "csv", "iscm-contributions.csv")
 
-    def rows():
-        yield "\ufeff" + writer.writerow(opendata.FIELDS)
-        for record in opendata.records(queryset):
-            yield writer.writerow(
-                [
-                    _csv_cell(
-                        CSV_LIST_SEPARATOR.join(map(str, value))
-                        if isinstance(value, list)
-                        else value
-                    )
-                    for value in record.values()
-                ]
-            )
 
-    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="iscm-contributions.csv"'
+def practices_json(request):
+    """{"source", "count", "errors", "fields", "practices": [...]}: the practices the
+    practices list's filters select, streamed."""
+    filterset = practices.filtered(request.GET)
+    queryset = filterset.selection()
+    head = {
+        "source": settings.SITE_URL + request.path,
+        "count": queryset.count(),
+        "errors": _bad_filters(filterset),
+        "fields": list(opendata.PRACTICE_FIELDS),
+    }
+    rows = practices.records(practices.export_order(queryset))
+    return _streamed(opendata.json_chunks(head, "practices", rows), "json", "iscm-practices.json")
+
+
+def practices_csv(request):
+    filterset = practices.filtered(request.GET)
+    rows = practices.records(practices.export_order(filterset.selection()))
+    chunks = opendata.csv_chunks(opendata.PRACTICE_FIELDS, rows)
+    return _streamed(chunks, "csv", "iscm-practices.csv")
+
+
+def _json_document(document: dict) -> HttpResponse:
+    response = HttpResponse(
+        json.dumps(document, ensure_ascii=False, indent=2) + "\n",
+        content_type=opendata.MEDIA_TYPES["json"],
+    )
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def datapackage(request):
+    """The data dictionary of every file, as a Frictionless Data package."""
+    return _json_document(opendata.datapackage(opendata.cycle_exports(timezone.localdate())))
+
+
+def cycle_file(request, cycle, filename):
+    """A cycle's own file (`opendata.CYCLE_FILES`) or its data package. A closed
+    cycle's file is served as stored, the same bytes on every download (ETag and
+    Repr-Digest carry its sha256); an open cycle's is built now. Query strings are
+    ignored: a cycle's file is always the whole cycle."""
+    if filename != "datapackage.json" and filename not in opendata.CYCLE_FILES:
+        raise Http404("No such file")
+    exports = opendata.cycle_exports(timezone.localdate(), slug=cycle, build=False)
+    if not exports:
+        raise Http404("No such cycle")
+    export = exports[0]
+    if filename == "datapackage.json":
+        if export.closed:
+            for export_file in export.files:
+                opendata.freeze(export, export_file)
+        return _json_document(opendata.datapackage(exports, scope=export))
+    download_name = f"iscm-{cycle}-{filename}"
+    fmt = filename.rsplit(".", 1)[1]
+    if not export.closed:
+        return _streamed(opendata.cycle_chunks(export, filename), fmt, download_name)
+    frozen = opendata.freeze(export, export.file(filename))
+    response = serve_stored_file(
+        frozen.stored_name, filename=download_name, content_type=opendata.MEDIA_TYPES[fmt]
+    )
+    if fmt == "json":
+        # Readable in the browser like the other JSON files; nosniff stays.
+        response["Content-Disposition"] = response["Content-Disposition"].replace(
+            "attachment", "inline", 1
+        )
+    response["ETag"] = f'"{frozen.sha256}"'
+    digest = base64.b64encode(bytes.fromhex(frozen.sha256)).decode()
+    response["Repr-Digest"] = f"sha-256=:{digest}:"
     response["Access-Control-Allow-Origin"] = "*"
     return response
 

@@ -117,6 +117,11 @@ def test_public_routes_are_the_public_pages():
         "public:open-data",
         "public:open-data-json",
         "public:open-data-csv",
+        "public:open-data-practices-json",
+        "public:open-data-practices-csv",
+        "public:open-data-datapackage",
+        "public:open-data-cycle-file",
+        "public:practice-list",
         "public:feed",
         "public:iscm-list",
         "public:iscm-detail",
@@ -149,6 +154,7 @@ def public_urls(world, make_input):
         "public:region-detail": {"code": world.regions.amr.code},
         "public:iscm-detail": {"slug": world.lead.slug},
         "public:objective-detail": {"number": world.objectives[0].number},
+        "public:open-data-cycle-file": {"cycle": world.cycle.slug, "filename": "practices.csv"},
     }
     return [reverse(name, kwargs=arguments.get(name, {})) for name in public_routes()]
 

@@ -6,7 +6,7 @@ import pytest
 from django.urls import get_resolver, resolve, reverse
 
 from public.sitemaps import SITEMAPS
-from public.views import contributions, dashboard, directory, opendata, packages
+from public.views import contributions, dashboard, directory, opendata, packages, practices
 from reviews.views import shared_links
 
 # (path, URL name, its arguments, the view)
@@ -51,6 +51,27 @@ PUBLIC_PATHS = [
     ("/open-data/", "public:open-data", {}, opendata.about),
     ("/open-data/contributions.json", "public:open-data-json", {}, opendata.contributions_json),
     ("/open-data/contributions.csv", "public:open-data-csv", {}, opendata.contributions_csv),
+    (
+        "/open-data/practices.json",
+        "public:open-data-practices-json",
+        {},
+        opendata.practices_json,
+    ),
+    ("/open-data/practices.csv", "public:open-data-practices-csv", {}, opendata.practices_csv),
+    ("/open-data/datapackage.json", "public:open-data-datapackage", {}, opendata.datapackage),
+    (
+        "/open-data/2024-2025/practices.csv",
+        "public:open-data-cycle-file",
+        {"cycle": "2024-2025", "filename": "practices.csv"},
+        opendata.cycle_file,
+    ),
+    ("/practices/", "public:practice-list", {}, practices.practice_list),
+    (
+        "/practices/rcm-2026/7/",
+        "public:practice-detail",
+        {"slug": "rcm-2026", "number": 7},
+        practices.practice_detail,
+    ),
     ("/feeds/contributions.atom", "public:feed", {}, None),
     ("/packages/", "public:packages", {}, packages.package_list),
     ("/packages/1/download/", "public:package-download", {"pk": 1}, packages.package_download),
