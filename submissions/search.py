@@ -279,12 +279,31 @@ def _fitted(parts: list[str]) -> list[str]:
     return fitted
 
 
-def _query(text: str) -> SearchQuery:
+_NEGATED = re.compile(r'(?:^|\s)-("[^"]+"|[^\s"]+)')
+
+
+def _in_every_config(text: str) -> SearchQuery:
     prepared = query_text(text)
     return reduce(
         lambda a, b: a | b,
         [SearchQuery(prepared, config=c, search_type="websearch") for c in QUERY_CONFIGS],
     )
+
+
+def _query(text: str) -> SearchQuery:
+    """The words wanted, in every configuration (OR-ed), and none of the words after a
+    minus in any configuration: "migration -data" excludes an English input with
+    "data" although the French stem of "data" differs. Still one constant."""
+    negated = _NEGATED.findall(text)
+    wanted = _NEGATED.sub(" ", text).strip()
+    if not negated or not wanted:
+        return _in_every_config(text)
+    query = _in_every_config(wanted)
+    for word in negated:
+        prepared = query_text(word)
+        for config in QUERY_CONFIGS:
+            query &= ~SearchQuery(prepared, config=config, search_type="websearch")
+    return query
 
 
 def _words(text: str) -> tuple[list[str], list[str]]:

@@ -197,3 +197,13 @@ def test_an_input_too_large_for_one_vector_is_indexed_from_its_beginning(world, 
     assert len(written_input.search_document) > 2 * MAX_TEXT_CHARACTERS - 100
     assert found("蝴蝶") == found("鲸鱼") == {written_input.pk}
     assert found("珊瑚") == set()
+
+
+def test_a_word_after_a_minus_is_left_out_in_every_language(make_input):
+    """ "migration -data" leaves out an English input with "data" although the French
+    stemmer reads "data" differently: the minus applies in every configuration."""
+    with_data = make_input("With data", language="en", intro="Labour migration data.")
+    without = make_input("Without", language="en", intro="Labour migration policies.")
+    assert found("migration -data") == {without.pk}
+    assert found("migration") == {with_data.pk, without.pk}
+    assert found("-data migration") == {without.pk}
