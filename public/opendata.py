@@ -457,8 +457,9 @@ def _publication_states(cycle_ids) -> dict:
     return {
         row["cycle"]: {
             "n": row["n"],
-            "ids": row["ids"],
-            "versions": row["versions"],
+            # PostgreSQL sums integers as numeric (a Decimal here).
+            "ids": int(row["ids"]),
+            "versions": int(row["versions"] or 0),
             "last": row["last"].isoformat() if row["last"] else None,
         }
         for row in rows
