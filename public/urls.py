@@ -7,7 +7,7 @@ from django.urls import path
 import submissions.converters  # noqa: F401  (registers the <id:…> converter)
 
 from .sitemaps import SITEMAPS
-from .views import contributions, dashboard, directory, opendata, packages, practices
+from .views import compare, contributions, dashboard, directory, opendata, packages, practices
 
 app_name = "public"
 
@@ -55,6 +55,16 @@ urlpatterns = [
     path("feeds/contributions.atom", opendata.ContributionFeed(), name="feed"),
     path("iscms/", directory.iscm_list, name="iscm-list"),
     path("iscms/<slug:slug>/", directory.iscm_detail, name="iscm-detail"),
+    path(
+        "iscms/<slug:slug>/compare/objective/<id:number>/",
+        compare.iscm_objective,
+        name="compare-objective",
+    ),
+    path(
+        "iscms/<slug:slug>/compare/section/<slug:key>/",
+        compare.iscm_section,
+        name="compare-section",
+    ),
     path("objectives/", directory.objective_list, name="objective-list"),
     path("objectives/<id:number>/", directory.objective_detail, name="objective-detail"),
     path("packages/", packages.package_list, name="packages"),

@@ -2,7 +2,7 @@ from django.urls import path
 
 import submissions.converters  # noqa: F401  (registers the <id:…> converter)
 
-from .views import dashboard, packages, review
+from .views import compare, dashboard, packages, review
 
 app_name = "reviews"
 
@@ -23,6 +23,17 @@ urlpatterns = [
     path("inputs/<id:pk>/extension/", review.extension, name="extension"),
     path("inputs/<id:pk>/diff/", review.version_diff, name="diff"),
     path("inputs/<id:pk>/pdf/", review.input_pdf, name="input-pdf"),
+    path("iscms/<slug:slug>/compare/", compare.iscm_compare, name="compare"),
+    path(
+        "iscms/<slug:slug>/compare/objective/<id:number>/",
+        compare.iscm_compare_objective,
+        name="compare-objective",
+    ),
+    path(
+        "iscms/<slug:slug>/compare/section/<slug:key>/",
+        compare.iscm_compare_section,
+        name="compare-section",
+    ),
     path("packages/", packages.package_list, name="packages"),
     path(
         "packages/reviews/<id:review_pk>/compile/",

@@ -1,7 +1,7 @@
 from django.urls import path
 
 from . import converters  # noqa: F401  (registers the <id:…> converter)
-from .views import secretariat, word
+from .views import compare, secretariat, word
 
 app_name = "submissions"
 
@@ -14,6 +14,18 @@ urlpatterns = [
     path("my/inputs/<id:pk>/details/", secretariat.input_details, name="input-details"),
     path("my/inputs/<id:pk>/preview/", secretariat.input_preview, name="input-preview"),
     path("my/inputs/<id:pk>/diff/", secretariat.input_diff, name="input-diff"),
+    path("my/inputs/<id:pk>/compare/", compare.input_compare, name="input-compare"),
+    path("my/iscms/<slug:slug>/compare/", compare.iscm_compare, name="compare"),
+    path(
+        "my/iscms/<slug:slug>/compare/objective/<id:number>/",
+        compare.iscm_compare_objective,
+        name="compare-objective",
+    ),
+    path(
+        "my/iscms/<slug:slug>/compare/section/<slug:key>/",
+        compare.iscm_compare_section,
+        name="compare-section",
+    ),
     path("my/inputs/<id:pk>/pdf/", secretariat.input_pdf_download, name="input-pdf"),
     path("my/inputs/<id:pk>/import/", word.input_import, name="input-import"),
     path("my/inputs/<id:pk>/import/apply/", word.input_import_apply, name="input-import-apply"),

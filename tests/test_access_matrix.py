@@ -157,6 +157,19 @@ EXPECTED = {
     "public:iscm-detail":                 (200,   200,  200,  200,  200,  200,  200,  200),
     "public:objective-list":              (200,   200,  200,  200,  200,  200,  200,  200),
     "public:objective-detail":            (200,   200,  200,  200,  200,  200,  200,  200),
+    # LEAD's record across cycles: published inputs for anyone (P's objective 1 and
+    # introduction); everything for LEAD's secretariat alone; the inputs they may review
+    # for reviewers (J and P target AMR). J's compare link sends each of its
+    # secretariats on to their own ISCM's pages.
+    "public:compare-objective":           (200,   200,  200,  200,  200,  200,  200,  200),
+    "public:compare-section":             (200,   200,  200,  200,  200,  200,  200,  200),
+    "submissions:input-compare":          (LOGIN, 302,  302,  404,  404,  404,  404,  404),
+    "submissions:compare":                (LOGIN, 200,  404,  404,  404,  404,  404,  404),
+    "submissions:compare-objective":      (LOGIN, 200,  404,  404,  404,  404,  404,  404),
+    "submissions:compare-section":        (LOGIN, 200,  404,  404,  404,  404,  404,  404),
+    "reviews:compare":                    (LOGIN, 404,  404,  404,  200,  404,  404,  404),
+    "reviews:compare-objective":          (LOGIN, 404,  404,  404,  200,  404,  404,  404),
+    "reviews:compare-section":            (LOGIN, 404,  404,  404,  200,  404,  404,  404),
     # Secretariats. The dashboard explains itself to people without a membership.
     "submissions:dashboard":              (LOGIN, 200,  200,  200,  200,  200,  200,  200),
     "submissions:input-create":           (LOGIN, 200,  200,  200,  404,  404,  404,  404),
@@ -412,6 +425,20 @@ def objects(world, compiler, make_input, django_capture_on_commit_callbacks):  #
         "reviews:dashboard-csv": {"cycle": world.cycle.slug, "region": "AMR"},
         "public:iscm-detail": {"slug": world.lead.slug},
         "public:objective-detail": {"number": world.objectives[0].number},
+        **{
+            f"{app}:compare-objective": {
+                "slug": world.lead.slug,
+                "number": world.objectives[0].number,
+            }
+            for app in ("public", "submissions", "reviews")
+        },
+        **{
+            f"{app}:compare-section": {"slug": world.lead.slug, "key": world.sections.intro.key}
+            for app in ("public", "submissions", "reviews")
+        },
+        "submissions:compare": {"slug": world.lead.slug},
+        "reviews:compare": {"slug": world.lead.slug},
+        "submissions:input-compare": {"pk": joint.pk},
         "public:open-data-cycle-file": {"cycle": world.cycle.slug, "filename": "practices.csv"},
         "public:practice-detail": {"slug": published.slug, "number": world.objectives[0].number},
         "submissions:cycle-template": {"slug": world.cycle.slug},

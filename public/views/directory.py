@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404, render
 
+from submissions import crosscycle
 from submissions.models import (
     ISCM,
     GCMObjective,
@@ -52,10 +53,14 @@ def iscm_detail(request, slug):
         )
         .order_by("-published_at", "-pk")
     )
+    # What it published on in at least one cycle, each with its compare page.
+    compare = crosscycle.subjects_reported(
+        browse.public_inputs(), iscm=iscm, source=crosscycle.Source.PUBLISHED
+    )
     return render(
         request,
         "public/iscm_detail.html",
-        {"iscm": iscm, "page": _page(request, contributions)},
+        {"iscm": iscm, "page": _page(request, contributions), "compare": compare},
     )
 
 
@@ -101,6 +106,7 @@ def objective_detail(request, number):
             "previous": neighbours.get(number - 1),
             "next": neighbours.get(number + 1),
             "page": _page(request, responses, OBJECTIVE_PAGE_SIZE),
+            "reporters": crosscycle.reporters_by_cycle(browse.public_inputs(), objective),
         },
     )
 

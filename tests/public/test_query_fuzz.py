@@ -125,6 +125,8 @@ def test_public_routes_are_the_public_pages():
         "public:feed",
         "public:iscm-list",
         "public:iscm-detail",
+        "public:compare-objective",
+        "public:compare-section",
         "public:objective-list",
         "public:objective-detail",
     }
@@ -154,6 +156,11 @@ def public_urls(world, make_input):
         "public:region-detail": {"code": world.regions.amr.code},
         "public:iscm-detail": {"slug": world.lead.slug},
         "public:objective-detail": {"number": world.objectives[0].number},
+        "public:compare-objective": {
+            "slug": world.lead.slug,
+            "number": world.objectives[0].number,
+        },
+        "public:compare-section": {"slug": world.lead.slug, "key": world.sections.intro.key},
         "public:open-data-cycle-file": {"cycle": world.cycle.slug, "filename": "practices.csv"},
     }
     return [reverse(name, kwargs=arguments.get(name, {})) for name in public_routes()]

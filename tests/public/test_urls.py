@@ -6,7 +6,15 @@ import pytest
 from django.urls import get_resolver, resolve, reverse
 
 from public.sitemaps import SITEMAPS
-from public.views import contributions, dashboard, directory, opendata, packages, practices
+from public.views import (
+    compare,
+    contributions,
+    dashboard,
+    directory,
+    opendata,
+    packages,
+    practices,
+)
 from reviews.views import shared_links
 
 # (path, URL name, its arguments, the view)
@@ -45,6 +53,18 @@ PUBLIC_PATHS = [
         "public:iscm-detail",
         {"slug": "colombo-process"},
         directory.iscm_detail,
+    ),
+    (
+        "/iscms/rcm/compare/objective/7/",
+        "public:compare-objective",
+        {"slug": "rcm", "number": 7},
+        compare.iscm_objective,
+    ),
+    (
+        "/iscms/rcm/compare/section/introduction/",
+        "public:compare-section",
+        {"slug": "rcm", "key": "introduction"},
+        compare.iscm_section,
     ),
     ("/objectives/", "public:objective-list", {}, directory.objective_list),
     ("/objectives/7/", "public:objective-detail", {"number": 7}, directory.objective_detail),

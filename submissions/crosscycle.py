@@ -1,0 +1,514 @@
+"""What an ISCM wrote on one GCM objective, or on one part of the outline, in each review
+cycle: the texts side by side, and the word-level changes between two cycles (with
+`diffs.diff_text`, as between two versions of one input). A read, no writes.
+
+Each cycle has its own outline, so a section is found by its `key` (OutlineSection.key,
+"introduction", the same in every cycle whatever its number or title there), never by
+its number; objectives keep their number (the GCM's 23). Snapshots taken before
+sections had keys lack it: their section is found by the number the key has in that
+cycle's outline.
+
+Who may see which inputs is the caller's rule, passed in as a query set (public pages:
+`published()`; an ISCM's secretariat: `for_secretariat(user)`; reviewers:
+`reviewable_by(user)`); what the text is read from is the audience's too (`Source`).
+Everything here runs in a fixed number of queries, whatever the number of cycles,
+inputs or versions.
+"""
+
+import enum
+from dataclasses import dataclass, field
+from itertools import groupby
+
+from django.db.models import F, Max, OuterRef, Q, Subquery
+from django.utils.translation import gettext as _
+
+from .diffs import DiffBlock, diff_text
+from .languages import source_text, texts
+from .models import (
+    ISCM,
+    GCMObjective,
+    InputPartner,
+    InputVersion,
+    ObjectiveResponse,
+    OutlineSection,
+    ReviewCycle,
+    SectionResponse,
+    Status,
+    WrittenInput,
+)
+from .snapshots import objective_entry, target_entry
+
+OBJECTIVE = "objective"
+SECTION = "section"
+KINDS = (OBJECTIVE, SECTION)
+
+# The typed parts of one objective's report, in reading order.
+OBJECTIVE_PARTS = ObjectiveResponse.TEXT_FIELDS
+BODY = "body"
+
+
+class Source(enum.Enum):
+    """Which text of an input an audience reads."""
+
+    # The version made public (`published_version`): anyone, published inputs only.
+    PUBLISHED = "published"
+    # The latest submitted version: reviewers read versions, never a draft.
+    LATEST = "latest"
+    # What the input says now, drafts included: its own ISCMs' secretariats.
+    CURRENT = "current"
+
+
+def part_label(name: str) -> str:
+    return {
+        "progress": _("Progress"),
+        "practices": _("Practices worth sharing"),
+        "challenges": _("Challenges"),
+        BODY: _("Text"),
+    }[name]
+
+
+@dataclass(frozen=True)
+class Part:
+    """One typed text: a part of an objective's report, or a section's body."""
+
+    name: str
+    text: str
+
+    @property
+    def label(self) -> str:
+        return part_label(self.name)
+
+
+@dataclass(frozen=True)
+class CycleText:
+    """One input's text on the objective or section, as one version records it (or as
+    the input is now, `version_number` None)."""
+
+    input: WrittenInput
+    version_number: int | None
+    # The objective or section as that version names it (a snapshot entry: its title in
+    # English and `title_i18n`; `{{ heading|label:"title" }}`).
+    heading: dict
+    parts: tuple[Part, ...]
+    title: str  # the input's title in that version
+    language: str
+    direction: str
+    targets: list[dict]  # snapshot target entries: "region", "region_name(_i18n)"
+    led: bool  # the ISCM leads the input (else a partner of a joint input)
+
+    @property
+    def is_draft_text(self) -> bool:
+        return self.version_number is None
+
+    def text(self, part: str) -> str:
+        return next((p.text for p in self.parts if p.name == part), "")
+
+
+@dataclass
+class CycleColumn:
+    """A cycle in which the ISCM wrote on the subject, with each input's text. Most
+    cycles hold one; `main` (the input it leads, else the most advanced) is what the
+    comparison between cycles reads."""
+
+    cycle: ReviewCycle
+    texts: list[CycleText]
+
+    @property
+    def main(self) -> CycleText:
+        return self.texts[0]
+
+
+# --- Which inputs -------------------------------------------------------------------
+
+
+def inputs_of(inputs, iscm: ISCM):
+    """The inputs among `inputs` that `iscm` leads or is a partner of."""
+    partners = InputPartner.objects.filter(iscm=iscm).values("writteninput")
+    return inputs.filter(Q(lead_iscm=iscm) | Q(pk__in=partners))
+
+
+def _with_text_in_tables(inputs, kind: str, key):
+    """Inputs whose current text has something on the subject (one subquery)."""
+    if kind == OBJECTIVE:
+        rows = ObjectiveResponse.objects.filter(objective__number=key)
+    else:
+        rows = (
+            SectionResponse.objects.filter(section__key=key)
+            .exclude(section__kind=OutlineSection.Kind.OBJECTIVES)
+            .exclude(body="")
+        )
+    return inputs.filter(pk__in=rows.values("input"))
+
+
+def _versions(input_ids: list[int], source: Source):
+    """The version each input is read at under `source` (PUBLISHED or LATEST)."""
+    versions = InputVersion.objects.filter(input__in=input_ids)
+    if source is Source.PUBLISHED:
+        return versions.filter(number=F("input__published_version"))
+    latest = (
+        InputVersion.objects.filter(input=OuterRef("input"))
+        .order_by("-number")
+        .values("number")[:1]
+    )
+    return versions.filter(number=Subquery(latest))
+
+
+def _key_numbers(cycle_ids, key: str) -> dict[int, int]:
+    """cycle id → the number of the section with `key` in that cycle's outline: how a
+    snapshot without keys (taken before sections had them) names the section."""
+    rows = OutlineSection.objects.filter(key=key, outline__cycles__in=cycle_ids).values_list(
+        "outline__cycles", "number"
+    )
+    return dict(rows)
+
+
+# --- Reading one text from a snapshot or from the live tables ----------------------
+
+
+def _snapshot_entry(snapshot: dict, kind: str, key, number: int | None) -> dict | None:
+    """The objective or section entry of a snapshot with text on it, else None."""
+    if kind == OBJECTIVE:
+        return next((o for o in snapshot.get("objectives", []) if o["number"] == key), None)
+    for section in snapshot.get("sections", []):
+        found = section.get("key") == key if "key" in section else section["number"] == number
+        if found and section["kind"] != OutlineSection.Kind.OBJECTIVES and section["body"]:
+            return section
+    return None
+
+
+def _parts(kind: str, entry: dict) -> tuple[Part, ...]:
+    if kind == OBJECTIVE:
+        return tuple(Part(name, entry.get(name, "")) for name in OBJECTIVE_PARTS)
+    return (Part(BODY, entry.get("body", "")),)
+
+
+def _section_entry(section: OutlineSection, body: str) -> dict:
+    """A section as snapshots record it (see `snapshots.take_snapshot`)."""
+    return {
+        "number": section.number,
+        "key": section.key,
+        "title": source_text(section, "title"),
+        "title_i18n": texts(section, "title"),
+        "kind": section.kind,
+        "body": body,
+    }
+
+
+def _from_versions(rows, kind: str, key, source: Source, iscm_pk: int) -> list[CycleText]:
+    numbers = _key_numbers({row.cycle_id for row in rows}, key) if kind == SECTION else {}
+    by_id = {row.pk: row for row in rows}
+    found = []
+    for version in _versions(list(by_id), source):
+        written_input = by_id[version.input_id]
+        snapshot = version.snapshot
+        entry = _snapshot_entry(snapshot, kind, key, numbers.get(written_input.cycle_id))
+        if entry is None:
+            continue
+        found.append(
+            CycleText(
+                input=written_input,
+                version_number=version.number,
+                heading=entry,
+                parts=_parts(kind, entry),
+                title=snapshot["title"],
+                language=snapshot["language"],
+                direction=snapshot["direction"],
+                targets=snapshot.get("targets", []),
+                led=written_input.lead_iscm_id == iscm_pk,
+            )
+        )
+    return found
+
+
+def _from_tables(rows, kind: str, key, iscm_pk: int) -> list[CycleText]:
+    by_id = {row.pk: row for row in rows}
+    if kind == OBJECTIVE:
+        responses = ObjectiveResponse.objects.filter(
+            input__in=list(by_id), objective__number=key
+        ).select_related("objective")
+        entries = {r.input_id: objective_entry(r.objective, r) for r in responses}
+    else:
+        responses = (
+            SectionResponse.objects.filter(input__in=list(by_id), section__key=key)
+            .exclude(section__kind=OutlineSection.Kind.OBJECTIVES)
+            .exclude(body="")
+            .select_related("section")
+        )
+        # An input answers the sections of its own cycle's outline only.
+        entries = {
+            r.input_id: _section_entry(r.section, r.body)
+            for r in responses
+            if r.section.outline_id == by_id[r.input_id].cycle.outline_id
+        }
+    return [
+        CycleText(
+            input=by_id[pk],
+            version_number=None,
+            heading=entry,
+            parts=_parts(kind, entry),
+            title=by_id[pk].title,
+            language=by_id[pk].language,
+            direction=by_id[pk].direction,
+            targets=[
+                target_entry(review)
+                for review in sorted(by_id[pk].target_reviews.all(), key=lambda r: r.region.code)
+            ],
+            led=by_id[pk].lead_iscm_id == iscm_pk,
+        )
+        for pk, entry in entries.items()
+    ]
+
+
+# --- Texts across cycles --------------------------------------------------------------
+
+
+def _main_first(text: CycleText):
+    """The input the ISCM leads before one it partners; then the most advanced; then the
+    newest."""
+    return (not text.led, -Status(text.input.status).progress, -text.input.pk)
+
+
+def texts_across_cycles(
+    inputs, *, iscm: ISCM, kind: str, key: int | str, source: Source
+) -> list[CycleColumn]:
+    """Per cycle, oldest first, the texts of `iscm`'s inputs among `inputs` (as lead or
+    partner) on objective number `key` (kind OBJECTIVE) or on the outline section with
+    `key` (kind SECTION), read as `source` says. Cycles without text are left out.
+
+    Queries: the inputs, their partners, then the versions (and, for a section, the
+    outlines' numbers) or the live texts with the target reviews: five at most."""
+    if kind not in KINDS:
+        raise ValueError(kind)
+    key = int(key) if kind == OBJECTIVE else key
+    selection = inputs_of(inputs, iscm)
+    # A published input cannot change (it is in no editable state), so its live text is
+    # that of its published version: the tables tell which inputs to read, and only
+    # their snapshots are loaded. A reviewer's latest version may differ from a draft
+    # being revised, so under LATEST every visible input's latest version is read.
+    if source in (Source.PUBLISHED, Source.CURRENT):
+        selection = _with_text_in_tables(selection, kind, key)
+    selection = selection.select_related("cycle", "lead_iscm").prefetch_related("partner_iscms")
+    if source is Source.CURRENT:
+        selection = selection.prefetch_related("target_reviews__region")
+    rows = list(selection.order_by())
+    if not rows:
+        return []
+    if source is Source.CURRENT:
+        cycle_texts = _from_tables(rows, kind, key, iscm.pk)
+    else:
+        cycle_texts = _from_versions(rows, kind, key, source, iscm.pk)
+    cycle_texts.sort(key=lambda t: (t.input.cycle.start_year, t.input.cycle.slug))
+    columns = []
+    for _slug, group in groupby(cycle_texts, key=lambda t: t.input.cycle.slug):
+        group = sorted(group, key=_main_first)
+        columns.append(CycleColumn(cycle=group[0].input.cycle, texts=group))
+    return columns
+
+
+# --- Comparing two cycles ---------------------------------------------------------------
+
+
+@dataclass
+class Comparison:
+    """Everything a compare page shows."""
+
+    columns: list[CycleColumn]
+    without_text: list[ReviewCycle]  # the other cycles, oldest first
+    old: CycleColumn | None = None
+    new: CycleColumn | None = None
+    blocks: list[DiffBlock] = field(default_factory=list)
+    # Why the cycles asked for were not compared ("" when they were, or none was asked).
+    notice: str = ""
+
+    @property
+    def changed(self) -> bool:
+        return any(block.changed for block in self.blocks)
+
+
+def _choose(columns: list[CycleColumn], from_slug: str, to_slug: str):
+    """(old, new, notice): the cycles asked for when both have text and differ; the last
+    two cycles with text otherwise, with a notice when something else was asked for."""
+    by_slug = {column.cycle.slug: column for column in columns}
+    default = (columns[-2], columns[-1], "")
+    if not (from_slug or to_slug):
+        return default
+    new = by_slug.get(to_slug) if to_slug else columns[-1]
+    if from_slug:
+        old = by_slug.get(from_slug)
+    else:
+        # Only "to" given: the cycle with text before it.
+        position = columns.index(new) if new else 0
+        old = columns[position - 1] if position else None
+    if old is None or new is None or old is new:
+        notice = _(
+            "The cycles asked for cannot be compared here (each must be a different cycle "
+            "with text on this): showing the last two cycles with text instead."
+        )
+        return (*default[:2], notice)
+    return old, new, ""
+
+
+def diff_blocks(kind: str, key: str, old: CycleText, new: CycleText) -> list[DiffBlock]:
+    """The word-level changes from `old` to `new`, one block per typed part."""
+    return [
+        DiffBlock(
+            key=f"{kind}-{key}-{part.name}",
+            label=part.label,
+            fragments=diff_text(old.text(part.name), part.text),
+            changed=old.text(part.name) != part.text,
+        )
+        for part in new.parts
+    ]
+
+
+def compare_across_cycles(
+    inputs,
+    *,
+    iscm: ISCM,
+    kind: str,
+    key: int | str,
+    source: Source,
+    from_slug: str = "",
+    to_slug: str = "",
+) -> Comparison:
+    """The texts of `texts_across_cycles` and the changes between two of its cycles
+    (`from_slug` → `to_slug`, by default the last two with text). Unknown or unusable
+    cycle slugs fall back to the default with a `notice`; never an error. One query
+    more than `texts_across_cycles` (the cycles without text)."""
+    columns = texts_across_cycles(inputs, iscm=iscm, kind=kind, key=key, source=source)
+    shown = {column.cycle.pk for column in columns}
+    without_text = [
+        cycle
+        for cycle in ReviewCycle.objects.order_by("start_year", "slug")
+        if cycle.pk not in shown
+    ]
+    comparison = Comparison(columns=columns, without_text=without_text)
+    if len(columns) < 2:
+        if from_slug or to_slug:
+            comparison.notice = _("Fewer than two cycles have text on this: nothing to compare.")
+        return comparison
+    old, new, notice = _choose(columns, from_slug, to_slug)
+    comparison.old, comparison.new, comparison.notice = old, new, notice
+    comparison.blocks = diff_blocks(kind, key, old.main, new.main)
+    return comparison
+
+
+# --- What there is to compare -----------------------------------------------------------
+
+
+@dataclass
+class Subjects:
+    """The objectives and outline sections an ISCM wrote on in at least one cycle."""
+
+    objectives: list[GCMObjective]
+    sections: list[OutlineSection]  # one per key, as the latest cycle's outline has it
+
+    def __bool__(self) -> bool:
+        return bool(self.objectives or self.sections)
+
+
+def _sections_by_key(keys) -> list[OutlineSection]:
+    """One section per key, as the outline of the latest cycle that has it names it
+    (an outline no cycle uses comes last), in its number order. One query."""
+    newest = {}
+    for section in (
+        OutlineSection.objects.filter(key__in=keys)
+        .exclude(kind=OutlineSection.Kind.OBJECTIVES)
+        .annotate(latest=Max("outline__cycles__start_year"))
+        .order_by(F("latest").desc(nulls_last=True), "-pk")
+    ):
+        newest.setdefault(section.key, section)
+    return sorted(newest.values(), key=lambda s: (s.number, s.key))
+
+
+def subjects_reported(inputs, *, iscm: ISCM, source: Source) -> Subjects:
+    """What `iscm`'s inputs among `inputs` have text on, read as `source` says: the
+    subjects of its compare pages. Three queries (four under LATEST)."""
+    selection = inputs_of(inputs, iscm)
+    if source is Source.LATEST:
+        numbers, keys = _subjects_in_versions(selection)
+        objectives = GCMObjective.objects.filter(number__in=numbers)
+    else:
+        # PUBLISHED: a published input's live text is its published version's (see
+        # texts_across_cycles).
+        objectives = GCMObjective.objects.filter(
+            pk__in=ObjectiveResponse.objects.filter(input__in=selection.values("pk")).values(
+                "objective"
+            )
+        )
+        keys = (
+            SectionResponse.objects.filter(input__in=selection.values("pk"))
+            .exclude(body="")
+            .values("section__key")
+        )
+    return Subjects(
+        objectives=list(objectives.order_by("number")), sections=_sections_by_key(keys)
+    )
+
+
+def _subjects_in_versions(selection) -> tuple[set[int], set[str]]:
+    rows = list(selection.values_list("pk", "cycle_id"))
+    cycle_of = dict(rows)
+    # Older snapshots name sections by number alone: their key is the outline's.
+    keys_by_number = {
+        (cycle, number): key
+        for cycle, number, key in OutlineSection.objects.filter(
+            outline__cycles__in=set(cycle_of.values())
+        ).values_list("outline__cycles", "number", "key")
+    }
+    numbers, keys = set(), set()
+    for version in _versions(list(cycle_of), Source.LATEST):
+        snapshot = version.snapshot
+        numbers |= {o["number"] for o in snapshot.get("objectives", [])}
+        for section in snapshot.get("sections", []):
+            if section["kind"] == OutlineSection.Kind.OBJECTIVES or not section["body"]:
+                continue
+            key = section.get("key") or keys_by_number.get(
+                (cycle_of[version.input_id], section["number"])
+            )
+            if key:
+                keys.add(key)
+    return numbers, keys
+
+
+def section_for_key(key: str) -> OutlineSection | None:
+    """The section with `key` as the latest cycle's outline has it (titles the page);
+    None when no outline has a section of text with that key."""
+    found = _sections_by_key([key])
+    return found[0] if found else None
+
+
+# --- Who reported on an objective ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reporter:
+    slug: str
+    acronym: str
+
+
+def reporters_by_cycle(
+    inputs, objective: GCMObjective
+) -> list[tuple[ReviewCycle, list[Reporter]]]:
+    """Per cycle, newest first, the ISCMs (lead or partner) of the inputs among `inputs`
+    that report on `objective`, by acronym. Three queries."""
+    reporting = inputs.filter(
+        pk__in=ObjectiveResponse.objects.filter(objective=objective).values("input")
+    )
+    pairs = set(
+        reporting.values_list("cycle_id", "lead_iscm__slug", "lead_iscm__acronym").order_by()
+    )
+    pairs |= set(
+        InputPartner.objects.filter(writteninput__in=reporting.values("pk"))
+        .values_list("writteninput__cycle_id", "iscm__slug", "iscm__acronym")
+        .order_by()
+    )
+    by_cycle: dict[int, set[Reporter]] = {}
+    for cycle_id, slug, acronym in pairs:
+        by_cycle.setdefault(cycle_id, set()).add(Reporter(slug, acronym))
+    if not by_cycle:
+        return []
+    cycles = ReviewCycle.objects.filter(pk__in=by_cycle).order_by("-start_year", "-slug")
+    return [
+        (cycle, sorted(by_cycle[cycle.pk], key=lambda r: r.acronym.casefold())) for cycle in cycles
+    ]
