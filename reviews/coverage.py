@@ -1,5 +1,5 @@
 """The regional synthesis in numbers: for one regional review, who was expected and
-who sent what, which GCM objectives the inputs cover and by whom, and what changed
+where each stands, which GCM objectives the inputs cover and by whom, and what changed
 since the region's review of the previous cycle. A read, no writes.
 
 Every function takes `public`:
@@ -15,21 +15,25 @@ Every function takes `public`:
   snapshot of one that is back with them (changes requested), so a half-edited draft
   never shows.
 
-Queries: a fixed number whatever the number of inputs (values lists and Count
-aggregates, no query per input); `dashboard()` reads the review and its previous one
-in the same queries.
+Cost: a fixed number of queries, and rows read, whatever the number of inputs: the
+database counts (GROUP BY with Count) and hands over at most CELL_EXAMPLES inputs per
+cell of the matrix and one per ISCM; only the snapshots of the inputs back with their
+secretariat are read one by one (a handful in a review). `dashboard()` reads the
+review and its previous one in the same queries.
 
 Return shapes (frozen dataclasses of plain values and reference rows, ready for a
 template, a CSV or a .docx):
 
 `standings(review, public=, today=)` → `Standings`
     .rows: list[Standing], one per ISCM of the review's region (ISCM.regions), by
-        acronym. Standing: .iscm (ISCM), .state (one of STATES), .input (InputRef of
-        its most advanced input for the review, lead or partner; None for "nothing"),
-        .decision (this review's Decision value on it, or None), .deadline (date or
-        None: the review's, or the input's extension when later), .days_left (int,
-        negative once passed, or None), .extension (the input's extension date when it
-        moves the deadline, else None).
+        acronym. Standing: .iscm (ISCM), .state (one of STATES; .state_label), .input
+        (InputRef of its most advanced input for the review, lead or partner, the
+        oldest of them when several; None for "nothing"), .inputs (how many inputs it
+        has for the review, not withdrawn; public: published), .decision (this
+        review's Decision value on .input, or None), .deadline (date or None: the
+        review's, or the input's extension when later), .days_left (int, negative once
+        passed, or None; .days_overdue), .extension (the extension date when it moves
+        the deadline, else None).
     .totals: Totals(expected, received, accepted, published, by_state) — received
         counts the ISCMs whose state is past draft, accepted those accepted or
         published; by_state maps every state of STATES to its number of ISCMs. In the
@@ -39,27 +43,31 @@ template, a CSV or a .docx):
     .iscms: list[ISCM], the matrix's columns: the region's ISCMs by acronym, then any
         other ISCM (lead or partner) of a counted input (`.expected_ids` tells which
         are the region's).
-    .inputs: list[InputRef], the counted inputs.
+    .input_count: int, the counted inputs.
+    .iscm_ids_reporting: frozenset of the ISCMs (lead or partner) of counted inputs.
     .round_tables: list[RoundTableCoverage], the four round tables in order, each with
         .round_table (RoundTable), .objectives (list[ObjectiveRow]), .inputs (counted
         inputs reporting on at least one of its objectives), .iscms (distinct ISCMs of
         those), .responses (objective responses in all), .covered (objectives with at
         least one input).
-        ObjectiveRow: .objective (GCMObjective), .cells (list[list[InputRef]] aligned
-        with .iscms: the inputs of that ISCM, lead or partner, reporting on it),
-        .inputs (int), .iscms (int, distinct ISCMs).
+        ObjectiveRow: .objective (GCMObjective), .cells (list[Cell] aligned with
+        .iscms: Cell(count, examples) — the number of inputs of that ISCM, lead or
+        partner, reporting on the objective, and the first CELL_EXAMPLES of them as
+        InputRef by id), .inputs (int), .iscms (int, distinct ISCMs).
+    .objective_rows: the ObjectiveRows of all round tables, in order.
     .principles / .formats / .priorities / .challenges: list[(row, int)], every
         reference row in its order with the number of counted inputs that chose it.
     .objectives_covered: int, objectives with at least one counted input.
 `change_since_previous(review, public=)` → `Change`
     .previous: the same region's review of the cycle before (by start_year) or None;
     .objectives: list[ObjectiveChange(objective, before, now)] for the 23 objectives,
-        before/now the number of ISCMs covering it (.delta = now - before);
+        before/now the number of ISCMs covering it (.delta = now - before, .size);
     .more / .fewer: the ObjectiveChanges with delta > 0 / < 0;
     .not_yet: list[ISCM] that reported to the previous review (a counted input) and
         have no counted input in this one yet.
 `dashboard(review, public=, today=)` → `Dashboard(review, public, standings,
-    coverage, change)`: all three in one set of queries.
+    coverage, change)`: all three in one set of queries; .named_inputs lists the
+    InputRefs it names (standings and the cells' examples).
 `staff_reviews(user)` → the RegionalReview query set whose staff dashboards `user`
     may open (administrators all, reviewers and compilers their regions').
 `cross_region(cycle, public=)` → list[RegionSummary], one per regional review of the
@@ -70,9 +78,10 @@ template, a CSV or a .docx):
 
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, F, Min, OuterRef, Q, Subquery, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -120,6 +129,8 @@ STATE_LABELS = {
 }
 RECEIVED_STATES = frozenset(STATES) - {NOTHING, Status.DRAFT.value}
 ACCEPTED_STATES = frozenset({Status.ACCEPTED.value, Status.PUBLISHED.value})
+# Inputs named per cell of the matrix; the cell gives the number of the others.
+CELL_EXAMPLES = 3
 
 
 @dataclass(frozen=True)
@@ -131,7 +142,6 @@ class InputRef:
     title: str
     lead_id: int
     status: str
-    iscm_ids: tuple[int, ...]  # the lead's, then the partners' by acronym
     language: str  # of its text, for lang/dir where its title is shown
 
     @property
@@ -144,6 +154,7 @@ class Standing:
     iscm: ISCM
     state: str
     input: InputRef | None
+    inputs: int
     decision: str | None
     deadline: datetime.date | None
     days_left: int | None
@@ -175,9 +186,20 @@ class Standings:
 
 
 @dataclass(frozen=True)
+class Cell:
+    count: int
+    examples: list[InputRef]
+
+    @property
+    def more(self) -> int:
+        """Inputs in the cell beyond the examples."""
+        return self.count - len(self.examples)
+
+
+@dataclass(frozen=True)
 class ObjectiveRow:
     objective: GCMObjective
-    cells: list[list[InputRef]]
+    cells: list[Cell]
     inputs: int
     iscms: int
 
@@ -196,7 +218,8 @@ class RoundTableCoverage:
 class Coverage:
     iscms: list[ISCM]
     expected_ids: frozenset[int]
-    inputs: list[InputRef]
+    input_count: int
+    iscm_ids_reporting: frozenset[int]
     round_tables: list[RoundTableCoverage]
     principles: list[tuple[GuidingPrinciple, int]]
     formats: list[tuple[ContributionFormat, int]]
@@ -264,6 +287,14 @@ class Dashboard:
     coverage: Coverage
     change: Change
 
+    @property
+    def named_inputs(self) -> list[InputRef]:
+        """The inputs the dashboard names: each ISCM's in the standings, the examples of
+        the matrix's cells (a bounded number, whatever the number of inputs)."""
+        standing = [row.input for row in self.standings.rows if row.input]
+        rows = self.coverage.objective_rows
+        return standing + [ref for row in rows for cell in row.cells for ref in cell.examples]
+
 
 @dataclass(frozen=True)
 class RegionSummary:
@@ -318,36 +349,7 @@ def previous_review(review: RegionalReview) -> RegionalReview | None:
     )
 
 
-# --- Loading: one set of queries for any number of reviews -------------------------
-
-
-@dataclass(frozen=True)
-class _Link:
-    review_id: int
-    ref: InputRef
-    decision: str
-    extension: datetime.date | None
-
-    @property
-    def iscm_ids(self) -> tuple[int, ...]:
-        return self.ref.iscm_ids
-
-
-@dataclass
-class _Material:
-    links: list[_Link]
-    iscms: dict[int, ISCM]
-    region_iscms: dict[int, list[int]]  # region id → ISCM ids of the region
-    objective_pairs: list[tuple[int, int]]  # (input id, objective id), counted inputs
-    choices: dict[str, dict[int, int]]  # kind → row id → counted inputs
-    reference: dict[str, list]  # "objectives" and each kind → its rows in order
-
-
-def _counted(link: _Link, public: bool) -> bool:
-    if public:
-        return link.ref.status == Status.PUBLISHED
-    return link.ref.status in Status.DECIDED_ON and link.decision != Decision.DECLINED
-
+# --- Loading: one set of queries for any number of reviews and inputs ---------------
 
 _CHOICE_MODELS = {
     "principles": (GuidingPrinciple, "guidingprinciple_id"),
@@ -355,114 +357,141 @@ _CHOICE_MODELS = {
     "priorities": (Priority, "priority_id"),
     "challenges": (Challenge, "challenge_id"),
 }
+# The ISCMs of an input, as seen from a row that reaches the input through `prefix`:
+# its lead, and (a second query) each partner.
+_LEAD, _PARTNER = "lead_iscm_id", "inputpartner__iscm_id"
+
+
+def _counted_q(prefix: str, *, public: bool) -> Q:
+    """The target links (`prefix` leads from the queried model to InputTarget) whose
+    input counts for their review (see the module's doc)."""
+    if public:
+        return Q(**{f"{prefix}writteninput__status": Status.PUBLISHED})
+    return Q(**{f"{prefix}writteninput__status__in": Status.DECIDED_ON}) & ~Q(
+        **{f"{prefix}decision": Decision.DECLINED}
+    )
+
+
+@dataclass
+class _Group:
+    """Inputs of one ISCM for one review in one (status, decision)."""
+
+    count: int
+    first: int  # the oldest input's id
+
+
+@dataclass
+class _Tally:
+    """Counts of one review's counted inputs, added to from the live rows and from
+    snapshots."""
+
+    inputs: int = 0
+    # objective id → ISCM id → [count, first ids]
+    cells: dict = field(default_factory=lambda: defaultdict(dict))
+    per_objective: dict = field(default_factory=lambda: defaultdict(int))
+    per_round_table: dict = field(default_factory=lambda: defaultdict(int))  # distinct inputs
+    responses: dict = field(default_factory=lambda: defaultdict(int))  # per round table
+    choices: dict = field(default_factory=lambda: defaultdict(lambda: defaultdict(int)))
+    iscms: set = field(default_factory=set)
+
+
+@dataclass
+class _Material:
+    groups: dict  # review id → ISCM id → {(status, decision): _Group}
+    extensions: dict  # input id → deadline extension, for the standings' inputs
+    refs: dict  # input id → InputRef, for every input named
+    iscms: dict  # ISCM id → ISCM
+    region_iscms: dict  # region id → ISCM ids of the region
+    tallies: dict  # review id → _Tally (content=True)
+    reference: dict  # "objectives" and each kind → its rows in order
 
 
 def _load(
     reviews: list[RegionalReview], *, public: bool, content: bool = True, choices: bool = True
 ) -> _Material:
-    """What the dashboards of `reviews` read. `content`: the objectives reported on;
-    `choices`: the counts of principles, formats, priorities and challenges."""
-    targets = InputTarget.objects.filter(regionalreview__in=[r.pk for r in reviews])
+    """What the dashboards of `reviews` read. `content`: the objectives reported on,
+    per ISCM; `choices`: the counts of principles, formats, priorities and challenges
+    (for the first review only)."""
+    review_ids = [r.pk for r in reviews]
+    targets = InputTarget.objects.filter(regionalreview__in=review_ids)
     if public:
         targets = targets.filter(writteninput__status=Status.PUBLISHED)
     else:
         targets = targets.exclude(writteninput__status=Status.WITHDRAWN)
-    partners = defaultdict(list)
-    for input_id, iscm_id in (
-        InputPartner.objects.filter(writteninput__in=targets.values("writteninput"))
-        .order_by("iscm__acronym")
-        .values_list("writteninput_id", "iscm_id")
-    ):
-        partners[input_id].append(iscm_id)
-    links = [
-        _Link(
-            review_id=row["regionalreview_id"],
-            ref=InputRef(
-                pk=row["writteninput_id"],
-                slug=row["writteninput__slug"],
-                title=row["writteninput__title"],
-                lead_id=row["writteninput__lead_iscm_id"],
-                status=row["writteninput__status"],
-                language=row["writteninput__language"],
-                iscm_ids=(
-                    row["writteninput__lead_iscm_id"],
-                    *partners[row["writteninput_id"]],
-                ),
-            ),
-            decision=row["decision"],
-            extension=row["writteninput__deadline_extension"],
+
+    # Per review, ISCM (lead, then partner) and state: how many inputs, the oldest.
+    groups = defaultdict(lambda: defaultdict(dict))
+    for column in (_LEAD, _PARTNER):
+        rows = (
+            targets.filter(**{f"writteninput__{column}__isnull": False})
+            .values_list(
+                "regionalreview_id", f"writteninput__{column}", "writteninput__status", "decision"
+            )
+            .annotate(n=Count("writteninput_id", distinct=True), first=Min("writteninput_id"))
+            .order_by()
         )
-        for row in targets.values(
-            "regionalreview_id",
-            "decision",
-            "writteninput_id",
-            "writteninput__slug",
-            "writteninput__title",
-            "writteninput__lead_iscm_id",
-            "writteninput__status",
-            "writteninput__language",
-            "writteninput__deadline_extension",
-        ).order_by("writteninput__title", "writteninput_id")
-    ]
+        for review_id, iscm_id, status, decision, n, first in rows:
+            key = (status, decision)
+            group = groups[review_id][iscm_id].get(key)
+            if group is None:
+                groups[review_id][iscm_id][key] = _Group(n, first)
+            else:  # an ISCM both leads and partners inputs in the same state
+                groups[review_id][iscm_id][key] = _Group(group.count + n, min(group.first, first))
 
     region_iscms = defaultdict(list)
     for iscm_id, region_id in ISCM.regions.through.objects.filter(
         region__in=[r.region_id for r in reviews]
     ).values_list("iscm_id", "region_id"):
         region_iscms[region_id].append(iscm_id)
+
+    tallies, reference, named = {}, {}, set()
+    if content:
+        reference = _reference_rows(choices=choices)
+        tallies = _tally(reviews, targets, reference, public=public, choices=choices)
+        named = {
+            pk
+            for tally in tallies.values()
+            for by_iscm in tally.cells.values()
+            for _count, firsts in by_iscm.values()
+            for pk in firsts
+        }
+    # The standings name each ISCM's most advanced input.
+    for review in reviews:
+        for by_state in groups[review.pk].values():
+            best = max(by_state, key=lambda key: STATES.index(_state(key, public)))
+            named.add(by_state[best].first)
+    refs, extensions = {}, {}
+    for row in WrittenInput.objects.filter(pk__in=named).values(
+        "pk", "slug", "title", "lead_iscm_id", "status", "language", "deadline_extension"
+    ):
+        extensions[row["pk"]] = row.pop("deadline_extension")
+        row["lead_id"] = row.pop("lead_iscm_id")
+        refs[row["pk"]] = InputRef(**row)
+
     wanted = {i for ids in region_iscms.values() for i in ids}
-    wanted.update(i for link in links for i in link.iscm_ids)
+    wanted |= {i for by_iscm in groups.values() for i in by_iscm}
     iscms = {iscm.pk: iscm for iscm in ISCM.objects.filter(pk__in=wanted)}
-
-    # The counted inputs, split by where their content is read: live rows when the
-    # secretariat cannot change them, the latest version's snapshot when they can.
-    if public:
-        counted = targets.filter(writteninput__status=Status.PUBLISHED)
-    else:
-        counted = targets.filter(writteninput__status__in=Status.DECIDED_ON).exclude(
-            decision=Decision.DECLINED
-        )
-    live = counted.exclude(writteninput__status__in=Status.EDITABLE).values("writteninput")
-    editable = counted.filter(writteninput__status__in=Status.EDITABLE).values("writteninput")
-
-    objective_pairs: list[tuple[int, int]] = []
-    counts: dict[str, dict[int, int]] = {}
-    if not content:
-        return _Material(links, iscms, region_iscms, objective_pairs, counts, reference={})
-    reference = _reference_rows(choices=choices)
-    objective_pairs = list(
-        ObjectiveResponse.objects.filter(input__in=live)
-        .order_by()
-        .values_list("input_id", "objective_id")
+    return _Material(
+        groups=groups,
+        extensions=extensions,
+        refs=refs,
+        iscms=iscms,
+        region_iscms=region_iscms,
+        tallies=tallies,
+        reference=reference,
     )
-    if choices:
-        # Counted for the first review only (the other is the previous cycle's, whose
-        # change is measured in objectives).
-        live_first = (
-            counted.filter(regionalreview=reviews[0].pk)
-            .exclude(writteninput__status__in=Status.EDITABLE)
-            .values("writteninput")
-        )
-        for kind, (_model, column) in _CHOICE_MODELS.items():
-            through = getattr(WrittenInput, kind).through
-            counts[kind] = dict(
-                through.objects.filter(writteninput__in=live_first)
-                .order_by()
-                .values_list(column)
-                .annotate(n=Count("writteninput_id", distinct=True))
-            )
-    snapshots = []
-    if not public:  # a published input is never editable: no snapshot to read
-        latest = InputVersion.objects.filter(input=OuterRef("input")).order_by("-number")
-        snapshots = list(
-            InputVersion.objects.filter(
-                input__in=editable, number=Subquery(latest.values("number")[:1])
-            ).values_list("input_id", "snapshot")
-        )
-    if snapshots:
-        first = {link.ref.pk for link in links if link.review_id == reviews[0].pk}
-        _add_snapshots(snapshots, objective_pairs, counts, reference, first)
-    return _Material(links, iscms, region_iscms, objective_pairs, counts, reference)
+
+
+def _state(key: tuple[str, str], public: bool) -> str:
+    status, decision = key
+    return Status.PUBLISHED.value if public else state_for(status, decision)
+
+
+def _counted(key: tuple[str, str], public: bool) -> bool:
+    status, decision = key
+    if public:
+        return status == Status.PUBLISHED
+    return status in Status.DECIDED_ON and decision != Decision.DECLINED
 
 
 def _reference_rows(*, choices: bool) -> dict[str, list]:
@@ -475,67 +504,182 @@ def _reference_rows(*, choices: bool) -> dict[str, list]:
     return rows
 
 
-def _add_snapshots(snapshots, objective_pairs, counts, reference, counted_ids) -> None:
-    """Add what the latest versions of inputs back with their secretariat say (their
-    live rows may hold unsubmitted edits): their objectives, and the lists they chose
-    to `counts` for the inputs in `counted_ids`. Snapshots name objectives by number,
-    principles by letter and the other lists by their English names."""
-    objectives = {objective.number: objective.pk for objective in reference["objectives"]}
+def _tally(reviews, targets, reference, *, public: bool, choices: bool) -> dict:
+    """review id → _Tally of its counted inputs: live rows counted by the database,
+    then the snapshots of the inputs back with their secretariat added."""
+    review_ids = [r.pk for r in reviews]
+    tallies = {pk: _Tally() for pk in review_ids}
+    round_table_of = {o.pk: o.round_table for o in reference["objectives"]}
+    counted = targets.filter(_counted_q("", public=public))
+    for review_id, n in (
+        counted.values_list("regionalreview_id").annotate(n=Count("pk")).order_by()
+    ):
+        tallies[review_id].inputs = n
+    for column in (_LEAD, _PARTNER):
+        for review_id, iscm_id in (
+            counted.filter(**{f"writteninput__{column}__isnull": False})
+            .values_list("regionalreview_id", f"writteninput__{column}")
+            .distinct()
+            .order_by()
+        ):
+            tallies[review_id].iscms.add(iscm_id)
+
+    # Objective responses of live content, through the target link of their review.
+    link = "input__target_links__"
+    responses = ObjectiveResponse.objects.filter(
+        Q(**{f"{link}regionalreview__in": review_ids}),
+        _counted_q(link, public=public),
+        ~Q(input__status__in=Status.EDITABLE),
+    )
+    for review_id, objective_id, n in (
+        responses.values_list(f"{link}regionalreview_id", "objective_id")
+        .annotate(n=Count("input_id", distinct=True))
+        .order_by()
+    ):
+        tallies[review_id].per_objective[objective_id] += n
+        tallies[review_id].responses[round_table_of[objective_id]] += n
+    for review_id, table, n in (
+        responses.values_list(f"{link}regionalreview_id", "objective__round_table")
+        .annotate(n=Count("input_id", distinct=True))
+        .order_by()
+    ):
+        tallies[review_id].per_round_table[table] += n
+    for column in ("input__" + _LEAD, "input__" + _PARTNER):
+        partition = [F(f"{link}regionalreview_id"), F("objective_id"), F(column)]
+        cells = (
+            responses.filter(**{f"{column}__isnull": False})
+            .annotate(
+                place=Window(RowNumber(), partition_by=partition, order_by=F("input_id").asc()),
+                n=Window(Count("input_id"), partition_by=partition),
+            )
+            .filter(place__lte=CELL_EXAMPLES)
+            .values_list(f"{link}regionalreview_id", "objective_id", column, "input_id", "n")
+            .order_by()
+        )
+        for review_id, objective_id, iscm_id, input_id, n in cells:
+            cell = tallies[review_id].cells[objective_id].setdefault(iscm_id, [0, []])
+            cell[0] = max(cell[0], n)  # the same on every row of the partition
+            cell[1].append(input_id)
+
+    if choices:
+        first = review_ids[0]
+        for kind, (_model, column) in _CHOICE_MODELS.items():
+            through = getattr(WrittenInput, kind).through
+            wlink = "writteninput__target_links__"
+            for row_id, n in (
+                through.objects.filter(
+                    Q(**{f"{wlink}regionalreview": first}),
+                    _counted_q(wlink, public=public),
+                    ~Q(writteninput__status__in=Status.EDITABLE),
+                )
+                .values_list(column)
+                .annotate(n=Count("writteninput_id", distinct=True))
+                .order_by()
+            ):
+                tallies[first].choices[kind][row_id] += n
+
+    if not public:  # a published input is never editable: no snapshot to read
+        _tally_snapshots(reviews, counted, tallies, reference, choices=choices)
+    for tally in tallies.values():
+        for by_iscm in tally.cells.values():
+            for cell in by_iscm.values():
+                cell[1] = sorted(cell[1])[:CELL_EXAMPLES]
+    return tallies
+
+
+def _tally_snapshots(reviews, counted, tallies, reference, *, choices: bool) -> None:
+    """Add what the latest versions of the counted inputs back with their secretariat
+    say (their live rows may hold unsubmitted edits). Snapshots name objectives by
+    number, principles by letter and the other lists by their English names."""
+    editable = counted.filter(writteninput__status__in=Status.EDITABLE)
+    latest = InputVersion.objects.filter(input=OuterRef("input")).order_by("-number")
+    snapshots = dict(
+        InputVersion.objects.filter(
+            input__in=editable.values("writteninput"), number=Subquery(latest.values("number")[:1])
+        ).values_list("input_id", "snapshot")
+    )
+    reviews_of = defaultdict(list)
+    for review_id, input_id, lead_id in editable.values_list(
+        "regionalreview_id", "writteninput_id", "writteninput__lead_iscm_id"
+    ):
+        reviews_of[input_id].append((review_id, lead_id))
+    partners = defaultdict(list)
+    for input_id, iscm_id in InputPartner.objects.filter(
+        writteninput__in=editable.values("writteninput")
+    ).values_list("writteninput_id", "iscm_id"):
+        partners[input_id].append(iscm_id)
+    objectives = {o.number: o for o in reference["objectives"]}
     by_name = {
         kind: {
             (row.letter if kind == "principles" else source_text(row, "name")): row.pk
             for row in reference[kind]
         }
         for kind in _CHOICE_MODELS
-        if kind in reference
+        if choices
     }
-    for input_id, snapshot in snapshots:
-        for entry in snapshot.get("objectives", []):
-            if entry.get("number") in objectives:
-                objective_pairs.append((input_id, objectives[entry["number"]]))
-        if not by_name or input_id not in counted_ids:
-            continue
-        chosen = {
-            "principles": [p.get("letter") for p in snapshot.get("principles", [])],
-            "formats": snapshot.get("formats", []),
-            "priorities": snapshot.get("priorities", []),
-            "challenges": snapshot.get("challenges", []),
-        }
-        for kind, names in chosen.items():
-            for name in set(names):
-                pk = by_name[kind].get(name)
-                if pk is not None:
-                    counts[kind][pk] = counts[kind].get(pk, 0) + 1
+    first = reviews[0].pk
+    for input_id, snapshot in snapshots.items():
+        numbers = {entry.get("number") for entry in snapshot.get("objectives", [])}
+        reported = [objectives[n] for n in sorted(numbers) if n in objectives]
+        for review_id, lead_id in reviews_of[input_id]:
+            tally = tallies[review_id]
+            for objective in reported:
+                tally.per_objective[objective.pk] += 1
+                tally.responses[objective.round_table] += 1
+                for iscm_id in dict.fromkeys([lead_id, *partners[input_id]]):
+                    cell = tally.cells[objective.pk].setdefault(iscm_id, [0, []])
+                    cell[0] += 1
+                    cell[1].append(input_id)
+            for table in {objective.round_table for objective in reported}:
+                tally.per_round_table[table] += 1
+            if review_id != first or not choices:
+                continue
+            chosen = {
+                "principles": [p.get("letter") for p in snapshot.get("principles", [])],
+                "formats": snapshot.get("formats", []),
+                "priorities": snapshot.get("priorities", []),
+                "challenges": snapshot.get("challenges", []),
+            }
+            for kind, names in chosen.items():
+                for name in set(names):
+                    pk = by_name[kind].get(name)
+                    if pk is not None:
+                        tally.choices[kind][pk] += 1
 
 
 # --- Per review ---------------------------------------------------------------------
 
 
-def _standings(review, material: _Material, *, public: bool, today) -> Standings:
-    best: dict[int, tuple[str, _Link]] = {}
-    for link in material.links:
-        if link.review_id != review.pk:
-            continue
-        state = Status.PUBLISHED.value if public else state_for(link.ref.status, link.decision)
-        for iscm_id in link.iscm_ids:
-            current = best.get(iscm_id)
-            if current is None or STATES.index(state) > STATES.index(current[0]):
-                best[iscm_id] = (state, link)
-    rows = []
-    for iscm in sorted(
+def _expected(review, material: _Material) -> list[ISCM]:
+    return sorted(
         (material.iscms[i] for i in material.region_iscms.get(review.region_id, [])),
         key=lambda iscm: iscm.acronym,
-    ):
-        state, link = best.get(iscm.pk, (NOTHING, None))
-        deadline, extension = review.deadline, None
-        if link and link.extension and deadline and link.extension > deadline and not public:
-            deadline = extension = link.extension
+    )
+
+
+def _standings(review, material: _Material, *, public: bool, today) -> Standings:
+    rows = []
+    for iscm in _expected(review, material):
+        by_state = material.groups[review.pk].get(iscm.pk, {})
+        state, ref, decision, extension = NOTHING, None, None, None
+        deadline = review.deadline
+        if by_state:
+            key = max(by_state, key=lambda k: STATES.index(_state(k, public)))
+            state = _state(key, public)
+            first = by_state[key].first
+            ref = material.refs[first]
+            if not public:
+                decision = key[1]
+                moved = material.extensions.get(first)
+                if moved and deadline and moved > deadline:
+                    deadline = extension = moved
         rows.append(
             Standing(
                 iscm=iscm,
                 state=state,
-                input=link.ref if link else None,
-                decision=None if link is None or public else link.decision,
+                input=ref,
+                inputs=sum(group.count for group in by_state.values()),
+                decision=decision,
                 deadline=deadline,
                 days_left=(deadline - today).days if deadline else None,
                 extension=extension,
@@ -554,77 +698,64 @@ def _standings(review, material: _Material, *, public: bool, today) -> Standings
     return Standings(rows=rows, totals=totals)
 
 
-def _coverage(review, material: _Material, *, public: bool) -> Coverage:
+def _coverage(review, material: _Material) -> Coverage:
     reference = material.reference
-    links = [
-        link for link in material.links if link.review_id == review.pk and _counted(link, public)
-    ]
-    by_input = {link.ref.pk: link for link in links}
-    expected = sorted(
-        (material.iscms[i] for i in material.region_iscms.get(review.region_id, [])),
-        key=lambda iscm: iscm.acronym,
-    )
+    tally = material.tallies[review.pk]
+    expected = _expected(review, material)
     expected_ids = frozenset(iscm.pk for iscm in expected)
     others = sorted(
-        {material.iscms[i] for link in links for i in link.iscm_ids} - set(expected),
-        key=lambda iscm: iscm.acronym,
+        (material.iscms[i] for i in tally.iscms - expected_ids), key=lambda iscm: iscm.acronym
     )
     columns = expected + others
-    column_of = {iscm.pk: n for n, iscm in enumerate(columns)}
-
-    inputs_on: dict[int, list[_Link]] = defaultdict(list)  # objective id → links
-    for input_id, objective_id in sorted(set(material.objective_pairs)):
-        link = by_input.get(input_id)
-        if link is not None:
-            inputs_on[objective_id].append(link)
-
     tables = []
     for table in RoundTable:
-        rows, table_inputs, table_iscms, responses = [], set(), set(), 0
+        rows, table_iscms = [], set()
         for objective in reference["objectives"]:
             if objective.round_table != table:
                 continue
-            cells = [[] for _column in columns]
-            iscm_ids = set()
-            for link in inputs_on.get(objective.pk, []):
-                for iscm_id in dict.fromkeys(link.iscm_ids):
-                    cells[column_of[iscm_id]].append(link.ref)
-                    iscm_ids.add(iscm_id)
-                table_inputs.add(link.ref.pk)
-            responses += len(inputs_on.get(objective.pk, []))
-            table_iscms |= iscm_ids
+            by_iscm = tally.cells.get(objective.pk, {})
+            table_iscms |= set(by_iscm)
             rows.append(
                 ObjectiveRow(
                     objective=objective,
-                    cells=cells,
-                    inputs=len(inputs_on.get(objective.pk, [])),
-                    iscms=len(iscm_ids),
+                    cells=[
+                        Cell(
+                            count=by_iscm[iscm.pk][0],
+                            examples=[material.refs[pk] for pk in by_iscm[iscm.pk][1]],
+                        )
+                        if iscm.pk in by_iscm
+                        else Cell(count=0, examples=[])
+                        for iscm in columns
+                    ],
+                    inputs=tally.per_objective.get(objective.pk, 0),
+                    iscms=len(by_iscm),
                 )
             )
         tables.append(
             RoundTableCoverage(
                 round_table=table,
                 objectives=rows,
-                inputs=len(table_inputs),
+                inputs=tally.per_round_table.get(table.value, 0),
                 iscms=len(table_iscms),
-                responses=responses,
+                responses=tally.responses.get(table.value, 0),
                 covered=sum(1 for row in rows if row.inputs),
             )
         )
     return Coverage(
         iscms=columns,
         expected_ids=expected_ids,
-        inputs=[link.ref for link in links],
+        input_count=tally.inputs,
+        iscm_ids_reporting=frozenset(tally.iscms),
         round_tables=tables,
         **{
-            kind: [(row, material.choices.get(kind, {}).get(row.pk, 0)) for row in reference[kind]]
+            kind: [(row, tally.choices[kind].get(row.pk, 0)) for row in reference.get(kind, [])]
             for kind in _CHOICE_MODELS
         },
     )
 
 
-def _change(previous, material: _Material, now: Coverage, *, public) -> Change:
-    before = None if previous is None else _coverage(previous, material, public=public)
+def _change(previous, material: _Material, now: Coverage) -> Change:
+    before = None if previous is None else _coverage(previous, material)
     before_rows = {row.objective.pk: row.iscms for row in before.objective_rows} if before else {}
     objectives = [
         ObjectiveChange(
@@ -634,13 +765,8 @@ def _change(previous, material: _Material, now: Coverage, *, public) -> Change:
     ]
     not_yet = []
     if before is not None:
-        reporting_now = {i for ref in now.inputs for i in ref.iscm_ids}
-        reported_before = {i for ref in before.inputs for i in ref.iscm_ids}
-        not_yet = [
-            iscm
-            for iscm in before.iscms
-            if iscm.pk in reported_before and iscm.pk not in reporting_now
-        ]
+        gone = before.iscm_ids_reporting - now.iscm_ids_reporting
+        not_yet = sorted((material.iscms[i] for i in gone), key=lambda iscm: iscm.acronym)
     return Change(previous=previous, objectives=objectives, not_yet=not_yet)
 
 
@@ -662,7 +788,7 @@ def standings(
 def coverage(review: RegionalReview, *, public: bool) -> Coverage:
     """The objectives × ISCMs matrix and the counts (see the module's doc)."""
     material = _load([review], public=public)
-    return _coverage(review, material, public=public)
+    return _coverage(review, material)
 
 
 def change_since_previous(review: RegionalReview, *, public: bool) -> Change:
@@ -677,13 +803,13 @@ def dashboard(
     previous = previous_review(review)
     reviews = [review, previous] if previous else [review]
     material = _load(reviews, public=public)
-    now = _coverage(review, material, public=public)
+    now = _coverage(review, material)
     return Dashboard(
         review=review,
         public=public,
         standings=_standings(review, material, public=public, today=_today(today)),
         coverage=now,
-        change=_change(previous, material, now, public=public),
+        change=_change(previous, material, now),
     )
 
 
@@ -694,17 +820,14 @@ def cross_region(cycle: ReviewCycle, *, public: bool) -> list[RegionSummary]:
         .select_related("region", "cycle")
         .order_by("region__code")
     )
+    if not reviews:
+        return []
     material = _load(reviews, public=public, choices=False)
     today = timezone.localdate()
     summaries = []
     for review in reviews:
         totals = _standings(review, material, public=public, today=today).totals
-        counted = {
-            link.ref.pk
-            for link in material.links
-            if link.review_id == review.pk and _counted(link, public)
-        }
-        covered = {o for input_id, o in material.objective_pairs if input_id in counted}
+        tally = material.tallies[review.pk]
         summaries.append(
             RegionSummary(
                 review=review,
@@ -712,16 +835,18 @@ def cross_region(cycle: ReviewCycle, *, public: bool) -> list[RegionSummary]:
                 received=totals.received,
                 accepted=totals.accepted,
                 published=totals.published,
-                inputs=len(counted),
-                objectives_covered=len(covered),
+                inputs=tally.inputs,
+                objectives_covered=sum(1 for n in tally.per_objective.values() if n),
             )
         )
     return summaries
 
 
 __all__ = [
+    "CELL_EXAMPLES",
     "STATES",
     "STATE_LABELS",
+    "Cell",
     "Change",
     "Coverage",
     "Dashboard",

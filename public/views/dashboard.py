@@ -21,25 +21,13 @@ def review_dashboard(request, code, cycle):
         cycle__slug=cycle,
     )
     result = coverage.dashboard(review, public=True)
-    links = _public_links(result.coverage.inputs)
-    matrix = [
-        (
-            table,
-            [
-                (row, [[(ref, links[ref.pk]) for ref in cell] for cell in row.cells])
-                for row in table.objectives
-            ],
-        )
-        for table in result.coverage.round_tables
-    ]
     return render(
         request,
         "public/dashboard.html",
         {
             "review": review,
             "dashboard": result,
-            "matrix": matrix,
-            "links": links,
+            "links": _public_links(result.named_inputs),
             "public": True,
         },
     )

@@ -54,34 +54,17 @@ def _input_links(user, refs) -> tuple[dict[int, str], set[int]]:
     return links, visible
 
 
-def matrix_rows(result: coverage.Coverage, links: dict[int, str]):
-    """The coverage matrix as the template walks it: per round table, per objective,
-    per ISCM the (input, link or "") pairs of its cell."""
-    return [
-        (
-            table,
-            [
-                (row, [[(ref, links.get(ref.pk, "")) for ref in cell] for cell in row.cells])
-                for row in table.objectives
-            ],
-        )
-        for table in result.round_tables
-    ]
-
-
 @login_required
 def review_dashboard(request, cycle, region):
     review = _staff_review(request, cycle, region)
     result = coverage.dashboard(review, public=False, today=timezone.localdate())
-    refs = [row.input for row in result.standings.rows if row.input] + result.coverage.inputs
-    links, visible = _input_links(request.user, refs)
+    links, visible = _input_links(request.user, result.named_inputs)
     return render(
         request,
         "reviews/dashboard.html",
         {
             "review": review,
             "dashboard": result,
-            "matrix": matrix_rows(result.coverage, links),
             "links": links,
             "visible": visible,
             "public": False,

@@ -377,3 +377,20 @@ def test_queries_do_not_grow_with_the_inputs(client, coverage_world, make_input,
     many = [count_queries(client, url) for url in urls]
     assert many == few
     assert len(coverage.standings(coverage_world.review, public=False).rows) == 12
+
+
+def test_a_full_cell_links_its_first_inputs_and_counts_the_rest(
+    client, coverage_world, make_input
+):
+    world = coverage_world.world
+    o3 = world.objectives[2]
+    for n in range(coverage.CELL_EXAMPLES + 1):
+        make_input(f"Sub {n}", "submitted", lead=coverage_world.iscms["SUB"], objectives={o3: "a"})
+    tree = _page(client, world.reviewer, _url(coverage_world.review))
+    cell = _matrix(tree)[3]["X-SUB"]
+    assert len(cell) == coverage.CELL_EXAMPLES
+    table = tree.xpath("//table[contains(@class, 'coverage-matrix')]")[0]
+    row = next(r for r in table.xpath("tbody/tr[td]") if r.xpath("string(th)").startswith("3."))
+    texts = [" ".join(td.text_content().split()) for td in row.xpath("td")]
+    assert any(text.endswith("+2 more inputs") for text in texts), texts
+    assert texts[-2:] == [str(2 + coverage.CELL_EXAMPLES), "1"]
