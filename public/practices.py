@@ -23,12 +23,19 @@ Addresses. `/practices/<contribution slug>/<objective number>/`: the slug never 
 so the address stays when a new version is published, and shows the newest published
 text.
 
-Search. Each word must occur in the practice's own text, a word after a minus must
-not, a phrase in quotes counts as one word: `icontains` on both databases (SQLite:
-LIKE, case-insensitive for ASCII letters only; PostgreSQL: ILIKE, no index). The
-full-text search of `submissions.search` does not fit: its one vector per input holds
-the title, the sections and every objective's three texts, so it cannot tell which
-objective's practices matched, and a vector per practice would need a new column.
+Search. Each word must occur in the practice's own text and a word after a minus must
+not; a phrase in quotes counts as one word: `icontains` (SQLite: LIKE, case-insensitive
+for ASCII letters only; PostgreSQL: ILIKE). On PostgreSQL the words (not those after a
+minus) must also match the contribution's full-text index (`submissions.search.matching`,
+GIN): a practice holding a word belongs to a contribution whose text holds it, so this
+only narrows the rows ILIKE reads, from every practice to those of the contributions
+found (measured at 20,000 inputs, 80,000 practices, cold: a rare word 3.9 s → 0.6 s).
+It also makes PostgreSQL match whole words, stemmed, where SQLite matches any part of a
+word. The full-text index alone does not fit: its one vector per contribution holds the
+title, the sections and every objective's three texts, so it cannot tell which
+objective's practices matched. Known limit: a word most practices hold costs a full
+ILIKE read per count (about 5 s cold at 80,000 practices; then cached); a vector per
+practice (a new column or table, migration 0011) would remove it.
 
 Counts and cache: as the contributions list (`browse.py`): each facet counts with the
 other filters applied, one GROUP BY query per facet (the ISCM facet two: leads and
@@ -74,6 +81,7 @@ PAGE_SIZE = 20
 CHUNK = 1000
 MAX_WORDS = 8
 EXCERPT_CHARS = 400
+_HAS_LETTER = re.compile(r"\w")
 # A word, a "quoted phrase", or either with a minus in front (left out).
 _WORD = re.compile(r'(-?)"([^"]+)"|(-?)(\S+)')
 
@@ -100,6 +108,15 @@ def matching(queryset, text: str):
     """`queryset` narrowed to the practices whose text holds every word of `text` and
     none after a minus (see the module docstring)."""
     wanted, left_out = query_words(text[: search.MAX_QUERY_LENGTH])
+    words = [term for term in wanted if _HAS_LETTER.search(term)]
+    if words and search.uses_postgres(queryset.db):
+        # The contributions' full-text index narrows the candidates first (GIN): a
+        # practice holding a word belongs to a contribution whose text holds it.
+        # Minus words stay out of it: another objective of the same contribution may
+        # hold them.
+        query = " ".join(f'"{w}"' if " " in w else w for w in words)
+        inputs = search.matching(WrittenInput.objects.published(), query).values("pk")
+        queryset = queryset.filter(input__in=inputs)
     for term in wanted:
         queryset = queryset.filter(practices__icontains=term)
     for term in left_out:
