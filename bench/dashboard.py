@@ -1,0 +1,185 @@
+#!/usr/bin/env python3
+"""Benchmark of the regional synthesis dashboards (issue 19, item 3) at two database
+sizes, the inputs spread over three cycles. Prints per size: the public dashboard's p50
+and p95 over HTTP (the seeded region's and a quieter one's), and, in process, the
+staff dashboard's computation (`reviews.coverage.dashboard(public=False)` with the
+matrix and counts rendered) and the regions side by side, each with its query count;
+then the ratio p50(largest) / p50(smallest).
+
+    .venv/bin/python bench/dashboard.py [--sizes 200 20000] [--requests 100] [--keep]
+
+Needs PostgreSQL, like bench/public_pages.py (whose helpers it reuses: BENCH_POSTGRES_URL,
+gunicorn with DEBUG off). For each size it creates `iscm_bench_dashboard_<size>`, runs
+`migrate`, `load_reference_data`, `load_demo_data`, then `seed_bench --publish` for
+ECLAC in each of the three cycles of the reference data (a third of the inputs each,
+each input also sent to 0–2 other regions). The staff dashboard is measured in process
+because its pages ask IOM staff for a second factor.
+Targets (issue 19): query counts the same at every size; p50 at the largest size
+<= 1.5 × p50 at the smallest.
+"""
+
+import argparse
+import json
+import os
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import public_pages as base  # the helpers of the public pages' benchmark
+
+ROOT = base.ROOT
+CYCLES = ("2020-2021", "2024-2025", "2028-2029")
+CURRENT = CYCLES[-1]
+PAGES = {
+    "public ECLAC": f"/regions/ECLAC/{CURRENT}/dashboard/",
+    "public ECA": f"/regions/ECA/{CURRENT}/dashboard/",
+    "trivial": "/robots.txt",
+}
+# Run by `manage.py shell -c`: median milliseconds and queries of the staff
+# computations, as JSON on the last line.
+IN_PROCESS = """
+import json, statistics, time
+from django.db import connection
+from django.template.loader import render_to_string
+from django.test.utils import CaptureQueriesContext
+from reviews import coverage
+from submissions.models import RegionalReview, ReviewCycle
+
+review = RegionalReview.objects.select_related("cycle", "region").get(
+    cycle__slug="%(cycle)s", region__code="ECLAC"
+)
+cycle = ReviewCycle.objects.get(slug="%(cycle)s")
+
+def staff():
+    result = coverage.dashboard(review, public=False)
+    links = {ref.pk: "/x/" for ref in result.named_inputs}
+    html = render_to_string(
+        "reviews/dashboard_coverage.html",
+        {"review": review, "dashboard": result, "links": links, "public": False},
+    )
+    return result, len(html)
+
+def regions():
+    return coverage.cross_region(cycle, public=False), 0
+
+found = {}
+for name, function in (("staff ECLAC", staff), ("regions", regions)):
+    with CaptureQueriesContext(connection) as queries:
+        result, size = function()
+    timings = []
+    for _ in range(%(runs)d):
+        started = time.perf_counter()
+        function()
+        timings.append((time.perf_counter() - started) * 1000)
+    found[name] = {
+        "p50": statistics.median(timings),
+        "queries": len(queries),
+        "html": size,
+    }
+result = coverage.dashboard(review, public=False)
+found["counted"] = result.coverage.input_count
+print(json.dumps(found))
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[200, 20000])
+    parser.add_argument("--requests", type=int, default=100)
+    parser.add_argument("--runs", type=int, default=20, help="in-process repetitions")
+    parser.add_argument("--keep", action="store_true", help="keep the benchmark databases")
+    args = parser.parse_args()
+    sizes = sorted(args.sizes)
+
+    workdir = Path(tempfile.mkdtemp(prefix="iscm-bench-dashboard-"))
+    base_env = {
+        **os.environ,
+        "SECRET_KEY": secrets.token_urlsafe(40),
+        "MEDIA_ROOT": str(workdir / "media"),
+        "STATIC_ROOT": str(workdir / "static"),
+        "LOG_LEVEL": "WARNING",
+    }
+    serve_env = {
+        **base_env,
+        "DEBUG": "0",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "0",
+    }
+    manage = [sys.executable, str(ROOT / "manage.py")]
+
+    def run(env, *command):
+        return subprocess.run(
+            [*manage, *command], env=env, cwd=ROOT, check=True, capture_output=True, text=True
+        ).stdout
+
+    run({**serve_env, "SITE_URL": "http://127.0.0.1"}, "collectstatic", "--noinput")
+    http, in_process, created = {}, {}, []
+    try:
+        for size in sizes:
+            name = f"iscm_bench_dashboard_{size}"
+            url = base.database_url(name)
+            base.admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            base.admin(f"CREATE DATABASE {name}")
+            created.append(name)
+            setup_env = {**base_env, "DEBUG": "1", "DATABASE_URL": url}
+            run(setup_env, "migrate", "--noinput")
+            run(setup_env, "load_reference_data")
+            run(setup_env, "load_demo_data")
+            seed_env = {**serve_env, "DATABASE_URL": url, "SITE_URL": "http://127.0.0.1"}
+            started = time.perf_counter()
+            for n, cycle in enumerate(CYCLES):
+                share = size // len(CYCLES) + (1 if n < size % len(CYCLES) else 0)
+                run(seed_env, "seed_bench", "--publish", "--force", "--cycle", cycle,
+                    "--region", "ECLAC", "--inputs", str(share))  # fmt: skip
+            seconds = time.perf_counter() - started
+            print(f"[{size}] seeded over {', '.join(CYCLES)} in {seconds:.0f} s")
+            connection = base.psycopg2.connect(url)
+            connection.autocommit = True
+            with connection.cursor() as cursor:
+                cursor.execute("VACUUM ANALYZE")
+            connection.close()
+            said = run(seed_env, "shell", "-c", IN_PROCESS % {"cycle": CURRENT, "runs": args.runs})
+            in_process[size] = json.loads(said.strip().splitlines()[-1])
+            print(f"[{size}] counted for ECLAC {CURRENT}: {in_process[size]['counted']} inputs")
+            with base.Server({**serve_env, "DATABASE_URL": url}, workdir) as server:
+                http[size] = base.measure(server, PAGES, args.requests)
+        small, large = sizes[0], sizes[-1]
+        print(f"\npublic dashboards over HTTP, {args.requests} sequential requests, ms")
+        for page in PAGES:
+            row = f"{page:<14}"
+            for size in sizes:
+                p50, p95, failures = http[size][page]
+                row += f"  {size}: p50 {p50:8.1f} p95 {p95:8.1f}"
+                if failures:
+                    row += f" non-200 {failures}"
+            ratio = http[large][page][0] / http[small][page][0]
+            mark = "ref" if page == "trivial" else "ok" if ratio <= 1.5 else "MISSED"
+            print(f"{row}  ratio {ratio:5.2f} {mark}")
+        print(f"\nstaff computations in process, median of {args.runs} runs, ms")
+        for name in ("staff ECLAC", "regions"):
+            row = f"{name:<14}"
+            for size in sizes:
+                found = in_process[size][name]
+                row += f"  {size}: p50 {found['p50']:8.1f} queries {found['queries']:3d}"
+                if found["html"]:
+                    row += f" html {found['html'] // 1024:4d} KiB"
+            ratio = in_process[large][name]["p50"] / in_process[small][name]["p50"]
+            same = len({in_process[s][name]["queries"] for s in sizes}) == 1
+            mark = "ok" if ratio <= 1.5 else "MISSED"
+            print(f"{row}  ratio {ratio:5.2f} {mark}; queries {'same' if same else 'DIFFER'}")
+        print("(target: the same query count at every size, p50 ratio <= 1.5)")
+    finally:
+        if args.keep:
+            print(f"\nkept: {', '.join(created)}")
+        else:
+            for name in created:
+                base.admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+if __name__ == "__main__":
+    main()
