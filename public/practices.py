@@ -45,7 +45,6 @@ partners), cached under `browse.generation()` so a publication shows at once.
 import hashlib
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import django_filters
@@ -61,7 +60,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from submissions import search
-from submissions.languages import label, source_text
+from submissions.languages import label
 from submissions.markup import plain_text
 from submissions.models import (
     ISCM,
@@ -78,7 +77,6 @@ from . import browse
 from .filters import BoundedModelMultipleChoiceFilter
 
 PAGE_SIZE = 20
-CHUNK = 1000
 MAX_WORDS = 8
 EXCERPT_CHARS = 400
 _HAS_LETTER = re.compile(r"\w")
@@ -491,54 +489,10 @@ def title_of(doc: dict, objective: dict) -> str:
     return make_title(acronyms, objective["short_title"], doc["cycle"]["years"])
 
 
-# --- records for the exports ---------------------------------------------------------
+# --- the exports' order (records: opendata.practice_records) -------------------------
 
 
 def export_order(queryset):
     """Oldest publication first, then the input, then the objective: a fixed order,
     so the same practices always serialise to the same bytes."""
     return queryset.order_by("input__published_at", "input_id", "objective__number")
-
-
-def records(queryset) -> Iterator[dict]:
-    """One dict per practice, fields in `opendata.PRACTICE_FIELDS` order, in English; a
-    fixed number of queries per thousand practices."""
-    queryset = queryset.select_related(
-        "input__lead_iscm", "input__cycle", "objective"
-    ).prefetch_related(
-        "input__partner_iscms", "input__target_reviews__region", "input__principles"
-    )
-    site = settings.SITE_URL
-    for response in queryset.iterator(chunk_size=CHUNK):
-        written_input = response.input
-        cycle = written_input.cycle
-        lead = written_input.lead_iscm
-        partners = sorted(written_input.partner_iscms.all(), key=lambda i: i.acronym)
-        regions = sorted(r.region.code for r in written_input.target_reviews.all())
-        number = response.objective.number
-        yield {
-            "id": f"{written_input.slug}/{number}",
-            "title": make_title(
-                [lead.acronym, *(p.acronym for p in partners)],
-                source_text(response.objective, "short_title"),
-                cycle.years,
-            ),
-            "description": response.practices,
-            "objectives": [number],
-            "guiding_principles": sorted(p.letter for p in written_input.principles.all()),
-            "geographic_scope": regions,
-            "implementing_iscm": _named(lead),
-            "partner_iscms": [_named(p) for p in partners],
-            "period": cycle.years,
-            "cycle": cycle.slug,
-            "regional_reviews": [f"{cycle.slug}/{code}" for code in regions],
-            "url": site + practice_url(written_input.slug, number),
-            "contribution_url": site + written_input.get_public_url(),
-            "language": written_input.language,
-            "version": written_input.published_version,
-            "published_at": written_input.published_at.isoformat(),
-        }
-
-
-def _named(iscm) -> str:
-    return f"{source_text(iscm, 'name')} ({iscm.acronym})"

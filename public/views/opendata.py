@@ -88,13 +88,13 @@ def practices_json(request):
         "errors": _bad_filters(filterset),
         "fields": list(opendata.PRACTICE_FIELDS),
     }
-    rows = practices.records(practices.export_order(queryset))
+    rows = opendata.practice_records(practices.export_order(queryset))
     return _streamed(opendata.json_chunks(head, "practices", rows), "json", "iscm-practices.json")
 
 
 def practices_csv(request):
     filterset = practices.filtered(request.GET)
-    rows = practices.records(practices.export_order(filterset.selection()))
+    rows = opendata.practice_records(practices.export_order(filterset.selection()))
     chunks = opendata.csv_chunks(opendata.PRACTICE_FIELDS, rows)
     return _streamed(chunks, "csv", "iscm-practices.csv")
 
