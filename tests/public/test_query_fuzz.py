@@ -114,6 +114,7 @@ def test_public_routes_are_the_public_pages():
         "public:contribution-attachment",
         "public:region-list",
         "public:region-detail",
+        "public:region-dashboard",
         "public:open-data",
         "public:open-data-json",
         "public:open-data-csv",
@@ -154,6 +155,7 @@ def public_urls(world, make_input):
             "attachment_pk": first.attachments.get().pk,
         },
         "public:region-detail": {"code": world.regions.amr.code},
+        "public:region-dashboard": {"code": world.regions.amr.code, "cycle": world.cycle.slug},
         "public:iscm-detail": {"slug": world.lead.slug},
         "public:objective-detail": {"number": world.objectives[0].number},
         "public:compare-objective": {
