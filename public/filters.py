@@ -89,7 +89,45 @@ def _through(relation: str, **lookup):
     return getattr(WrittenInput, relation).through.objects.filter(**lookup).values("writteninput")
 
 
-class ContributionFilter(django_filters.FilterSet):
+class ReferenceFilters(django_filters.FilterSet):
+    """The filters the contributions list and the practices list share: by review
+    cycle, region, ISCM, GCM objective and guiding principle. Each subclass says how in
+    its `filter_<name>` methods (the same value narrows inputs or practices)."""
+
+    cycle = BoundedModelMultipleChoiceFilter(
+        queryset=ReviewCycle.objects.all(),
+        to_field_name="slug",
+        label=_("Review cycle"),
+        method="filter_cycle",
+    )
+
+    region = BoundedModelMultipleChoiceFilter(
+        queryset=Region.objects.all(),
+        to_field_name="code",
+        label=_("Region"),
+        method="filter_region",
+    )
+
+    iscm = BoundedModelMultipleChoiceFilter(
+        queryset=ISCM.objects.all(), to_field_name="slug", label=_("ISCM"), method="filter_iscm"
+    )
+
+    objective = BoundedModelMultipleChoiceFilter(
+        queryset=GCMObjective.objects.all(),
+        to_field_name="number",
+        label=_("GCM objective"),
+        method="filter_objective",
+    )
+
+    principle = BoundedModelMultipleChoiceFilter(
+        queryset=GuidingPrinciple.objects.all(),
+        to_field_name="letter",
+        label=_("Guiding principle"),
+        method="filter_principle",
+    )
+
+
+class ContributionFilter(ReferenceFilters):
     """Filters of the public list of contributions, the open data and the feed. The
     query string keeps them shareable (`?objective=5&region=ECA&q=recruitment`).
 
@@ -114,38 +152,11 @@ class ContributionFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Search"), max_length=search.MAX_QUERY_LENGTH, method="filter_search"
     )
-    cycle = BoundedModelMultipleChoiceFilter(
-        queryset=ReviewCycle.objects.all(),
-        to_field_name="slug",
-        label=_("Review cycle"),
-        method="filter_cycle",
-    )
-    region = BoundedModelMultipleChoiceFilter(
-        queryset=Region.objects.all(),
-        to_field_name="code",
-        label=_("Region"),
-        method="filter_region",
-    )
-    iscm = BoundedModelMultipleChoiceFilter(
-        queryset=ISCM.objects.all(), to_field_name="slug", label=_("ISCM"), method="filter_iscm"
-    )
     kind = django_filters.MultipleChoiceFilter(
         choices=ISCM.Kind.choices, label=_("Kind of ISCM"), method="filter_kind"
     )
-    objective = BoundedModelMultipleChoiceFilter(
-        queryset=GCMObjective.objects.all(),
-        to_field_name="number",
-        label=_("GCM objective"),
-        method="filter_objective",
-    )
     round_table = django_filters.MultipleChoiceFilter(
         choices=RoundTable.choices, label=_("Round table"), method="filter_round_table"
-    )
-    principle = BoundedModelMultipleChoiceFilter(
-        queryset=GuidingPrinciple.objects.all(),
-        to_field_name="letter",
-        label=_("Guiding principle"),
-        method="filter_principle",
     )
     format = BoundedModelMultipleChoiceFilter(
         queryset=ContributionFormat.objects.all(),

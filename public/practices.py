@@ -74,7 +74,7 @@ from submissions.models import (
 )
 
 from . import browse
-from .filters import BoundedModelMultipleChoiceFilter
+from .filters import ReferenceFilters
 
 PAGE_SIZE = 20
 MAX_WORDS = 8
@@ -127,7 +127,7 @@ def _inputs_through(relation: str, **lookup):
     return through.objects.filter(**lookup).values("writteninput")
 
 
-class PracticeFilter(django_filters.FilterSet):
+class PracticeFilter(ReferenceFilters):
     """Filters of the practices list and its exports (`?objective=7&region=ECA&q=…`).
     Several values of one filter widen the selection, different filters narrow it;
     relations are filtered through subqueries, so no row is counted twice."""
@@ -136,36 +136,6 @@ class PracticeFilter(django_filters.FilterSet):
 
     q = django_filters.CharFilter(
         label=gettext_lazy("Search"), max_length=search.MAX_QUERY_LENGTH, method="filter_text"
-    )
-    cycle = BoundedModelMultipleChoiceFilter(
-        queryset=ReviewCycle.objects.all(),
-        to_field_name="slug",
-        label=gettext_lazy("Review cycle"),
-        method="filter_cycle",
-    )
-    region = BoundedModelMultipleChoiceFilter(
-        queryset=Region.objects.all(),
-        to_field_name="code",
-        label=gettext_lazy("Region"),
-        method="filter_region",
-    )
-    iscm = BoundedModelMultipleChoiceFilter(
-        queryset=ISCM.objects.all(),
-        to_field_name="slug",
-        label=gettext_lazy("ISCM"),
-        method="filter_iscm",
-    )
-    objective = BoundedModelMultipleChoiceFilter(
-        queryset=GCMObjective.objects.all(),
-        to_field_name="number",
-        label=gettext_lazy("GCM objective"),
-        method="filter_objective",
-    )
-    principle = BoundedModelMultipleChoiceFilter(
-        queryset=GuidingPrinciple.objects.all(),
-        to_field_name="letter",
-        label=gettext_lazy("Guiding principle"),
-        method="filter_principle",
     )
 
     class Meta:
