@@ -1,7 +1,8 @@
-"""Accounts journeys: an administrator invites a secretariat member of SACM, who
-creates an account from the e-mailed link and invites a colleague as the team's lead;
-a reviewer enrols an authenticator on the first sign-in and gives a code from it on
-the next. Everything after the demo data goes through the pages and the e-mails."""
+"""Accounts journeys: an administrator invites a secretariat member of MIDWA (an ISCM
+without a demo account, so the invitee is its first member), who creates an account
+from the e-mailed link and invites a colleague as the team's lead; a reviewer enrols an
+authenticator on the first sign-in and gives a code from it on the next. Everything
+after the demo data goes through the pages and the e-mails."""
 
 import re
 import time
@@ -102,7 +103,7 @@ def test_administrator_invites_a_secretariat_member_who_invites_a_colleague(page
     expect(page.get_by_label("E-mail address")).to_have_value(INVITEE)
     assert_accessible(page, "staff invitation form without an ISCM")
 
-    page.get_by_label("SACM", exact=True).check()
+    page.get_by_label("MIDWA", exact=True).check()
     submit(page, "Send the invitation")
     expect(page).to_have_url(f"{site}/staff/invitations/")
     _status(page, f"Invitation sent to {INVITEE}.")
@@ -115,7 +116,7 @@ def test_administrator_invites_a_secretariat_member_who_invites_a_colleague(page
     invitee.goto(site + first_link)
     expect(invitee.get_by_role("heading", name="Your invitation", level=1)).to_be_visible()
     expect(invitee.get_by_role("main")).to_contain_text(INVITEE)
-    expect(invitee.get_by_role("main")).to_contain_text("SACM")
+    expect(invitee.get_by_role("main")).to_contain_text("MIDWA")
     assert_accessible(invitee, "invitation page")
 
     # Two different passwords: a message, and the name typed is kept.
@@ -137,13 +138,13 @@ def test_administrator_invites_a_secretariat_member_who_invites_a_colleague(page
     # The name is isolated with U+2068 … U+2069, so a right-to-left name reads right.
     _status(invitee, re.compile(rf"^Welcome, \W?{INVITEE_NAME}\W?: your account is ready\.$"))
     expect(
-        invitee.get_by_role("main").get_by_role("link", name="SACM", exact=True)
+        invitee.get_by_role("main").get_by_role("link", name="MIDWA", exact=True)
     ).to_be_visible()
 
-    # The first member of SACM leads its team and invites a colleague.
+    # The first member of MIDWA leads its team and invites a colleague.
     invitee.get_by_role("link", name="your team, which you lead").click()
-    expect(invitee).to_have_url(f"{site}/my/teams/sacm/")
-    expect(invitee.get_by_role("heading", name="Team of SACM", level=1)).to_be_visible()
+    expect(invitee).to_have_url(f"{site}/my/teams/midwa/")
+    expect(invitee.get_by_role("heading", name="Team of MIDWA", level=1)).to_be_visible()
     members = invitee.get_by_role("region", name="Members")
     expect(members.get_by_role("row").filter(has_text=INVITEE_NAME)).to_contain_text("Lead")
     assert_accessible(invitee, "team page")
@@ -169,12 +170,12 @@ def test_administrator_invites_a_secretariat_member_who_invites_a_colleague(page
     expect(stranger.get_by_text("It has already been used.")).to_be_visible()
     assert_accessible(stranger, "used invitation link")
 
-    # The administrator sees the new member on SACM's team, and the other staff pages.
-    page.goto(f"{site}/my/teams/sacm/")
+    # The administrator sees the new member on MIDWA's team, and the other staff pages.
+    page.goto(f"{site}/my/teams/midwa/")
     expect(page.get_by_role("main")).to_contain_text(INVITEE_NAME)
     assert_accessible(page, "team page as administrator")
     for path, name in (
-        ("/staff/people/?q=SACM", "staff people search"),
+        ("/staff/people/?q=MIDWA", "staff people search"),
         ("/staff/iscms/", "staff teams"),
         ("/staff/regions/", "staff region assignments"),
         ("/staff/audit/", "staff audit trail"),
