@@ -40,7 +40,7 @@ urlpatterns = [
     path("open-data/practices.json", opendata.practices_json, name="open-data-practices-json"),
     path("open-data/practices.csv", opendata.practices_csv, name="open-data-practices-csv"),
     path("open-data/datapackage.json", opendata.datapackage, name="open-data-datapackage"),
-    # A cycle's own files (public/opendata.py: CYCLE_FILES and its datapackage.json).
+    # A cycle's own files (public/opendata_cycles.py: CYCLE_FILES and its datapackage.json).
     path(
         "open-data/<slug:cycle>/<str:filename>",
         opendata.cycle_file,

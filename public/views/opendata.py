@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from submissions.models import WrittenInput
 from submissions.responses import serve_stored_file
 
-from .. import opendata, practices
+from .. import opendata, opendata_cycles, opendata_formats, practices
 
 FEED_SIZE = 50
 # Characters XML 1.0 cannot carry, which Django's feed generator refuses with an
@@ -37,7 +37,7 @@ def about(request):
         "public/open_data.html",
         {
             "resources": opendata.RESOURCES,
-            "cycles": opendata.cycle_exports(timezone.localdate()),
+            "cycles": opendata_cycles.cycle_exports(timezone.localdate()),
             "form": filterset.form,
             "query": request.GET.urlencode(),
         },
@@ -49,7 +49,7 @@ def _bad_filters(filterset):
 
 
 def _streamed(chunks, fmt: str, filename: str) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(chunks, content_type=opendata.MEDIA_TYPES[fmt])
+    response = StreamingHttpResponse(chunks, content_type=opendata_formats.MEDIA_TYPES[fmt])
     if fmt == "csv":
         response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Access-Control-Allow-Origin"] = "*"  # public data, meant for reuse
@@ -66,14 +66,14 @@ def contributions_json(request):
         "errors": _bad_filters(filterset),
         "fields": list(opendata.FIELDS),
     }
-    chunks = opendata.json_chunks(head, "contributions", opendata.records(queryset))
+    chunks = opendata_formats.json_chunks(head, "contributions", opendata.records(queryset))
     return _streamed(chunks, "json", "iscm-contributions.json")
 
 
 def contributions_csv(request):
-    """One row per contribution the filters select (`opendata.csv_chunks`)."""
+    """One row per contribution the filters select (`opendata_formats.csv_chunks`)."""
     _filterset, queryset = opendata.selection(request.GET)
-    chunks = opendata.csv_chunks(opendata.FIELDS, opendata.records(queryset))
+    chunks = opendata_formats.csv_chunks(opendata.FIELDS, opendata.records(queryset))
     return _streamed(chunks, "csv", "iscm-contributions.csv")
 
 
@@ -89,20 +89,22 @@ def practices_json(request):
         "fields": list(opendata.PRACTICE_FIELDS),
     }
     rows = opendata.practice_records(practices.export_order(queryset))
-    return _streamed(opendata.json_chunks(head, "practices", rows), "json", "iscm-practices.json")
+    return _streamed(
+        opendata_formats.json_chunks(head, "practices", rows), "json", "iscm-practices.json"
+    )
 
 
 def practices_csv(request):
     filterset = practices.filtered(request.GET)
     rows = opendata.practice_records(practices.export_order(filterset.selection()))
-    chunks = opendata.csv_chunks(opendata.PRACTICE_FIELDS, rows)
+    chunks = opendata_formats.csv_chunks(opendata.PRACTICE_FIELDS, rows)
     return _streamed(chunks, "csv", "iscm-practices.csv")
 
 
 def _json_document(document: dict) -> HttpResponse:
     response = HttpResponse(
         json.dumps(document, ensure_ascii=False, indent=2) + "\n",
-        content_type=opendata.MEDIA_TYPES["json"],
+        content_type=opendata_formats.MEDIA_TYPES["json"],
     )
     response["Access-Control-Allow-Origin"] = "*"
     return response
@@ -110,32 +112,34 @@ def _json_document(document: dict) -> HttpResponse:
 
 def datapackage(request):
     """The data dictionary of every file, as a Frictionless Data package."""
-    return _json_document(opendata.datapackage(opendata.cycle_exports(timezone.localdate())))
+    return _json_document(
+        opendata_cycles.datapackage(opendata_cycles.cycle_exports(timezone.localdate()))
+    )
 
 
 def cycle_file(request, cycle, filename):
-    """A cycle's own file (`opendata.CYCLE_FILES`) or its data package. A closed
+    """A cycle's own file (`opendata_cycles.CYCLE_FILES`) or its data package. A closed
     cycle's file is served as stored, the same bytes on every download (ETag and
     Repr-Digest carry its sha256); an open cycle's is built now. Query strings are
     ignored: a cycle's file is always the whole cycle."""
-    if filename != "datapackage.json" and filename not in opendata.CYCLE_FILES:
+    if filename != "datapackage.json" and filename not in opendata_cycles.CYCLE_FILES:
         raise Http404("No such file")
-    exports = opendata.cycle_exports(timezone.localdate(), slug=cycle, build=False)
+    exports = opendata_cycles.cycle_exports(timezone.localdate(), slug=cycle, build=False)
     if not exports:
         raise Http404("No such cycle")
     export = exports[0]
     if filename == "datapackage.json":
         if export.closed:
             for export_file in export.files:
-                opendata.freeze(export, export_file)
-        return _json_document(opendata.datapackage(exports, scope=export))
+                opendata_cycles.freeze(export, export_file)
+        return _json_document(opendata_cycles.datapackage(exports, scope=export))
     download_name = f"iscm-{cycle}-{filename}"
     fmt = filename.rsplit(".", 1)[1]
     if not export.closed:
-        return _streamed(opendata.cycle_chunks(export, filename), fmt, download_name)
-    frozen = opendata.freeze(export, export.file(filename))
+        return _streamed(opendata_cycles.cycle_chunks(export, filename), fmt, download_name)
+    frozen = opendata_cycles.freeze(export, export.file(filename))
     response = serve_stored_file(
-        frozen.stored_name, filename=download_name, content_type=opendata.MEDIA_TYPES[fmt]
+        frozen.stored_name, filename=download_name, content_type=opendata_formats.MEDIA_TYPES[fmt]
     )
     if fmt == "json":
         # Readable in the browser like the other JSON files; nosniff stays.

@@ -1,4 +1,4 @@
-"""Open data across cycles (`public/opendata.py`): every export carries the cycle and
+"""Open data across cycles (`public/opendata_cycles.py`): every export carries the cycle and
 the regional reviews, a closed cycle's files are frozen (the same bytes and sha256 on
 every download, shown on the open-data page and in the data package), and
 `datapackage.json` describes every column the files have."""
@@ -14,7 +14,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from public import opendata
+from public import opendata, opendata_cycles
 from submissions import workflow
 from submissions.models import RegionalReview
 
@@ -66,27 +66,27 @@ def test_closed_means_every_meeting_held_or_the_last_year_over(world):
     today = timezone.localdate()
     cycle = world.cycle  # 2028–2029, reviews meeting in 70 days (the factory's)
     reviews = list(cycle.regional_reviews.all())
-    assert not opendata.is_closed(cycle, reviews, today)
+    assert not opendata_cycles.is_closed(cycle, reviews, today)
     past = today - datetime.timedelta(days=1)
     RegionalReview.objects.filter(cycle=cycle).exclude(pk=reviews[0].pk).update(meeting_date=past)
     reviews = list(cycle.regional_reviews.all())
-    assert not opendata.is_closed(cycle, reviews, today)  # one meeting still to come
+    assert not opendata_cycles.is_closed(cycle, reviews, today)  # one meeting still to come
     RegionalReview.objects.filter(cycle=cycle).update(meeting_date=past)
     reviews = list(cycle.regional_reviews.all())
     assert all(r.status_on(today) == RegionalReview.Status.HELD for r in reviews)
-    assert opendata.is_closed(cycle, reviews, today)
+    assert opendata_cycles.is_closed(cycle, reviews, today)
     # On the meeting day itself the review is not held yet.
     RegionalReview.objects.filter(pk=reviews[0].pk).update(meeting_date=today)
-    assert not opendata.is_closed(cycle, list(cycle.regional_reviews.all()), today)
+    assert not opendata_cycles.is_closed(cycle, list(cycle.regional_reviews.all()), today)
     # A cycle without reviews closes with its last year; an unscheduled one too.
     empty = ReviewCycleFactory(start_year=today.year - 2, end_year=today.year)
-    assert not opendata.is_closed(empty, [], today)
-    assert opendata.is_closed(empty, [], today.replace(year=today.year + 1))
+    assert not opendata_cycles.is_closed(empty, [], today)
+    assert opendata_cycles.is_closed(empty, [], today.replace(year=today.year + 1))
     unscheduled = RegionalReviewFactory(cycle=empty, meeting_date=None)
-    assert not opendata.is_closed(empty, [unscheduled], today)
+    assert not opendata_cycles.is_closed(empty, [unscheduled], today)
 
 
-@pytest.mark.parametrize("filename", opendata.CYCLE_FILES)
+@pytest.mark.parametrize("filename", opendata_cycles.CYCLE_FILES)
 def test_a_closed_cycles_file_is_the_same_bytes_on_every_download(client, world, cycles, filename):
     url = cycle_file(cycles["old"], filename)
     first = download(client, url)
@@ -107,14 +107,16 @@ def test_a_closed_cycles_file_is_the_same_bytes_on_every_download(client, world,
     assert "Earlier input" in first.decode("utf-8-sig") or filename.startswith("practices")
 
 
-@pytest.mark.parametrize("filename", opendata.CYCLE_FILES)
+@pytest.mark.parametrize("filename", opendata_cycles.CYCLE_FILES)
 def test_building_a_cycles_file_twice_gives_the_same_bytes(world, cycles, filename):
     """What makes a rebuilt frozen file (after its storage is lost) the same file: no
     time of generation, a fixed order, English whatever the language active."""
 
     def build():
-        (export,) = opendata.cycle_exports(timezone.localdate(), slug="2024-2025", build=False)
-        return "".join(opendata.cycle_chunks(export, filename))
+        (export,) = opendata_cycles.cycle_exports(
+            timezone.localdate(), slug="2024-2025", build=False
+        )
+        return "".join(opendata_cycles.cycle_chunks(export, filename))
 
     first = build()
     with translation.override("ar"):
@@ -145,7 +147,7 @@ def test_an_open_cycles_files_follow_each_publication(client, world, cycles):
 
 def test_the_open_data_page_shows_each_frozen_files_sha256(client, world, cycles):
     body = client.get(reverse("public:open-data")).content.decode()
-    for filename in opendata.CYCLE_FILES:
+    for filename in opendata_cycles.CYCLE_FILES:
         sha = hashlib.sha256(download(client, cycle_file(cycles["old"], filename))).hexdigest()
         link = f'href="{cycle_file(cycles["old"], filename)}">{filename}</a>'
         row = body.split(link)[1].split("</tr>")[0]
@@ -234,7 +236,7 @@ def test_the_data_package_describes_every_column_of_every_file(client, world, cy
 def test_a_cycles_data_package_describes_its_own_files(client, world, cycles):
     package = json.loads(download(client, cycle_file(cycles["old"], "datapackage.json")))
     assert [r["name"] for r in package["resources"]] == [
-        f"{name.replace('.', '-')}-{cycles['old'].slug}" for name in opendata.CYCLE_FILES
+        f"{name.replace('.', '-')}-{cycles['old'].slug}" for name in opendata_cycles.CYCLE_FILES
     ]
     for resource in package["resources"]:
         _check_resource(client, resource)
