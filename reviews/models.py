@@ -140,3 +140,71 @@ class RegionalPackage(models.Model):
     @property
     def in_progress(self) -> bool:
         return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+
+class SynthesisDraft(models.Model):
+    """A synthesis draft of one regional review, for the IOM staff who write the
+    review's synthesis: what each accepted input reports per round table and objective,
+    each excerpt cited, with the synthesis dashboard's counts and an annex of the inputs,
+    as an editable .docx (the Word template's house style) and a PDF, both built by one
+    background task (reviews/synthesis_pdf.py). The portal's words are in `language`,
+    each excerpt in its own. A done draft never changes; asking again makes a new one.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Drafting")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    review = models.ForeignKey(
+        RegionalReview,
+        on_delete=models.PROTECT,
+        related_name="synthesis_drafts",
+        verbose_name=_("review"),
+    )
+    language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        null=True,
+        blank=True,
+        verbose_name=_("requested by"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    stage = models.CharField(_("stage"), max_length=80, blank=True)
+    percent = models.PositiveSmallIntegerField(_("progress"), default=0)
+    docx = models.FileField(_("Word document"), max_length=255, blank=True)
+    docx_size = models.PositiveBigIntegerField(
+        _("size of the Word document"), null=True, blank=True
+    )
+    pdf = models.FileField(_("PDF"), max_length=255, blank=True)
+    pdf_size = models.PositiveBigIntegerField(_("size of the PDF"), null=True, blank=True)
+    page_count = models.PositiveIntegerField(_("pages of the PDF"), null=True, blank=True)
+    # The accepted inputs it quotes, known once it is drafted.
+    input_count = models.PositiveIntegerField(_("inputs quoted"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    queued_at = models.DateTimeField(_("queued"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # Written every few seconds by the drafting worker: a running draft whose heartbeat
+    # stops is one whose worker died (reviews/synthesis_drafts.py::fail_stale_drafts).
+    heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("synthesis draft")
+        verbose_name_plural = _("synthesis drafts")
+        ordering = ["review", "-queued_at", "-pk"]
+
+    def __str__(self):
+        return f"{self.review} — synthesis draft {self.pk} ({self.language})"
+
+    def get_absolute_url(self):
+        return reverse("reviews:synthesis", args=[self.pk])
+
+    @property
+    def in_progress(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)

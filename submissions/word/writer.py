@@ -295,6 +295,15 @@ class _Writer:
         return buffer.getvalue()
 
 
+def house_style_writer(*, rtl: bool = False) -> _Writer:
+    """A document in the Word template's house style (page, styles, list numbering)
+    for other documents of the portal (the regional synthesis draft): write with its
+    `heading`, `text`, `paragraph`, `run`, `markdown`, `table` and `save`; `rtl` (which
+    the caller may change between paragraphs) lays out the Markdown paragraphs right to
+    left."""
+    return _Writer(rtl=rtl)
+
+
 def _spans(element, *, bold=False, italic=False, href=None, into=None) -> list[Span]:
     """The inline content of an HTML element of the sanitised Markdown output, without
     nested lists; paragraphs inside a list item are joined by line breaks."""
