@@ -78,14 +78,13 @@ template, a CSV or a .docx):
 
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from django.db.models import Count, F, Min, OuterRef, Q, Subquery, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, Min
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from submissions.languages import source_text
+from submissions import tallies as coverage_tallies
 from submissions.models import (
     ISCM,
     Challenge,
@@ -93,10 +92,7 @@ from submissions.models import (
     Decision,
     GCMObjective,
     GuidingPrinciple,
-    InputPartner,
     InputTarget,
-    InputVersion,
-    ObjectiveResponse,
     Priority,
     RegionalReview,
     ReviewCycle,
@@ -130,7 +126,7 @@ STATE_LABELS = {
 RECEIVED_STATES = frozenset(STATES) - {NOTHING, Status.DRAFT.value}
 ACCEPTED_STATES = frozenset({Status.ACCEPTED.value, Status.PUBLISHED.value})
 # Inputs named per cell of the matrix; the cell gives the number of the others.
-CELL_EXAMPLES = 3
+CELL_EXAMPLES = coverage_tallies.CELL_EXAMPLES
 
 
 @dataclass(frozen=True)
@@ -351,25 +347,9 @@ def previous_review(review: RegionalReview) -> RegionalReview | None:
 
 # --- Loading: one set of queries for any number of reviews and inputs ---------------
 
-_CHOICE_MODELS = {
-    "principles": (GuidingPrinciple, "guidingprinciple_id"),
-    "formats": (ContributionFormat, "contributionformat_id"),
-    "priorities": (Priority, "priority_id"),
-    "challenges": (Challenge, "challenge_id"),
-}
 # The ISCMs of an input, as seen from a row that reaches the input through `prefix`:
 # its lead, and (a second query) each partner.
 _LEAD, _PARTNER = "lead_iscm_id", "inputpartner__iscm_id"
-
-
-def _counted_q(prefix: str, *, public: bool) -> Q:
-    """The target links (`prefix` leads from the queried model to InputTarget) whose
-    input counts for their review (see the module's doc)."""
-    if public:
-        return Q(**{f"{prefix}writteninput__status": Status.PUBLISHED})
-    return Q(**{f"{prefix}writteninput__status__in": Status.DECIDED_ON}) & ~Q(
-        **{f"{prefix}decision": Decision.DECLINED}
-    )
 
 
 @dataclass
@@ -381,28 +361,13 @@ class _Group:
 
 
 @dataclass
-class _Tally:
-    """Counts of one review's counted inputs, added to from the live rows and from
-    snapshots."""
-
-    inputs: int = 0
-    # objective id → ISCM id → [count, first ids]
-    cells: dict = field(default_factory=lambda: defaultdict(dict))
-    per_objective: dict = field(default_factory=lambda: defaultdict(int))
-    per_round_table: dict = field(default_factory=lambda: defaultdict(int))  # distinct inputs
-    responses: dict = field(default_factory=lambda: defaultdict(int))  # per round table
-    choices: dict = field(default_factory=lambda: defaultdict(lambda: defaultdict(int)))
-    iscms: set = field(default_factory=set)
-
-
-@dataclass
 class _Material:
     groups: dict  # review id → ISCM id → {(status, decision): _Group}
     extensions: dict  # input id → deadline extension, for the standings' inputs
     refs: dict  # input id → InputRef, for every input named
     iscms: dict  # ISCM id → ISCM
     region_iscms: dict  # region id → ISCM ids of the region
-    tallies: dict  # review id → _Tally (content=True)
+    tallies: dict  # review id → tallies.Tally (content=True)
     reference: dict  # "objectives" and each kind → its rows in order
 
 
@@ -447,7 +412,7 @@ def _load(
     tallies, reference, named = {}, {}, set()
     if content:
         reference = _reference_rows(choices=choices)
-        tallies = _tally(reviews, targets, reference, public=public, choices=choices)
+        tallies = coverage_tallies.load(review_ids, public=public)
         named = {
             pk
             for tally in tallies.values()
@@ -487,164 +452,14 @@ def _state(key: tuple[str, str], public: bool) -> str:
     return Status.PUBLISHED.value if public else state_for(status, decision)
 
 
-def _counted(key: tuple[str, str], public: bool) -> bool:
-    status, decision = key
-    if public:
-        return status == Status.PUBLISHED
-    return status in Status.DECIDED_ON and decision != Decision.DECLINED
-
-
 def _reference_rows(*, choices: bool) -> dict[str, list]:
     """The objectives in order, and with `choices` the rows of principles, formats,
     priorities and challenges (one small query each)."""
     rows = {"objectives": list(GCMObjective.objects.order_by("number"))}
     if choices:
-        for kind, (model, _column) in _CHOICE_MODELS.items():
+        for kind, (model, _column) in coverage_tallies.CHOICES.items():
             rows[kind] = list(model.objects.all())
     return rows
-
-
-def _tally(reviews, targets, reference, *, public: bool, choices: bool) -> dict:
-    """review id → _Tally of its counted inputs: live rows counted by the database,
-    then the snapshots of the inputs back with their secretariat added."""
-    review_ids = [r.pk for r in reviews]
-    tallies = {pk: _Tally() for pk in review_ids}
-    round_table_of = {o.pk: o.round_table for o in reference["objectives"]}
-    counted = targets.filter(_counted_q("", public=public))
-    for review_id, n in (
-        counted.values_list("regionalreview_id").annotate(n=Count("pk")).order_by()
-    ):
-        tallies[review_id].inputs = n
-    for column in (_LEAD, _PARTNER):
-        for review_id, iscm_id in (
-            counted.filter(**{f"writteninput__{column}__isnull": False})
-            .values_list("regionalreview_id", f"writteninput__{column}")
-            .distinct()
-            .order_by()
-        ):
-            tallies[review_id].iscms.add(iscm_id)
-
-    # Objective responses of live content, through the target link of their review.
-    link = "input__target_links__"
-    responses = ObjectiveResponse.objects.filter(
-        Q(**{f"{link}regionalreview__in": review_ids}),
-        _counted_q(link, public=public),
-        ~Q(input__status__in=Status.EDITABLE),
-    )
-    for review_id, objective_id, n in (
-        responses.values_list(f"{link}regionalreview_id", "objective_id")
-        .annotate(n=Count("input_id", distinct=True))
-        .order_by()
-    ):
-        tallies[review_id].per_objective[objective_id] += n
-        tallies[review_id].responses[round_table_of[objective_id]] += n
-    for review_id, table, n in (
-        responses.values_list(f"{link}regionalreview_id", "objective__round_table")
-        .annotate(n=Count("input_id", distinct=True))
-        .order_by()
-    ):
-        tallies[review_id].per_round_table[table] += n
-    for column in ("input__" + _LEAD, "input__" + _PARTNER):
-        partition = [F(f"{link}regionalreview_id"), F("objective_id"), F(column)]
-        cells = (
-            responses.filter(**{f"{column}__isnull": False})
-            .annotate(
-                place=Window(RowNumber(), partition_by=partition, order_by=F("input_id").asc()),
-                n=Window(Count("input_id"), partition_by=partition),
-            )
-            .filter(place__lte=CELL_EXAMPLES)
-            .values_list(f"{link}regionalreview_id", "objective_id", column, "input_id", "n")
-            .order_by()
-        )
-        for review_id, objective_id, iscm_id, input_id, n in cells:
-            cell = tallies[review_id].cells[objective_id].setdefault(iscm_id, [0, []])
-            cell[0] = max(cell[0], n)  # the same on every row of the partition
-            cell[1].append(input_id)
-
-    if choices:
-        first = review_ids[0]
-        for kind, (_model, column) in _CHOICE_MODELS.items():
-            through = getattr(WrittenInput, kind).through
-            wlink = "writteninput__target_links__"
-            for row_id, n in (
-                through.objects.filter(
-                    Q(**{f"{wlink}regionalreview": first}),
-                    _counted_q(wlink, public=public),
-                    ~Q(writteninput__status__in=Status.EDITABLE),
-                )
-                .values_list(column)
-                .annotate(n=Count("writteninput_id", distinct=True))
-                .order_by()
-            ):
-                tallies[first].choices[kind][row_id] += n
-
-    if not public:  # a published input is never editable: no snapshot to read
-        _tally_snapshots(reviews, counted, tallies, reference, choices=choices)
-    for tally in tallies.values():
-        for by_iscm in tally.cells.values():
-            for cell in by_iscm.values():
-                cell[1] = sorted(cell[1])[:CELL_EXAMPLES]
-    return tallies
-
-
-def _tally_snapshots(reviews, counted, tallies, reference, *, choices: bool) -> None:
-    """Add what the latest versions of the counted inputs back with their secretariat
-    say (their live rows may hold unsubmitted edits). Snapshots name objectives by
-    number, principles by letter and the other lists by their English names."""
-    editable = counted.filter(writteninput__status__in=Status.EDITABLE)
-    latest = InputVersion.objects.filter(input=OuterRef("input")).order_by("-number")
-    snapshots = dict(
-        InputVersion.objects.filter(
-            input__in=editable.values("writteninput"), number=Subquery(latest.values("number")[:1])
-        ).values_list("input_id", "snapshot")
-    )
-    reviews_of = defaultdict(list)
-    for review_id, input_id, lead_id in editable.values_list(
-        "regionalreview_id", "writteninput_id", "writteninput__lead_iscm_id"
-    ):
-        reviews_of[input_id].append((review_id, lead_id))
-    partners = defaultdict(list)
-    for input_id, iscm_id in InputPartner.objects.filter(
-        writteninput__in=editable.values("writteninput")
-    ).values_list("writteninput_id", "iscm_id"):
-        partners[input_id].append(iscm_id)
-    objectives = {o.number: o for o in reference["objectives"]}
-    by_name = {
-        kind: {
-            (row.letter if kind == "principles" else source_text(row, "name")): row.pk
-            for row in reference[kind]
-        }
-        for kind in _CHOICE_MODELS
-        if choices
-    }
-    first = reviews[0].pk
-    for input_id, snapshot in snapshots.items():
-        numbers = {entry.get("number") for entry in snapshot.get("objectives", [])}
-        reported = [objectives[n] for n in sorted(numbers) if n in objectives]
-        for review_id, lead_id in reviews_of[input_id]:
-            tally = tallies[review_id]
-            for objective in reported:
-                tally.per_objective[objective.pk] += 1
-                tally.responses[objective.round_table] += 1
-                for iscm_id in dict.fromkeys([lead_id, *partners[input_id]]):
-                    cell = tally.cells[objective.pk].setdefault(iscm_id, [0, []])
-                    cell[0] += 1
-                    cell[1].append(input_id)
-            for table in {objective.round_table for objective in reported}:
-                tally.per_round_table[table] += 1
-            if review_id != first or not choices:
-                continue
-            chosen = {
-                "principles": [p.get("letter") for p in snapshot.get("principles", [])],
-                "formats": snapshot.get("formats", []),
-                "priorities": snapshot.get("priorities", []),
-                "challenges": snapshot.get("challenges", []),
-            }
-            for kind, names in chosen.items():
-                for name in set(names):
-                    pk = by_name[kind].get(name)
-                    if pk is not None:
-                        tally.choices[kind][pk] += 1
 
 
 # --- Per review ---------------------------------------------------------------------
@@ -704,7 +519,7 @@ def _coverage(review, material: _Material) -> Coverage:
     expected = _expected(review, material)
     expected_ids = frozenset(iscm.pk for iscm in expected)
     others = sorted(
-        (material.iscms[i] for i in tally.iscms - expected_ids), key=lambda iscm: iscm.acronym
+        (material.iscms[i] for i in tally.iscm_ids - expected_ids), key=lambda iscm: iscm.acronym
     )
     columns = expected + others
     tables = []
@@ -745,11 +560,11 @@ def _coverage(review, material: _Material) -> Coverage:
         iscms=columns,
         expected_ids=expected_ids,
         input_count=tally.inputs,
-        iscm_ids_reporting=frozenset(tally.iscms),
+        iscm_ids_reporting=tally.iscm_ids,
         round_tables=tables,
         **{
             kind: [(row, tally.choices[kind].get(row.pk, 0)) for row in reference.get(kind, [])]
-            for kind in _CHOICE_MODELS
+            for kind in coverage_tallies.CHOICES
         },
     )
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from . import tallies
 from .models import (
     Attachment,
     Decision,
@@ -134,11 +135,15 @@ def update_details(
         )
     with transaction.atomic():
         new_version = _claim_edit_version(written_input, by=by, expected_version=expected_version)
+        # Partners and reviews of an input back with its secretariat move the staff
+        # dashboards' numbers (a draft counts nowhere).
+        counted_before = tallies.before(written_input)
         WrittenInput.objects.filter(pk=written_input.pk).update(
             title=title, language=language, basis=basis
         )
         written_input.partner_iscms.set(partners)
         written_input.target_reviews.set(targets)
+        tallies.settle(written_input, counted_before)
     return new_version
 
 

@@ -28,7 +28,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from . import search, tasks
+from . import search, tallies, tasks
 from .checklist import Problem, submission_problems
 from .models import (
     Decision,
@@ -326,6 +326,7 @@ def _transition(
             raise TransitionRefused(_("Please give a reason."))
         if check is not None:
             check(locked)
+        counted_before = tallies.before(locked)
 
         if transition.takes_version:
             version_number = (locked.versions.aggregate(last=Max("number"))["last"] or 0) + 1
@@ -369,6 +370,7 @@ def _transition(
             event.reviews.set(decided_reviews)
         if after is not None:
             after(locked, version_number)
+        tallies.settle(locked, counted_before)
         if transition.releases_comments:
             # The comments of the deciding regions' reviewers go with their decision;
             # another region's reviewer's drafts wait for that region's own decision.

@@ -25,6 +25,7 @@ from .reference import (
     ReviewCycle,
     RoundTable,
 )
+from .tallies import CoverageTally
 
 __all__ = [
     "ISCM",
@@ -32,6 +33,7 @@ __all__ = [
     "Challenge",
     "ContentLanguage",
     "ContributionFormat",
+    "CoverageTally",
     "DeadlineReminder",
     "Decision",
     "GCMObjective",

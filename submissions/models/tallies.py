@@ -1,0 +1,37 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .reference import RegionalReview
+
+
+class CoverageTally(models.Model):
+    """One number of a regional review's synthesis dashboard, kept up to date by
+    `submissions.tallies` in the same transaction as the change that moves it, so the
+    dashboard reads a few hundred small rows whatever the size of the archive.
+
+    `public`: the published inputs' number (the public dashboard and the open data), or
+    the number of the inputs the review received and did not decline (IOM staff).
+    `kind` and `key` name the number (see `submissions.tallies.KINDS`); a cell of the
+    objectives × ISCMs matrix also names its ISCM, and keeps the ids of its first
+    inputs (`examples`). The row of kind "built" marks a review whose numbers exist:
+    a review without it is counted from scratch when first read."""
+
+    review = models.ForeignKey(RegionalReview, on_delete=models.CASCADE, related_name="+")
+    public = models.BooleanField()
+    kind = models.CharField(max_length=16)
+    key = models.PositiveIntegerField(default=0)
+    iscm = models.PositiveIntegerField(default=0)
+    count = models.PositiveIntegerField(default=0)
+    examples = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review", "public", "kind", "key", "iscm"], name="one_tally_per_number"
+            )
+        ]
+        verbose_name = _("coverage number")
+        verbose_name_plural = _("coverage numbers")
+
+    def __str__(self):
+        return f"{self.review_id} {self.kind} {self.key}/{self.iscm}: {self.count}"

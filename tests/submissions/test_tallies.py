@@ -1,0 +1,163 @@
+"""The regional dashboards' kept numbers (`submissions.tallies`) stay equal to the
+numbers counted from scratch through every step of the workflow that moves them."""
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from submissions import editing, tallies, workflow
+from submissions.models import CoverageTally, RegionalReview
+from tests.factories import ReviewerAssignmentFactory
+
+
+def _all(world):
+    return [world.reviews.amr, world.reviews.eur, world.reviews.afr]
+
+
+def assert_kept_as_counted(reviews):
+    """The kept numbers of every review, both audiences, equal a count from scratch."""
+    ids = [review.pk for review in reviews]
+    for public in (True, False):
+        kept = tallies.load(ids, public=public)
+        counted = tallies.compute(ids, public=public)
+        for pk in ids:
+            assert sorted(kept[pk].rows()) == sorted(counted[pk].rows()), (pk, public)
+
+
+def _numbers(review, *, public):
+    return {
+        (kind, key, iscm): count
+        for kind, key, iscm, count, _examples in tallies.load([review.pk], public=public)[
+            review.pk
+        ].rows()
+    }
+
+
+@pytest.fixture
+def eur_reviewer(world):
+    return ReviewerAssignmentFactory(region=world.regions.eur).user
+
+
+def test_a_review_is_counted_once_when_first_read(world, make_input):
+    made = make_input("Published", "published")
+    review = world.reviews.amr
+    assert not CoverageTally.objects.filter(review=review).exists()
+    tally = tallies.load([review.pk], public=True)[review.pk]
+    assert tally.inputs == 1
+    assert tally.iscm_ids == {made.lead_iscm_id}
+    assert CoverageTally.objects.filter(review=review, kind=tallies.BUILT).count() == 2
+
+
+def test_every_step_keeps_the_numbers_as_a_count_from_scratch(world, make_input, eur_reviewer):
+    o1, o2, o3 = world.objectives
+    reviews = _all(world)
+    assert_kept_as_counted(reviews)  # counted from scratch (nothing yet), then kept
+    joint = make_input(
+        "Joint",
+        "published",
+        partners=[world.partner],
+        targets=[world.reviews.amr, world.reviews.eur],
+        objectives={o1: "a", o2: "b"},
+        principles=world.principles[:2],
+    )
+    submitted = make_input("Submitted", "submitted", objectives={o2: "c", o3: "d"})
+    back = make_input("Back", "changes_requested", objectives={o1: "e"})
+    make_input("Declined", "declined", objectives={o3: "f"})
+    make_input("Draft", "draft", objectives={o1: "g"})
+    assert_kept_as_counted(reviews)
+    public_amr = _numbers(world.reviews.amr, public=True)
+    assert public_amr[("inputs", 0, 0)] == 1
+    assert _numbers(world.reviews.amr, public=False)[("inputs", 0, 0)] == 3  # not declined
+
+    # Edits of an input back with its secretariat count only once resubmitted...
+    editing.save_content(
+        back,
+        editing.ContentChanges(
+            sections={},
+            objectives={o3.pk: {"progress": "new", "practices": "", "challenges": ""}},
+            removed_objectives={o1.pk},
+        ),
+        by=world.lead_user,
+        expected_version=back.version,
+    )
+    assert_kept_as_counted(reviews)
+    # ...but its partners and reviews count at once.
+    back.refresh_from_db()
+    editing.update_details(
+        back,
+        by=world.lead_user,
+        expected_version=back.version,
+        partners=[world.other],
+        targets=[world.reviews.amr, world.reviews.afr],
+        title=back.title,
+        language=back.language,
+        basis=back.basis,
+    )
+    assert_kept_as_counted(reviews)
+    assert _numbers(world.reviews.afr, public=False)[("inputs", 0, 0)] == 1
+    back.refresh_from_db()
+    workflow.resubmit_input(back, by=world.lead_user, today=timezone.localdate())
+    assert_kept_as_counted(reviews)
+
+    workflow.accept_input(submitted, by=world.reviewer)
+    assert_kept_as_counted(reviews)
+    workflow.set_publication_consent(submitted, by=world.lead_user, consent=True)
+    workflow.publish_input(submitted, by=world.reviewer)
+    assert_kept_as_counted(reviews)
+    workflow.unpublish_input(joint, by=world.reviewer, reason="A mistake in a name.")
+    assert_kept_as_counted(reviews)
+    workflow.withdraw_input(back, by=world.lead_user, reason="Not now.")
+    assert_kept_as_counted(reviews)
+    assert _numbers(world.reviews.afr, public=False) == {}
+    assert _numbers(world.reviews.amr, public=True)[("inputs", 0, 0)] == 1  # `submitted`
+
+
+def test_a_cell_takes_its_next_input_when_one_of_its_first_leaves(world, make_input):
+    o1 = world.objectives[0]
+    review = world.reviews.amr
+    tallies.load([review.pk], public=False)
+    made = [make_input(f"Cell {n}", "submitted", objectives={o1: "a"}) for n in range(5)]
+    key = (review.pk, False)
+    cell = tallies.load([review.pk], public=False)[review.pk].cells[o1.pk][world.lead.pk]
+    assert cell == [5, [i.pk for i in made[:3]]]
+    workflow.withdraw_input(made[0], by=world.lead_user, reason="Not now.")
+    workflow.decline_input(made[2], by=world.reviewer, reason="Off topic.")
+    cell = tallies.load([review.pk], public=False)[review.pk].cells[o1.pk][world.lead.pk]
+    assert cell == [3, [made[1].pk, made[3].pk, made[4].pk]], key
+    assert_kept_as_counted([review])
+
+
+def test_a_review_not_yet_counted_is_left_to_its_first_reader(world, make_input):
+    """Steps on inputs of a review nobody has read write nothing for it."""
+    make_input("Published", "published")
+    assert not CoverageTally.objects.exists()
+    assert_kept_as_counted(_all(world))
+
+
+def test_the_command_counts_again(world, make_input):
+    make_input("Published", "published")
+    review = world.reviews.amr
+    tallies.load([review.pk], public=True)
+    CoverageTally.objects.filter(review=review, kind="inputs").update(count=99)
+    call_command("rebuild_coverage_tallies", "--cycle", world.cycle.slug, verbosity=0)
+    assert _numbers(review, public=True)[("inputs", 0, 0)] == 1
+    assert RegionalReview.objects.count() == 3
+
+
+def _accept_queries(world, written_input):
+    with CaptureQueriesContext(connection) as queries:
+        workflow.accept_input(written_input, by=world.reviewer)
+    return len(queries)
+
+
+def test_a_step_reads_the_input_not_the_archive(world, make_input):
+    """Keeping the numbers costs the same whatever the number of inputs in the review."""
+    o1, o2, _o3 = world.objectives
+    tallies.load([world.reviews.amr.pk], public=False)
+    few = _accept_queries(world, make_input("First", "submitted", objectives={o1: "a"}))
+    for n in range(6):
+        make_input(f"More {n}", "published", objectives={o1: "a", o2: "b"})
+    many = _accept_queries(world, make_input("Last", "submitted", objectives={o1: "a"}))
+    assert many == few
