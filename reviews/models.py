@@ -184,8 +184,13 @@ class SynthesisDraft(models.Model):
     pdf = models.FileField(_("PDF"), max_length=255, blank=True)
     pdf_size = models.PositiveBigIntegerField(_("size of the PDF"), null=True, blank=True)
     page_count = models.PositiveIntegerField(_("pages of the PDF"), null=True, blank=True)
-    # The accepted inputs it quotes, known once it is drafted.
-    input_count = models.PositiveIntegerField(_("inputs quoted"), null=True, blank=True)
+    # The accepted versions it quotes: the review's accepted inputs when it was asked for.
+    input_versions = models.ManyToManyField(
+        InputVersion,
+        related_name="synthesis_drafts",
+        blank=True,
+        verbose_name=_("input versions quoted"),
+    )
     error = models.TextField(_("error"), blank=True)
     queued_at = models.DateTimeField(_("queued"), auto_now_add=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)

@@ -22,9 +22,10 @@ An `Excerpt` is one text as an input's accepted version has it (Markdown, untrus
 render it through `submissions.markup`) with its `Citation`: the lead ISCM (and
 partners), the input's title and language, the objective or section, the version.
 
-The versions quoted are `packages.accepted_versions(review)`: this review's own
-decision, at the version it accepted, inputs not withdrawn since. A declined input, one
-still under review and another region's acceptance are never quoted.
+The versions quoted are the review's `packages.accepted_versions` when the draft was
+asked for (`synthesis_drafts.request_draft` records them): this review's own decision,
+at the version it accepted, inputs not withdrawn since. A declined input, one still
+under review and another region's acceptance are never quoted.
 
 Cost: a fixed number of queries whatever the number of inputs (the dashboard's, the
 accepted versions with their snapshots, their decision dates).
@@ -36,6 +37,7 @@ from django.utils.translation import gettext as _
 
 from submissions.languages import direction
 from submissions.models import (
+    ContentLanguage,
     GCMObjective,
     InputTarget,
     InputVersion,
@@ -47,7 +49,6 @@ from submissions.models import (
 )
 
 from . import coverage
-from .packages import accepted_versions
 
 PARTS = ObjectiveResponse.TEXT_FIELDS  # progress, practices, challenges
 OBJECTIVE, SECTION = "objective", "section"
@@ -84,12 +85,22 @@ class Excerpt:
     def direction(self) -> str:
         return self.citation.direction
 
+    @property
+    def citation_parts(self) -> list[tuple[str, str | None]]:
+        """`citation_parts(self.citation)`, for templates."""
+        return citation_parts(self.citation)
+
 
 @dataclass(frozen=True)
 class ObjectiveSynthesis:
     objective: GCMObjective
     counts: coverage.ObjectiveRow
     parts: list[tuple[str, list[Excerpt]]]
+
+    @property
+    def labelled_parts(self) -> list[tuple[str, list[Excerpt]]]:
+        """`parts` with each part's heading in the active language, for templates."""
+        return [(part_label(part), excerpts) for part, excerpts in self.parts]
 
 
 @dataclass(frozen=True)
@@ -124,6 +135,17 @@ class AnnexEntry:
     def direction(self) -> str:
         return direction(self.language)
 
+    @property
+    def iscms(self) -> str:
+        return iscms_text(self.lead["acronym"], [p["acronym"] for p in self.partners])
+
+    @property
+    def language_name(self) -> str:
+        """The input's language, named in the active language."""
+        if self.language in ContentLanguage:
+            return str(ContentLanguage(self.language).label)
+        return self.language
+
 
 @dataclass(frozen=True)
 class Synthesis:
@@ -155,19 +177,22 @@ def part_label(part: str) -> str:
     }[part]
 
 
+def iscms_text(lead: str, partners) -> str:
+    """The ISCMs of an input by acronym: the lead, and the partners of a joint input."""
+    if not partners:
+        return lead
+    return _("%(lead)s (joint with %(partners)s)") % {
+        "lead": lead,
+        "partners": ", ".join(partners),
+    }
+
+
 def citation_parts(citation: Citation) -> list[tuple[str, str | None]]:
     """The citation of an excerpt in the active language, as (text, language) pieces:
     the input's title in the input's language, the rest None (the draft's language). The
     translation decides the word order."""
-    if citation.partners:
-        iscm = _("%(lead)s (joint with %(partners)s)") % {
-            "lead": citation.lead,
-            "partners": ", ".join(citation.partners),
-        }
-    else:
-        iscm = citation.lead
     values = {
-        "iscm": iscm,
+        "iscm": iscms_text(citation.lead, citation.partners),
         "title": f"{_MARKER}{_MARKER}",
         "number": citation.number,
         "version": citation.version,
@@ -215,10 +240,11 @@ def _section_key(section: dict) -> str:
     return section.get("key") or f"section-{section['number']}"
 
 
-def gather_synthesis(review: RegionalReview) -> Synthesis:
-    """Everything the synthesis draft of `review` says (see the module's doc)."""
+def gather_synthesis(review: RegionalReview, versions: list[InputVersion]) -> Synthesis:
+    """Everything the synthesis draft of `review` says, quoting `versions` (the
+    review's `packages.accepted_versions`, their inputs and lead ISCMs loaded, in the
+    order of the annex); see the module's doc."""
     dashboard = coverage.dashboard(review, public=False)
-    versions = accepted_versions(review)
     decided = dict(
         InputTarget.objects.accepted_for(review).values_list("writteninput_id", "decided_at")
     )

@@ -20,7 +20,6 @@ from docx.oxml.ns import qn
 from docx.shared import Pt, RGBColor
 
 from submissions.languages import direction, pick, texts
-from submissions.models import ContentLanguage
 from submissions.word.common import w
 from submissions.word.writer import house_style_writer, xml_text
 
@@ -388,18 +387,12 @@ def _annex(doc: _SynthesisWriter, synthesis: Synthesis):
         return
     rows = []
     for index, entry in enumerate(synthesis.annex, start=1):
-        iscms = entry.lead["acronym"]
-        if entry.partners:
-            iscms = _("%(lead)s (joint with %(partners)s)") % {
-                "lead": iscms,
-                "partners": ", ".join(p["acronym"] for p in entry.partners),
-            }
         rows.append(
             [
                 str(index),
-                iscms,
+                entry.iscms,
                 [(entry.title, entry.language)],
-                _language_name(entry.language),
+                entry.language_name,
                 str(entry.version),
                 _date(entry.accepted_on),
                 _("yes") if entry.published else _("no"),
@@ -410,7 +403,3 @@ def _annex(doc: _SynthesisWriter, synthesis: Synthesis):
         rows,
         [0.8, 2.6, 5.6, 1.8, 1.4, 2.4, 2.2],
     )
-
-
-def _language_name(code: str) -> str:
-    return str(ContentLanguage(code).label) if code in ContentLanguage else code

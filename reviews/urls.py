@@ -2,7 +2,7 @@ from django.urls import path
 
 import submissions.converters  # noqa: F401  (registers the <id:…> converter)
 
-from .views import compare, dashboard, packages, review
+from .views import compare, dashboard, packages, review, synthesis
 
 app_name = "reviews"
 
@@ -16,6 +16,17 @@ urlpatterns = [
         "dashboard/<slug:cycle>/<slug:region>/standings.csv",
         dashboard.review_dashboard_csv,
         name="dashboard-csv",
+    ),
+    path(
+        "dashboard/<slug:cycle>/<slug:region>/synthesis/",
+        synthesis.synthesis_page,
+        name="synthesis-drafts",
+    ),
+    path("synthesis/<id:pk>/", synthesis.synthesis_detail, name="synthesis"),
+    path(
+        "synthesis/<id:pk>/download/<slug:kind>/",
+        synthesis.synthesis_download,
+        name="synthesis-download",
     ),
     path("inputs/<id:pk>/", review.input_review, name="input"),
     path("inputs/<id:pk>/comments/", review.comment_add, name="comment-add"),
