@@ -38,7 +38,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from accounts import invitations, profile
 from accounts.models import Invitation
-from reviews import editions, package_pdf, packages
+from reviews import editions, package_pdf, packages, synthesis_drafts, synthesis_pdf
 from reviews.models import RegionalPackage
 from submissions import editing, workflow
 from submissions.comments import add_review_comment
@@ -69,6 +69,7 @@ PERSONAS = (
 #      attachment both versions list;
 #   P  a published input of LEAD to AMR, with an attachment in its published version;
 #   K  the AMR review's package, compiled (done) and published.
+#   S  a synthesis draft of the AMR review (holds P), done.
 # fmt: off
 EXPECTED = {
     #                                     anon   lead  part  other  rev  o-rev  comp  admin
@@ -116,6 +117,10 @@ EXPECTED = {
     "reviews:dashboard-regions":          (LOGIN, 404,  404,  404,  200,  200,  200,  200),
     "reviews:dashboard":                  (LOGIN, 404,  404,  404,  200,  404,  200,  200),
     "reviews:dashboard-csv":              (LOGIN, 404,  404,  404,  200,  404,  200,  200),
+    # The synthesis draft (reviews.synthesis_drafts, the same staff_reviews): S, done.
+    "reviews:synthesis-drafts":           (LOGIN, 404,  404,  404,  200,  404,  200,  200),
+    "reviews:synthesis":                  (LOGIN, 404,  404,  404,  200,  404,  200,  200),
+    "reviews:synthesis-download":         (LOGIN, 404,  404,  404,  200,  404,  200,  200),
     "reviews:input":                      (LOGIN, 404,  404,  404,  200,  404,  404,  404),
     "reviews:comment-add":                (405,   405,  405,  405,  405,  405,  405,  405),
     "reviews:decide":                     (LOGIN, 404,  404,  404,  200,  404,  404,  404),
@@ -358,6 +363,12 @@ def objects(world, compiler, make_input, django_capture_on_commit_callbacks):  #
     package.refresh_from_db()
     assert package.published
 
+    # S: a synthesis draft of the AMR review, built.
+    draft, _created = synthesis_drafts.request_draft(
+        world.reviews.amr, language="en", by=compiler, enqueue=False
+    )
+    assert synthesis_pdf.build_draft(draft.pk).status == "done"
+
     forgetful = UserFactory(full_name="Forgetful Person")  # never signs in: link stays valid
 
     # I: a pending invitation; an e-mail change asked for by `forgetful`.
@@ -423,6 +434,9 @@ def objects(world, compiler, make_input, django_capture_on_commit_callbacks):  #
         "reviews:dashboard-regions": {"cycle": world.cycle.slug},
         "reviews:dashboard": {"cycle": world.cycle.slug, "region": "AMR"},
         "reviews:dashboard-csv": {"cycle": world.cycle.slug, "region": "AMR"},
+        "reviews:synthesis-drafts": {"cycle": world.cycle.slug, "region": "AMR"},
+        "reviews:synthesis": {"pk": draft.pk},
+        "reviews:synthesis-download": {"pk": draft.pk, "kind": "docx"},
         "public:iscm-detail": {"slug": world.lead.slug},
         "public:objective-detail": {"number": world.objectives[0].number},
         **{
