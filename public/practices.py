@@ -37,9 +37,12 @@ objective's practices matched. Known limit: a word most practices hold costs a f
 ILIKE read per count (about 5 s cold at 80,000 practices; then cached); a vector per
 practice (a new column or table, migration 0011) would remove it.
 
-Counts and cache: as the contributions list (`browse.py`): each facet counts with the
-other filters applied, one GROUP BY query per facet (the ISCM facet two: leads and
-partners), cached under `browse.generation()` so a publication shows at once.
+Counts and cache. Unfiltered, the list reads the counts kept as inputs are published
+(`submissions.practice_tallies`: one small row per facet value), so its cost does not
+grow with the archive. Filtered, as the contributions list (`browse.py`): each facet
+counts with the other filters applied, one GROUP BY query per facet (the ISCM facet
+two: leads and partners). Both are cached under `browse.generation()` so a publication
+shows at once.
 """
 
 import hashlib
@@ -59,7 +62,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from submissions import search
+from submissions import practice_tallies, search
 from submissions.languages import label
 from submissions.markup import plain_text
 from submissions.models import (
@@ -86,9 +89,7 @@ _WORD = re.compile(r'(-?)"([^"]+)"|(-?)(\S+)')
 
 def practices_queryset():
     """Every public practice: a non-empty text of a published, consented input."""
-    return ObjectiveResponse.objects.filter(
-        input__in=browse.public_inputs().filter(publication_consent=True).values("pk")
-    ).exclude(practices="")
+    return practice_tallies.public_practices()
 
 
 def query_words(text: str) -> tuple[list[str], list[str]]:
@@ -270,6 +271,11 @@ def browse_practices(params, *, page_number=None) -> Results:
     key = {"generation": browse.generation(), "filters": _filter_key(filterset)}
 
     def count_facets():
+        if not any(key["filters"].values()):
+            # The whole archive: the numbers kept as inputs are published.
+            kept = practice_tallies.load()
+            facets = {name: kept[name] for name in COUNTERS}
+            return {"facets": facets, "total": kept["total"].get(0, 0)}
         counts = {
             name: counter(filterset.selection(without=name)) for name, counter in COUNTERS.items()
         }

@@ -41,6 +41,7 @@ from django.db import transaction
 from django.db.models import Count, F, OuterRef, Q, Subquery, Window
 from django.db.models.functions import RowNumber
 
+from . import practice_tallies
 from .languages import source_text
 from .models import (
     Challenge,
@@ -439,20 +440,23 @@ def _live(input_id: int) -> dict:
     return said
 
 
-def before(written_input: WrittenInput) -> Counter:
+def before(written_input: WrittenInput) -> tuple[Counter, Counter]:
     """Call once the input is locked, before changing it; pass the result to
-    `settle`."""
-    return contribution(written_input)
+    `settle`. Covers the practices list's counts too (`practice_tallies`)."""
+    return contribution(written_input), practice_tallies.contribution(written_input)
 
 
-def settle(written_input: WrittenInput, earlier: Counter) -> None:
+def settle(written_input: WrittenInput, earlier: tuple[Counter, Counter]) -> None:
     """Write the difference the change made to the input's contribution."""
-    now = contribution(written_input)
-    delta = Counter(now)
-    delta.subtract(earlier)
+    coverage_before, practices_before = earlier
+    delta = Counter(contribution(written_input))
+    delta.subtract(coverage_before)
     delta = {entry: n for entry, n in delta.items() if n}
     if delta:
         _apply(delta, written_input.pk)
+    practices = Counter(practice_tallies.contribution(written_input))
+    practices.subtract(practices_before)
+    practice_tallies.apply(practices)
 
 
 def _apply(delta: dict, input_id: int) -> None:

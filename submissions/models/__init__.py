@@ -25,7 +25,7 @@ from .reference import (
     ReviewCycle,
     RoundTable,
 )
-from .tallies import CoverageTally
+from .tallies import CoverageTally, PracticeTally
 
 __all__ = [
     "ISCM",
@@ -45,6 +45,7 @@ __all__ = [
     "ObjectiveResponse",
     "Outline",
     "OutlineSection",
+    "PracticeTally",
     "Priority",
     "Region",
     "RegionalReview",

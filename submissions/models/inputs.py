@@ -307,6 +307,8 @@ class WrittenInput(models.Model):
         indexes = [
             models.Index(fields=["status", "cycle"]),
             models.Index(fields=["status", "-published_at"], name="input_public_newest"),
+            # The practices list, newest first, reads inputs in this order.
+            models.Index(fields=["status", "-published_at", "-id"], name="input_public_newest_id"),
         ]
 
     def __str__(self):

@@ -35,3 +35,24 @@ class CoverageTally(models.Model):
 
     def __str__(self):
         return f"{self.review_id} {self.kind} {self.key}/{self.iscm}: {self.count}"
+
+
+class PracticeTally(models.Model):
+    """How many public practices (`public.practices`) one value of a facet of the
+    practices list has, over the whole archive: kept by `submissions.practice_tallies`
+    as inputs are published and unpublished. `facet` "total" (key 0) counts them all;
+    the row of facet "built" marks numbers that exist (none: counted when first read)."""
+
+    facet = models.CharField(max_length=16)
+    key = models.PositiveIntegerField(default=0)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["facet", "key"], name="one_practice_tally_per_value")
+        ]
+        verbose_name = _("practices number")
+        verbose_name_plural = _("practices numbers")
+
+    def __str__(self):
+        return f"{self.facet} {self.key}: {self.count}"

@@ -7,8 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from submissions import editing, tallies, workflow
-from submissions.models import CoverageTally, RegionalReview
+from submissions import editing, practice_tallies, tallies, workflow
+from submissions.models import CoverageTally, ObjectiveResponse, RegionalReview
 from tests.factories import ReviewerAssignmentFactory
 
 
@@ -141,7 +141,7 @@ def test_the_command_counts_again(world, make_input):
     review = world.reviews.amr
     tallies.load([review.pk], public=True)
     CoverageTally.objects.filter(review=review, kind="inputs").update(count=99)
-    call_command("rebuild_coverage_tallies", "--cycle", world.cycle.slug, verbosity=0)
+    call_command("rebuild_counts", "--cycle", world.cycle.slug, verbosity=0)
     assert _numbers(review, public=True)[("inputs", 0, 0)] == 1
     assert RegionalReview.objects.count() == 3
 
@@ -161,3 +161,39 @@ def test_a_step_reads_the_input_not_the_archive(world, make_input):
         make_input(f"More {n}", "published", objectives={o1: "a", o2: "b"})
     many = _accept_queries(world, make_input("Last", "submitted", objectives={o1: "a"}))
     assert many == few
+
+
+def assert_practices_as_counted():
+    kept = practice_tallies.load()
+    counted = practice_tallies.compute()
+    as_kept = {(facet, key): n for facet, values in kept.items() for key, n in values.items()}
+    assert as_kept == {entry: n for entry, n in counted.items() if n}
+
+
+def test_the_practices_counts_follow_publication(world, make_input):
+    o1, o2, o3 = world.objectives
+    assert_practices_as_counted()  # counted from scratch (nothing yet), then kept
+    joint = make_input(
+        "Joint",
+        "accepted",
+        partners=[world.partner],
+        targets=[world.reviews.amr, world.reviews.eur],
+        objectives={o1: "a", o2: "b"},
+        principles=world.principles[:2],
+    )
+    ObjectiveResponse.objects.filter(input=joint, objective=o1).update(practices="Shared.")
+    ObjectiveResponse.objects.filter(input=joint, objective=o2).update(practices="Also.")
+    workflow.set_publication_consent(joint, by=world.lead_user, consent=True)
+    workflow.publish_input(joint, by=world.reviewer)
+    assert_practices_as_counted()
+    kept = practice_tallies.load()
+    assert kept["total"] == {0: 2}
+    assert kept["iscm"] == {world.lead.pk: 2, world.partner.pk: 2}
+    assert kept["region"] == {world.regions.amr.pk: 2, world.regions.eur.pk: 2}
+    assert kept["objective"] == {o1.pk: 1, o2.pk: 1}
+    other = make_input("Other", "published", objectives={o3: "c"})  # no practice
+    assert_practices_as_counted()
+    workflow.unpublish_input(joint, by=world.reviewer, reason="A mistake in a name.")
+    assert_practices_as_counted()
+    assert practice_tallies.load()["total"] == {}
+    assert other.status == "published"
