@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("reviews", "0004_package_languages"),
-        ("submissions", "0011_coverage_tallies"),
+        ("submissions", "0010_carried_over"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
