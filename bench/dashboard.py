@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""Benchmark of the regional synthesis dashboards (issue 19, item 3) at two database
-sizes, the inputs spread over three cycles. Prints per size: the public dashboard's p50
-and p95 over HTTP (the seeded region's and a quieter one's), and, in process, the
+"""Benchmark of the regional synthesis dashboards (issue 19, item 3) and the practices
+list (item 5) at two database sizes, the inputs spread over three cycles. Prints per
+size: the public dashboard's p50 and p95 over HTTP (the seeded region's and a quieter
+one's) and the practices list's, all cold (PUBLIC_CACHE_SECONDS=0), and, in process, the
 staff dashboard's computation (`reviews.coverage.dashboard(public=False)` with the
 matrix and counts rendered) and the regions side by side, each with its query count;
 then the ratio p50(largest) / p50(smallest).
@@ -38,6 +39,7 @@ CURRENT = CYCLES[-1]
 PAGES = {
     "public ECLAC": f"/regions/ECLAC/{CURRENT}/dashboard/",
     "public ECA": f"/regions/ECA/{CURRENT}/dashboard/",
+    "practices": "/practices/",
     "trivial": "/robots.txt",
 }
 # Run by `manage.py shell -c`: median milliseconds and queries of the staff
@@ -109,6 +111,7 @@ def main() -> None:
         "DEBUG": "0",
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_SSL_REDIRECT": "0",
+        "PUBLIC_CACHE_SECONDS": "0",  # cold: no cached query results
     }
     manage = [sys.executable, str(ROOT / "manage.py")]
 
@@ -173,6 +176,28 @@ def main() -> None:
             mark = "ok" if ratio <= 1.5 else "MISSED"
             print(f"{row}  ratio {ratio:5.2f} {mark}; queries {'same' if same else 'DIFFER'}")
         print("(target: the same query count at every size, p50 ratio <= 1.5)")
+        figures = {
+            "sizes": sizes,
+            "http_p50_ms": {
+                page: {size: round(http[size][page][0], 1) for size in sizes} for page in PAGES
+            },
+            "http_ratio": {
+                page: round(http[large][page][0] / http[small][page][0], 2) for page in PAGES
+            },
+            "in_process_p50_ms": {
+                name: {size: round(in_process[size][name]["p50"], 1) for size in sizes}
+                for name in ("staff ECLAC", "regions")
+            },
+            "in_process_ratio": {
+                name: round(in_process[large][name]["p50"] / in_process[small][name]["p50"], 2)
+                for name in ("staff ECLAC", "regions")
+            },
+            "queries": {
+                name: {size: in_process[size][name]["queries"] for size in sizes}
+                for name in ("staff ECLAC", "regions")
+            },
+        }
+        print(json.dumps(figures))
     finally:
         if args.keep:
             print(f"\nkept: {', '.join(created)}")
