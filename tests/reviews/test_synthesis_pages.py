@@ -37,11 +37,13 @@ def _page_url(review):
 
 
 def _get(client, url):
-    """GET `url`, the body read and the response closed (a download holds its file)."""
+    """GET `url` with its body read to the end (a download holds its file open until
+    then; the test client closes it. Never `close()` again: that would end the
+    request, which closes PostgreSQL's connection in the middle of the test)."""
     response = client.get(url)
-    if response.streaming:
-        response.body = b"".join(response.streaming_content)
-    response.close()
+    response.body = (
+        b"".join(response.streaming_content) if response.streaming else response.content
+    )
     return response
 
 
