@@ -17,6 +17,7 @@ import io
 import json
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -31,7 +32,14 @@ def main() -> None:
     parser.add_argument("--inputs", type=int, default=60)
     args = parser.parse_args()
 
-    workdir = Path(tempfile.mkdtemp(prefix="iscm-bench-"))
+    workdir = Path(tempfile.mkdtemp(prefix="iscm-bench-synthesis-"))
+    try:
+        measure(args.inputs, workdir)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def measure(inputs: int, workdir: Path) -> None:
     env = {
         **os.environ,
         "DEBUG": "1",
@@ -50,7 +58,7 @@ def main() -> None:
     run("migrate", "--noinput")
     run("load_reference_data")
     run("load_demo_data")  # opens the demo round (dates relative to today)
-    run("seed_bench", "--inputs", str(args.inputs), "--region", "ECLAC")
+    run("seed_bench", "--inputs", str(inputs), "--region", "ECLAC")
 
     os.environ.update(env)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "iscm_portal.settings")
