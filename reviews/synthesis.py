@@ -201,7 +201,10 @@ def citation_parts(citation: Citation) -> list[tuple[str, str | None]]:
         text = _("%(iscm)s, “%(title)s”, objective %(number)s, version %(version)s") % values
     else:
         text = _("%(iscm)s, “%(title)s”, section %(number)s, version %(version)s") % values
-    before, _empty, after = text.split(_MARKER)
+    pieces = text.split(_MARKER)
+    if len(pieces) != 3:  # a translation that lost the title: its words as they are
+        return [(text.replace(_MARKER, ""), None)]
+    before, _empty, after = pieces
     parts = [(before, None), (citation.title, citation.language), (after, None)]
     return [(piece, language) for piece, language in parts if piece]
 
