@@ -5,28 +5,44 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('submissions', '0010_carried_over'),
+        ("submissions", "0010_carried_over"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CoverageTally',
+            name="CoverageTally",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public', models.BooleanField()),
-                ('kind', models.CharField(max_length=16)),
-                ('key', models.PositiveIntegerField(default=0)),
-                ('iscm', models.PositiveIntegerField(default=0)),
-                ('count', models.PositiveIntegerField(default=0)),
-                ('examples', models.JSONField(blank=True, default=list)),
-                ('review', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='submissions.regionalreview')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("public", models.BooleanField()),
+                ("kind", models.CharField(max_length=16)),
+                ("key", models.PositiveIntegerField(default=0)),
+                ("iscm", models.PositiveIntegerField(default=0)),
+                ("count", models.PositiveIntegerField(default=0)),
+                ("examples", models.JSONField(blank=True, default=list)),
+                (
+                    "review",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="submissions.regionalreview",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'coverage number',
-                'verbose_name_plural': 'coverage numbers',
-                'constraints': [models.UniqueConstraint(fields=('review', 'public', 'kind', 'key', 'iscm'), name='one_tally_per_number')],
+                "verbose_name": "coverage number",
+                "verbose_name_plural": "coverage numbers",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("review", "public", "kind", "key", "iscm"),
+                        name="one_tally_per_number",
+                    )
+                ],
             },
         ),
     ]

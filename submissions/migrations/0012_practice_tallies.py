@@ -5,32 +5,40 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('submissions', '0011_coverage_tallies'),
+        ("submissions", "0011_coverage_tallies"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PracticeTally',
+            name="PracticeTally",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('facet', models.CharField(max_length=16)),
-                ('key', models.PositiveIntegerField(default=0)),
-                ('count', models.PositiveIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("facet", models.CharField(max_length=16)),
+                ("key", models.PositiveIntegerField(default=0)),
+                ("count", models.PositiveIntegerField(default=0)),
             ],
             options={
-                'verbose_name': 'practices number',
-                'verbose_name_plural': 'practices numbers',
+                "verbose_name": "practices number",
+                "verbose_name_plural": "practices numbers",
             },
         ),
         migrations.AddIndex(
-            model_name='writteninput',
-            index=models.Index(fields=['status', '-published_at', '-id'], name='input_public_newest_id'),
+            model_name="writteninput",
+            index=models.Index(
+                fields=["status", "-published_at", "-id"], name="input_public_newest_id"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='practicetally',
-            constraint=models.UniqueConstraint(fields=('facet', 'key'), name='one_practice_tally_per_value'),
+            model_name="practicetally",
+            constraint=models.UniqueConstraint(
+                fields=("facet", "key"), name="one_practice_tally_per_value"
+            ),
         ),
     ]
