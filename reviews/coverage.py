@@ -17,9 +17,9 @@ Every function takes `public`:
 
 Cost: a fixed number of queries. The counted inputs' numbers (matrix, counts, the
 first CELL_EXAMPLES inputs of each cell) are kept as inputs move
-(`submissions.tallies`) and read as a few hundred rows per review; the standings
-count each ISCM's inputs per state by GROUP BY over the review's targets and name one
-input per ISCM. `dashboard()` reads the review and its previous one in the same
+(`submissions.tallies`) and read as a few hundred rows per review, with the
+standings' inputs per ISCM and state and the first of each; the inputs named are read
+by id. `dashboard()` reads the review and its previous one in the same
 queries.
 
 The return shapes and where an ISCM stands (`STATES`, `state_for`) are in
@@ -30,14 +30,12 @@ import datetime
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db.models import Count, Min
 from django.utils import timezone
 
 from submissions import tallies as coverage_tallies
 from submissions.models import (
     ISCM,
     GCMObjective,
-    InputTarget,
     RegionalReview,
     ReviewCycle,
     ReviewerAssignment,
@@ -127,30 +125,15 @@ def _load(
     per ISCM; `choices`: the counts of principles, formats, priorities and challenges
     (for the first review only)."""
     review_ids = [r.pk for r in reviews]
-    targets = InputTarget.objects.filter(regionalreview__in=review_ids)
-    if public:
-        targets = targets.filter(writteninput__status=Status.PUBLISHED)
-    else:
-        targets = targets.exclude(writteninput__status=Status.WITHDRAWN)
-
-    # Per review, ISCM (lead, then partner) and state: how many inputs, the oldest.
+    tallies = coverage_tallies.load(review_ids, public=public)
+    # Per review, ISCM (lead or partner) and (status, decision): how many inputs, the
+    # oldest.
     groups = defaultdict(lambda: defaultdict(dict))
-    for column in (_LEAD, _PARTNER):
-        rows = (
-            targets.filter(**{f"writteninput__{column}__isnull": False})
-            .values_list(
-                "regionalreview_id", f"writteninput__{column}", "writteninput__status", "decision"
-            )
-            .annotate(n=Count("writteninput_id", distinct=True), first=Min("writteninput_id"))
-            .order_by()
-        )
-        for review_id, iscm_id, status, decision, n, first in rows:
-            key = (status, decision)
-            group = groups[review_id][iscm_id].get(key)
-            if group is None:
-                groups[review_id][iscm_id][key] = _Group(n, first)
-            else:  # an ISCM both leads and partners inputs in the same state
-                groups[review_id][iscm_id][key] = _Group(group.count + n, min(group.first, first))
+    for review_id, tally in tallies.items():
+        for iscm_id, by_code in tally.groups.items():
+            for code, (n, firsts) in by_code.items():
+                key = coverage_tallies.group_key(code)
+                groups[review_id][iscm_id][key] = _Group(n, firsts[0])
 
     region_iscms = defaultdict(list)
     for iscm_id, region_id in ISCM.regions.through.objects.filter(
@@ -158,10 +141,9 @@ def _load(
     ).values_list("iscm_id", "region_id"):
         region_iscms[region_id].append(iscm_id)
 
-    tallies, reference, named = {}, {}, set()
+    reference, named = {}, set()
     if content:
         reference = _reference_rows(choices=choices)
-        tallies = coverage_tallies.load(review_ids, public=public)
         named = {
             pk
             for tally in tallies.values()

@@ -86,6 +86,8 @@ def create_input(
         )
         written_input.partner_iscms.set(partners)
         written_input.target_reviews.set(targets)
+        # A draft is in the staff dashboards' standings of its reviews.
+        tallies.settle(written_input, tallies.NOTHING_YET)
     return written_input
 
 
@@ -135,8 +137,8 @@ def update_details(
         )
     with transaction.atomic():
         new_version = _claim_edit_version(written_input, by=by, expected_version=expected_version)
-        # Partners and reviews of an input back with its secretariat move the staff
-        # dashboards' numbers (a draft counts nowhere).
+        # Partners and reviews move the dashboards' standings, and those of an input
+        # back with its secretariat their numbers.
         counted_before = tallies.before(written_input)
         WrittenInput.objects.filter(pk=written_input.pk).update(
             title=title, language=language, basis=basis

@@ -31,14 +31,18 @@ Kinds (`KINDS`), each a count of counted inputs unless said otherwise: "inputs" 
 "round_table" (key: a RoundTable, inputs reporting on at least one of its objectives);
 "responses" (key: a RoundTable, (input, objective) pairs); "cell" (key: an objective,
 iscm: an ISCM; `examples`: the ids of its first CELL_EXAMPLES inputs); "principles",
-"formats", "priorities", "challenges" (key: the row's id).
+"formats", "priorities", "challenges" (key: the row's id). And, for the standings,
+"group" (key: an ISCM, lead or partner; iscm: `group_code(status, decision)`;
+`examples`: its first input): the inputs of that ISCM the review has, in that status
+and with that decision, counted or not — every input but the withdrawn ones for staff,
+the published ones for the public.
 """
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Count, F, OuterRef, Q, Subquery, Window
+from django.db.models import Count, F, Min, OuterRef, Q, Subquery, Window
 from django.db.models.functions import RowNumber
 
 from . import practice_tallies
@@ -68,7 +72,24 @@ CHOICES = {
     "priorities": (Priority, "priority_id"),
     "challenges": (Challenge, "challenge_id"),
 }
-KINDS = ("inputs", "iscm", "objective", "round_table", "responses", "cell", *CHOICES)
+KINDS = ("inputs", "iscm", "objective", "round_table", "responses", "cell", *CHOICES, "group")
+_STATUSES, _DECISIONS = tuple(Status.values), tuple(Decision.values)
+
+
+def group_code(status: str, decision: str) -> int:
+    """A (status, decision) pair as the number a "group" row keeps."""
+    return _STATUSES.index(status) * 10 + _DECISIONS.index(decision)
+
+
+def group_key(code: int) -> tuple[str, str]:
+    """The (status, decision) pair of a "group" row's number."""
+    return _STATUSES[code // 10], _DECISIONS[code % 10]
+
+
+def _examples_kept(kind: str) -> int:
+    return 1 if kind == "group" else CELL_EXAMPLES
+
+
 AUDIENCES = (True, False)  # public, staff
 # The ISCMs of an input, as seen from a row that reaches the input through a prefix:
 # its lead, and (a second query) each partner.
@@ -82,6 +103,8 @@ class Tally:
     inputs: int = 0
     # objective id → ISCM id → [count, first ids]
     cells: dict = field(default_factory=lambda: defaultdict(dict))
+    # ISCM id → group_code → [count, [first id]]: the standings
+    groups: dict = field(default_factory=lambda: defaultdict(dict))
     per_objective: dict = field(default_factory=lambda: defaultdict(int))
     per_round_table: dict = field(default_factory=lambda: defaultdict(int))  # distinct inputs
     responses: dict = field(default_factory=lambda: defaultdict(int))  # per round table
@@ -111,6 +134,12 @@ class Tally:
             ]
         for kind, numbers in self.choices.items():
             rows += [(kind, key, 0, n, []) for key, n in numbers.items() if n]
+        for iscm_id, by_code in self.groups.items():
+            rows += [
+                ("group", iscm_id, code, n, sorted(firsts)[:1])
+                for code, (n, firsts) in by_code.items()
+                if n
+            ]
         return rows
 
     def add(self, kind: str, key: int, iscm: int, count: int, examples: list) -> None:
@@ -126,6 +155,8 @@ class Tally:
             self.responses[key] = count
         elif kind == "cell":
             self.cells[key][iscm] = [count, list(examples)]
+        elif kind == "group":
+            self.groups[key][iscm] = [count, list(examples)]
         elif kind in CHOICES:
             self.choices[kind][key] = count
 
@@ -172,6 +203,8 @@ def compute(review_ids: list[int], *, public: bool) -> dict[int, Tally]:
             .order_by()
         ):
             tallies[review_id].iscms[iscm_id] += n
+
+    _count_groups(review_ids, tallies, public=public)
 
     # Objective responses of live content, through the target link of their review.
     link = "input__target_links__"
@@ -232,6 +265,35 @@ def compute(review_ids: list[int], *, public: bool) -> dict[int, Tally]:
             for cell in by_iscm.values():
                 cell[1] = sorted(cell[1])[:CELL_EXAMPLES]
     return tallies
+
+
+def _in_groups(targets, *, public: bool):
+    """The target links the standings count: published (public), not withdrawn (staff)."""
+    if public:
+        return targets.filter(writteninput__status=Status.PUBLISHED)
+    return targets.exclude(writteninput__status=Status.WITHDRAWN)
+
+
+def _count_groups(review_ids, tallies, *, public: bool) -> None:
+    """Per review, ISCM (lead, then partner), status and decision: how many inputs, the
+    oldest."""
+    targets = _in_groups(InputTarget.objects.filter(regionalreview__in=review_ids), public=public)
+    for column in (_LEAD, _PARTNER):
+        for review_id, iscm_id, status, decision, n, first in (
+            targets.filter(**{f"writteninput__{column}__isnull": False})
+            .values_list(
+                "regionalreview_id", f"writteninput__{column}", "writteninput__status", "decision"
+            )
+            .annotate(n=Count("writteninput_id", distinct=True), first=Min("writteninput_id"))
+            .order_by()
+        ):
+            group = (
+                tallies[review_id]
+                .groups[iscm_id]
+                .setdefault(group_code(status, decision), [0, []])
+            )
+            group[0] += n  # an ISCM leads some inputs in this state and partners others
+            group[1] = sorted([*group[1], first])[:1]
 
 
 def _add_snapshots(editable, tallies) -> None:
@@ -393,19 +455,28 @@ def load(review_ids, *, public: bool) -> dict[int, Tally]:
 def contribution(written_input: WrittenInput) -> Counter:
     """What the input adds to the numbers as it stands in the database now:
     (review id, public, kind, key, iscm) → n."""
+    found = Counter()
     targets = list(
         InputTarget.objects.filter(writteninput=written_input.pk).values_list(
-            "regionalreview_id", "decision"
+            "regionalreview_id", "decision", "writteninput__status"
         )
     )
-    status = WrittenInput.objects.values_list("status", flat=True).get(pk=written_input.pk)
+    if not targets:
+        return found
+    status = targets[0][2]
+    iscms = _iscms_of([written_input.pk])[written_input.pk]
+    for public in AUDIENCES:
+        for review_id, decision, _status in targets:
+            if status == Status.PUBLISHED or (not public and status != Status.WITHDRAWN):
+                code = group_code(status, decision)
+                for iscm in iscms:
+                    found[(review_id, public, "group", iscm, code)] += 1
     counted = [
         (review_id, public)
         for public in AUDIENCES
-        for review_id, decision in targets
+        for review_id, decision, _status in targets
         if counts_for(status, decision, public=public)
     ]
-    found = Counter()
     if not counted:
         return found
     reference = _Reference()
@@ -415,7 +486,6 @@ def contribution(written_input: WrittenInput) -> Counter:
         )
     else:
         said = _live(written_input.pk)
-    iscms = _iscms_of([written_input.pk])[written_input.pk]
     for review_id, public in counted:
         found[(review_id, public, "inputs", 0, 0)] += 1
         for iscm in iscms:
@@ -438,6 +508,9 @@ def _live(input_id: int) -> dict:
             through.objects.filter(writteninput=input_id).values_list(column, flat=True)
         )
     return said
+
+
+NOTHING_YET = (Counter(), Counter())  # what an input about to be created contributes
 
 
 def before(written_input: WrittenInput) -> tuple[Counter, Counter]:
@@ -488,11 +561,12 @@ def _apply(delta: dict, input_id: int) -> None:
         elif row not in changed:
             changed.append(row)
         row.count = max(row.count + n, 0)
-        if kind == "cell":
+        if kind in ("cell", "group"):
+            kept = _examples_kept(kind)
             examples = [pk for pk in row.examples if pk != input_id]
             if n > 0:
-                examples = sorted([*examples, input_id])[:CELL_EXAMPLES]
-            elif len(examples) < min(row.count, CELL_EXAMPLES):
+                examples = sorted([*examples, input_id])[:kept]
+            elif len(examples) < min(row.count, kept):
                 refill.append(row)
             row.examples = examples
         if row.count == 0 and row.pk:
@@ -508,7 +582,21 @@ def _apply(delta: dict, input_id: int) -> None:
 
 
 def _first_inputs(row: CoverageTally, *, exclude: int) -> list[int]:
-    """The first inputs of a cell, read again once one of them has left it."""
+    """The first inputs of a cell or a group, read again once one of them has left it."""
+    if row.kind == "group":
+        status, decision = group_key(row.iscm)
+        return list(
+            InputTarget.objects.filter(
+                Q(writteninput__lead_iscm=row.key) | Q(writteninput__inputpartner__iscm=row.key),
+                regionalreview=row.review_id,
+                writteninput__status=status,
+                decision=decision,
+            )
+            .exclude(writteninput=exclude)
+            .values_list("writteninput_id", flat=True)
+            .order_by("writteninput_id")
+            .distinct()[:1]
+        )
     link = "input__target_links__"
     live = (
         ObjectiveResponse.objects.filter(
