@@ -17,14 +17,12 @@ from a long layout; a compile that finishes after being given up on keeps nothin
 import hashlib
 import io
 import logging
-import threading
 import uuid
 from collections import Counter
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import connection
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
@@ -36,6 +34,7 @@ from submissions.models import ISCM, ContentLanguage, GCMObjective, RoundTable
 from submissions.pdf import PortalURLFetcher, render_html_to_pdf
 from submissions.snapshots import objectives_by_round_table
 
+from .heartbeat import Heartbeat
 from .models import RegionalPackage
 
 logger = logging.getLogger(__name__)
@@ -48,31 +47,6 @@ def _progress(package, stage, percent, **fields):
     RegionalPackage.objects.filter(pk=package.pk).update(
         stage=stage, percent=percent, heartbeat_at=timezone.now(), **fields
     )
-
-
-class _Heartbeat(threading.Thread):
-    """Writes the package's `heartbeat_at` every `every` seconds until stopped: the
-    layout is one long WeasyPrint call that reports nothing on its own."""
-
-    def __init__(self, package_pk: int, every: float, run_started):
-        super().__init__(name=f"package-{package_pk}-heartbeat", daemon=True)
-        self.package_pk = package_pk
-        self.every = every
-        self.run_started = run_started
-        self.stopped = threading.Event()
-
-    def run(self):
-        try:
-            while not self.stopped.wait(self.every):
-                _this_run(self.package_pk, self.run_started).update(heartbeat_at=timezone.now())
-        except Exception:  # a missed beat only risks a false "stalled"; never crash
-            logger.exception("Heartbeat of package %s failed", self.package_pk)
-        finally:
-            connection.close()  # this thread's own connection
-
-    def stop(self):
-        self.stopped.set()
-        self.join()
 
 
 def _this_run(package_pk: int, run_started):
@@ -112,7 +86,11 @@ def compile_package(package_pk: int) -> RegionalPackage:
     if not claimed:
         return package
     name = None
-    heartbeat = _Heartbeat(package.pk, settings.PACKAGE_HEARTBEAT_SECONDS, now)
+    heartbeat = Heartbeat(
+        f"package-{package.pk}",
+        settings.PACKAGE_HEARTBEAT_SECONDS,
+        lambda: _this_run(package.pk, now).update(heartbeat_at=timezone.now()),
+    )
     heartbeat.start()
     names = []
     try:

@@ -10,13 +10,11 @@ metadata follow it; each excerpt and input title keeps its language and directio
 
 import io
 import logging
-import threading
 import uuid
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import connection
 from django.template.loader import render_to_string
 from django.utils import formats, timezone, translation
 from django.utils.translation import get_language_bidi, ngettext, to_locale
@@ -25,6 +23,7 @@ from pypdf import PdfReader
 
 from submissions.pdf import STATIC_PREFIX, PortalURLFetcher, render_html_to_pdf
 
+from .heartbeat import Heartbeat
 from .models import SynthesisDraft
 from .synthesis import Synthesis, gather_synthesis
 from .synthesis_docx import synthesis_document
@@ -106,29 +105,6 @@ def _this_run(draft_pk: int, run_started):
     )
 
 
-class _Heartbeat(threading.Thread):
-    """Writes `heartbeat_at` every `every` seconds while the PDF is laid out (one long
-    WeasyPrint call that reports nothing on its own)."""
-
-    def __init__(self, draft_pk: int, every: float, run_started):
-        super().__init__(name=f"synthesis-{draft_pk}-heartbeat", daemon=True)
-        self.draft_pk, self.every, self.run_started = draft_pk, every, run_started
-        self.stopped = threading.Event()
-
-    def run(self):
-        try:
-            while not self.stopped.wait(self.every):
-                _this_run(self.draft_pk, self.run_started).update(heartbeat_at=timezone.now())
-        except Exception:  # a missed beat only risks a false "stalled"; never crash
-            logger.exception("Heartbeat of synthesis draft %s failed", self.draft_pk)
-        finally:
-            connection.close()  # this thread's own connection
-
-    def stop(self):
-        self.stopped.set()
-        self.join()
-
-
 def build_draft(draft_pk: int) -> SynthesisDraft:
     """Build one queued synthesis draft and store its two files.
 
@@ -162,7 +138,11 @@ def build_draft(draft_pk: int) -> SynthesisDraft:
         )
 
     names = []
-    heartbeat = _Heartbeat(draft_pk, settings.PACKAGE_HEARTBEAT_SECONDS, started)
+    heartbeat = Heartbeat(
+        f"synthesis-{draft_pk}",
+        settings.PACKAGE_HEARTBEAT_SECONDS,
+        lambda: _this_run(draft_pk, started).update(heartbeat_at=timezone.now()),
+    )
     heartbeat.start()
     try:
         versions = sorted(

@@ -14,6 +14,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from reviews import package_pdf, packages
+from reviews.heartbeat import Heartbeat
 from reviews.models import RegionalPackage
 from submissions import workflow
 
@@ -79,7 +80,11 @@ def test_the_heartbeat_thread_writes_while_the_worker_lives(world, compiler):
     package = _running(world, compiler, heartbeat_age=600)
     before = RegionalPackage.objects.get(pk=package.pk).heartbeat_at
     run = RegionalPackage.objects.get(pk=package.pk).started_at
-    heartbeat = package_pdf._Heartbeat(package.pk, every=0.02, run_started=run)
+    heartbeat = Heartbeat(
+        "test",
+        0.02,
+        lambda: package_pdf._this_run(package.pk, run).update(heartbeat_at=timezone.now()),
+    )
     heartbeat.start()
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
