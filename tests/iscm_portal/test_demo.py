@@ -3,6 +3,7 @@ import datetime
 import io
 import json
 
+import docx
 import pytest
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
@@ -12,7 +13,8 @@ from pypdf import PdfReader
 
 from accounts.models import User
 from iscm_portal.demo import load_demo_data
-from reviews.models import RegionalPackage
+from reviews import packages
+from reviews.models import RegionalPackage, SynthesisDraft
 from submissions.models import (
     ContentLanguage,
     InputTarget,
@@ -417,3 +419,36 @@ def test_demo_previous_cycle_reads_on_the_public_pages_in_its_languages(demo, cl
     for word, lead in (("移民", "bali-process"), ("الأجور", "add"), ("trata", "rcm")):
         found = client.get(contributions, {"q": word, "cycle": PREVIOUS_CYCLE}).context["results"]
         assert [i.lead_iscm.slug for i in found.inputs] == [lead], word
+
+
+def test_demo_compiler_sees_who_is_missing_and_drafts_a_synthesis_citing_every_accepted_input(
+    demo, client, django_capture_on_commit_callbacks
+):
+    """Issue 19's "done when": compiler@ opens the ECLAC dashboard, sees who is missing
+    and the coverage heat map, and downloads a draft that cites every accepted input."""
+    compiler = User.objects.get(email="compiler@example.org")
+    client.force_login(compiler)
+    pass_second_factor(client, compiler)
+    eclac = RegionalReview.objects.get(cycle__slug=OPEN_CYCLE, region__code="ECLAC")
+    page = client.get(reverse("reviews:dashboard", args=[OPEN_CYCLE, "ECLAC"]))
+    assert page.status_code == 200
+    states = {row.iscm.slug: row.state for row in page.context["dashboard"].standings.rows}
+    assert states["sacm"] == "nothing"  # missing, and reported in the previous cycle
+    assert "sacm" in {iscm.slug for iscm in page.context["dashboard"].change.not_yet}
+    assert 'aria-labelledby="heatmap-title heatmap-desc"' in page.content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):  # the worker's part, inline
+        response = client.post(
+            reverse("reviews:synthesis-drafts", args=[OPEN_CYCLE, "ECLAC"]), {"language": "en"}
+        )
+    draft = SynthesisDraft.objects.get(review=eclac)
+    assert response["Location"] == reverse("reviews:synthesis", args=[draft.pk])
+    assert draft.status == SynthesisDraft.Status.DONE
+    download = client.get(reverse("reviews:synthesis-download", args=[draft.pk, "docx"]))
+    document = docx.Document(io.BytesIO(b"".join(download.streaming_content)))
+    citations = "\n".join(p.text for p in document.paragraphs if p.text.startswith("— "))
+    accepted = packages.accepted_versions(eclac)
+    assert len(accepted) == 3  # CMC's, RCM's and the joint RCM–CMC input
+    for version in accepted:
+        assert f"“{version.input.title}”" in citations
+        assert f"version {version.number}" in citations
