@@ -121,6 +121,22 @@ def _pages():
         ("edit page", "arcp@example.org", reverse("submissions:input-edit", args=[draft.pk])),
         ("review queue", "reviewer@example.org", reverse("reviews:queue")),
         ("packages", "compiler@example.org", reverse("reviews:packages")),
+        (
+            "staff dashboard",
+            "compiler@example.org",
+            reverse("reviews:dashboard", args=["2028-2029", "ECLAC"]),
+        ),
+        (
+            "synthesis draft",
+            "compiler@example.org",
+            reverse("reviews:synthesis-drafts", args=["2028-2029", "ECLAC"]),
+        ),
+        (
+            "public dashboard",
+            None,
+            reverse("public:region-dashboard", args=["ECLAC", "2028-2029"]),
+        ),
+        ("practices", None, reverse("public:practice-list")),
         ("staff page", "admin@example.org", reverse("accounts:staff")),
     ]
 
