@@ -99,6 +99,51 @@ def database_from_url(url: str) -> dict:
     )
 
 
+LOCMEM_CACHE = "django.core.cache.backends.locmem.LocMemCache"
+REDIS_CACHE = "django.core.cache.backends.redis.RedisCache"
+
+
+def cache_from_url(url: str | None) -> dict:
+    """Turn a CACHE_URL into the default CACHES entry. Unset (or locmem://): each
+    process's own memory, Django's default. redis://[:password@]host:port/db, or
+    rediss:// for TLS: one Redis shared by every web process and worker (Django's
+    RedisCache; the `redis` package), redis-py's query options allowed, e.g.
+    ?socket_timeout=5. Messages never repeat the URL: it may hold a password."""
+    if not url:
+        return {"BACKEND": LOCMEM_CACHE}
+    parts = urlsplit(url)
+    if parts.scheme == "locmem":
+        return {"BACKEND": LOCMEM_CACHE}
+    if parts.scheme in {"redis", "rediss"}:
+        try:
+            parts.port  # noqa: B018 — urlsplit checks the port only when asked
+        except ValueError:
+            message = "CACHE_URL names a Redis port that is not a number."
+            raise ImproperlyConfigured(message) from None
+        if not parts.hostname:
+            raise ImproperlyConfigured(
+                "CACHE_URL names no Redis host (e.g. redis://127.0.0.1:6379/1)."
+            )
+        database = parts.path.strip("/")
+        if database and not database.isdigit():
+            raise ImproperlyConfigured(
+                f"CACHE_URL names Redis database {database!r}: use a number, as in "
+                "redis://127.0.0.1:6379/1."
+            )
+        return {
+            "BACKEND": REDIS_CACHE,
+            "LOCATION": url,
+            # A Redis that stops answering fails a request within seconds instead of
+            # holding the web process until gunicorn's timeout (the URL's own wins).
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        }
+    said = f"scheme {parts.scheme!r} is not supported" if parts.scheme else "has no scheme"
+    raise ImproperlyConfigured(
+        f"CACHE_URL {said}: use redis://host:6379/1, rediss:// (Redis over TLS) or "
+        "leave it unset (each process's memory)."
+    )
+
+
 # --- Core -------------------------------------------------------------------------
 
 DEBUG = env_bool("DEBUG", False)
@@ -133,7 +178,7 @@ SITE_URL = SITE_URL.rstrip("/")
 # How long facet counts and result pages of the public list stay cached (seconds; 0
 # turns caching off). The cache key holds the newest workflow event, so a publication
 # is visible at once; the time only bounds edits to reference data. The cache is
-# Django's default (per process) unless CACHES says otherwise.
+# CACHE_URL's (below): per process by default, or one Redis for a fleet.
 PUBLIC_CACHE_SECONDS = env_int("PUBLIC_CACHE_SECONDS", 300)
 
 # A compiling worker writes a heartbeat every PACKAGE_HEARTBEAT_SECONDS; a running
@@ -224,6 +269,12 @@ DATABASES = {
     "default": database_from_url(env_str("DATABASE_URL", "sqlite:///var/db.sqlite3")),
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Per process by default (`make run` needs nothing); on many machines one Redis, so a
+# page computed by one web process serves the others. An entry is right for every
+# process: public pages key theirs on database state (public/browse.py, `generation()`),
+# so no process ever has to tell another to forget one.
+CACHES = {"default": cache_from_url(env_str("CACHE_URL"))}
 
 # --- Accounts -----------------------------------------------------------------------
 
