@@ -29,7 +29,7 @@ from django.db.models import Count, Max, Q
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from submissions import search
+from submissions import public_tallies, search
 from submissions.languages import label
 from submissions.models import (
     ISCM,
@@ -190,6 +190,11 @@ def browse(params, *, page_number=None) -> Results:
     key = {"generation": generation(), "filters": _filter_key(filterset)}
 
     def count_facets():
+        if not any(key["filters"].values()):
+            # The whole archive: the numbers kept as inputs are published.
+            kept = public_tallies.load(public_tallies.CONTRIBUTIONS)
+            facets = {name: kept[name] for name in COUNTERS}
+            return {"facets": facets, "total": kept[public_tallies.TOTAL].get("", 0)}
         counts = {
             name: counter(filterset.selection(without=name)) for name, counter in COUNTERS.items()
         }

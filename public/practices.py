@@ -38,7 +38,7 @@ ILIKE read per count (about 5 s cold at 80,000 practices; then cached); a vector
 practice (a new column or table, migration 0011) would remove it.
 
 Counts and cache. Unfiltered, the list reads the counts kept as inputs are published
-(`submissions.practice_tallies`: one small row per facet value), so its cost does not
+(`submissions.public_tallies`: one small row per facet value), so its cost does not
 grow with the archive. Filtered, as the contributions list (`browse.py`): each facet
 counts with the other filters applied, one GROUP BY query per facet (the ISCM facet
 two: leads and partners). Both are cached under `browse.generation()` so a publication
@@ -62,7 +62,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from submissions import practice_tallies, search
+from submissions import public_tallies, search
 from submissions.languages import label
 from submissions.markup import plain_text
 from submissions.models import (
@@ -89,7 +89,7 @@ _WORD = re.compile(r'(-?)"([^"]+)"|(-?)(\S+)')
 
 def practices_queryset():
     """Every public practice: a non-empty text of a published, consented input."""
-    return practice_tallies.public_practices()
+    return public_tallies.public_practices()
 
 
 def query_words(text: str) -> tuple[list[str], list[str]]:
@@ -273,9 +273,9 @@ def browse_practices(params, *, page_number=None) -> Results:
     def count_facets():
         if not any(key["filters"].values()):
             # The whole archive: the numbers kept as inputs are published.
-            kept = practice_tallies.load()
+            kept = public_tallies.load(public_tallies.PRACTICES)
             facets = {name: kept[name] for name in COUNTERS}
-            return {"facets": facets, "total": kept["total"].get(0, 0)}
+            return {"facets": facets, "total": kept[public_tallies.TOTAL].get("", 0)}
         counts = {
             name: counter(filterset.selection(without=name)) for name, counter in COUNTERS.items()
         }

@@ -15,7 +15,7 @@ what changes them:
   only the difference is written, under a lock on the reviews concerned (two
   decisions in one review take turns on its numbers, never lose one).
 - A review without its "built" row (new, or after a bulk load: `seed_bench`,
-  `manage.py rebuild_coverage_tallies`) is counted from scratch by `load()` the first
+  `manage.py rebuild_counts`) is counted from scratch by `load()` the first
   time it is read, with the GROUP BY queries of `compute()`; `rebuild()` does the same
   on request. `compute()` is also what the tests compare the kept numbers with.
 
@@ -43,7 +43,7 @@ from collections import Counter
 from django.db import transaction
 from django.db.models import Q
 
-from . import practice_tallies
+from . import public_tallies
 from .models import (
     CoverageTally,
     InputTarget,
@@ -206,8 +206,8 @@ NOTHING_YET = (Counter(), Counter())  # what an input about to be created contri
 
 def before(written_input: WrittenInput) -> tuple[Counter, Counter]:
     """Call once the input is locked, before changing it; pass the result to
-    `settle`. Covers the practices list's counts too (`practice_tallies`)."""
-    return contribution(written_input), practice_tallies.contribution(written_input)
+    `settle`. Covers the public lists' counts too (`public_tallies`)."""
+    return contribution(written_input), public_tallies.contribution(written_input)
 
 
 def settle(written_input: WrittenInput, earlier: tuple[Counter, Counter]) -> None:
@@ -218,9 +218,9 @@ def settle(written_input: WrittenInput, earlier: tuple[Counter, Counter]) -> Non
     delta = {entry: n for entry, n in delta.items() if n}
     if delta:
         _apply(delta, written_input.pk)
-    practices = Counter(practice_tallies.contribution(written_input))
+    practices = Counter(public_tallies.contribution(written_input))
     practices.subtract(practices_before)
-    practice_tallies.apply(practices)
+    public_tallies.apply(practices)
 
 
 def _apply(delta: dict, input_id: int) -> None:

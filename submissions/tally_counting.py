@@ -197,12 +197,15 @@ def compute(review_ids: list[int], *, public: bool) -> dict[int, Tally]:
                 n=Window(Count("input_id"), partition_by=partition),
             )
             .filter(place__lte=CELL_EXAMPLES)
-            .values_list(f"{link}regionalreview_id", "objective_id", column, "input_id", "n")
+            .values_list(
+                f"{link}regionalreview_id", "objective_id", column, "input_id", "n", "place"
+            )
             .order_by()
         )
-        for review_id, objective_id, iscm_id, input_id, n in cells:
+        for review_id, objective_id, iscm_id, input_id, n, place in cells:
             cell = tallies[review_id].cells[objective_id].setdefault(iscm_id, [0, []])
-            cell[0] = max(cell[0], n)  # the same on every row of the partition
+            if place == 1:  # n is the same on every row of the partition; an ISCM that
+                cell[0] += n  # leads some inputs and partners others adds both
             cell[1].append(input_id)
 
     wlink = "writteninput__target_links__"

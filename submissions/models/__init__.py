@@ -25,7 +25,7 @@ from .reference import (
     ReviewCycle,
     RoundTable,
 )
-from .tallies import CoverageTally, PracticeTally
+from .tallies import CoverageTally, PublicTally
 
 __all__ = [
     "ISCM",
@@ -45,8 +45,8 @@ __all__ = [
     "ObjectiveResponse",
     "Outline",
     "OutlineSection",
-    "PracticeTally",
     "Priority",
+    "PublicTally",
     "Region",
     "RegionalReview",
     "ReviewComment",

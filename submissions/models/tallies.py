@@ -37,22 +37,31 @@ class CoverageTally(models.Model):
         return f"{self.review_id} {self.kind} {self.key}/{self.iscm}: {self.count}"
 
 
-class PracticeTally(models.Model):
-    """How many public practices (`public.practices`) one value of a facet of the
-    practices list has, over the whole archive: kept by `submissions.practice_tallies`
-    as inputs are published and unpublished. `facet` "total" (key 0) counts them all;
-    the row of facet "built" marks numbers that exist (none: counted when first read)."""
+class PublicTally(models.Model):
+    """How many entries of a public list have one value of one of its facets, over the
+    whole archive: the contributions list (`public.browse`) and the practices list
+    (`public.practices`), kept by `submissions.public_tallies` as inputs are published
+    and unpublished. `facet` "total" (key "") counts them all; the row of facet
+    "built" marks a list whose numbers exist (none: counted when first read). `key` is
+    the value as the list's query string names it (an id, a language code…)."""
 
+    class Listing(models.TextChoices):
+        CONTRIBUTIONS = "contributions", _("Contributions")
+        PRACTICES = "practices", _("Practices worth sharing")
+
+    listing = models.CharField(max_length=16, choices=Listing.choices)
     facet = models.CharField(max_length=16)
-    key = models.PositiveIntegerField(default=0)
+    key = models.CharField(max_length=32, blank=True)
     count = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["facet", "key"], name="one_practice_tally_per_value")
+            models.UniqueConstraint(
+                fields=["listing", "facet", "key"], name="one_public_tally_per_value"
+            )
         ]
-        verbose_name = _("practices number")
-        verbose_name_plural = _("practices numbers")
+        verbose_name = _("public list number")
+        verbose_name_plural = _("public list numbers")
 
     def __str__(self):
-        return f"{self.facet} {self.key}: {self.count}"
+        return f"{self.listing} {self.facet} {self.key}: {self.count}"

@@ -7,9 +7,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from submissions import editing, practice_tallies, tallies, workflow
-from submissions.models import CoverageTally, ObjectiveResponse, RegionalReview
-from tests.factories import ReviewerAssignmentFactory
+from submissions import editing, public_tallies, tallies, workflow
+from submissions.models import CoverageTally, ObjectiveResponse, PublicTally, RegionalReview
+from tests.factories import ISCMFactory, MembershipFactory, ReviewerAssignmentFactory
 
 
 def _all(world):
@@ -163,16 +163,18 @@ def test_a_step_reads_the_input_not_the_archive(world, make_input):
     assert many == few
 
 
-def assert_practices_as_counted():
-    kept = practice_tallies.load()
-    counted = practice_tallies.compute()
-    as_kept = {(facet, key): n for facet, values in kept.items() for key, n in values.items()}
-    assert as_kept == {entry: n for entry, n in counted.items() if n}
+def assert_lists_as_counted():
+    for listing in (public_tallies.CONTRIBUTIONS, public_tallies.PRACTICES):
+        kept = public_tallies.load(listing)
+        as_kept = {
+            (facet, str(key)): n for facet, values in kept.items() for key, n in values.items()
+        }
+        assert as_kept == dict(public_tallies.compute(listing)), listing
 
 
-def test_the_practices_counts_follow_publication(world, make_input):
+def test_the_public_lists_counts_follow_publication(world, make_input):
     o1, o2, o3 = world.objectives
-    assert_practices_as_counted()  # counted from scratch (nothing yet), then kept
+    assert_lists_as_counted()  # counted from scratch (nothing yet), then kept
     joint = make_input(
         "Joint",
         "accepted",
@@ -185,15 +187,44 @@ def test_the_practices_counts_follow_publication(world, make_input):
     ObjectiveResponse.objects.filter(input=joint, objective=o2).update(practices="Also.")
     workflow.set_publication_consent(joint, by=world.lead_user, consent=True)
     workflow.publish_input(joint, by=world.reviewer)
-    assert_practices_as_counted()
-    kept = practice_tallies.load()
-    assert kept["total"] == {0: 2}
-    assert kept["iscm"] == {world.lead.pk: 2, world.partner.pk: 2}
-    assert kept["region"] == {world.regions.amr.pk: 2, world.regions.eur.pk: 2}
-    assert kept["objective"] == {o1.pk: 1, o2.pk: 1}
-    other = make_input("Other", "published", objectives={o3: "c"})  # no practice
-    assert_practices_as_counted()
+    assert_lists_as_counted()
+    practices = public_tallies.load(public_tallies.PRACTICES)
+    assert practices["total"] == {"": 2}
+    assert practices["iscm"] == {world.lead.pk: 2, world.partner.pk: 2}
+    assert practices["region"] == {world.regions.amr.pk: 2, world.regions.eur.pk: 2}
+    assert practices["objective"] == {o1.pk: 1, o2.pk: 1}
+    contributions = public_tallies.load(public_tallies.CONTRIBUTIONS)
+    assert contributions["total"] == {"": 1}
+    assert contributions["joint"] == {"joint": 1}
+    assert contributions["language"] == {"en": 1}
+    other = make_input("Other", "published", language="fr", objectives={o3: "c"})
+    assert_lists_as_counted()
+    assert public_tallies.load(public_tallies.CONTRIBUTIONS)["joint"] == {"joint": 1, "direct": 1}
     workflow.unpublish_input(joint, by=world.reviewer, reason="A mistake in a name.")
-    assert_practices_as_counted()
-    assert practice_tallies.load()["total"] == {}
+    assert_lists_as_counted()
+    assert public_tallies.load(public_tallies.PRACTICES)["total"] == {}
+    assert public_tallies.load(public_tallies.CONTRIBUTIONS)["total"] == {"": 1}
     assert other.status == "published"
+
+
+def test_an_iscm_leading_one_input_and_partnering_another_counts_both_in_a_cell(world, make_input):
+    o1 = world.objectives[0]
+    review = world.reviews.amr
+    tallies.load([review.pk], public=False)  # kept from here on
+    both = ISCMFactory(acronym="BOTH", regions=[world.regions.amr])
+    MembershipFactory(user=world.partner_user, iscm=both)
+    make_input("Led by BOTH", "submitted", lead=both, objectives={o1: "a"})
+    make_input("With BOTH", "submitted", partners=[both], objectives={o1: "b"})
+    cell = tallies.compute([review.pk], public=False)[review.pk].cells[o1.pk][both.pk]
+    assert cell[0] == 2
+    assert_kept_as_counted([review])
+
+
+def test_a_list_counted_while_nothing_was_kept_misses_no_publication(world, make_input):
+    """A publication applied before the list was ever counted leaves it to the count."""
+    make_input("Published", "published")
+    assert not PublicTally.objects.filter(count__gt=0).exists()  # never counted yet
+    assert public_tallies.load(public_tallies.CONTRIBUTIONS)["total"] == {"": 1}
+    make_input("Another", "published")
+    assert public_tallies.load(public_tallies.CONTRIBUTIONS)["total"] == {"": 2}
+    assert_lists_as_counted()

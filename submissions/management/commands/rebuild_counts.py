@@ -1,17 +1,17 @@
 """Count the kept numbers again from the inputs: the regional synthesis dashboards'
-(`submissions.tallies`) and the practices list's (`submissions.practice_tallies`).
+(`submissions.tallies`) and the public lists' (`submissions.public_tallies`).
 After a bulk load or a restore, or to check them. The workflow keeps them as inputs
 move, and numbers never counted are counted when first read; this is for everything
 at once."""
 
 from django.core.management.base import BaseCommand
 
-from submissions import practice_tallies, tallies
+from submissions import public_tallies, tallies
 from submissions.models import RegionalReview
 
 
 class Command(BaseCommand):
-    help = "Count the dashboards' and the practices list's numbers again from the inputs."
+    help = "Count the dashboards' and the public lists' numbers again from the inputs."
 
     def add_arguments(self, parser):
         parser.add_argument("--cycle", help="only the regional reviews of this cycle (its slug)")
@@ -22,5 +22,5 @@ class Command(BaseCommand):
             reviews = reviews.filter(cycle__slug=cycle)
         review_ids = list(reviews.values_list("pk", flat=True))
         tallies.rebuild(review_ids)
-        practice_tallies.rebuild()
-        self.stdout.write(f"Counted {len(review_ids)} regional review(s) and the practices.")
+        public_tallies.rebuild()
+        self.stdout.write(f"Counted {len(review_ids)} regional review(s) and the public lists.")

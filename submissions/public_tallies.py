@@ -1,0 +1,286 @@
+"""The counts of the public lists over the whole archive, kept as inputs are published.
+
+The contributions list (`public.browse`) and the practices list (`public.practices`)
+show, unfiltered, how many entries there are and how many per value of each facet.
+Counting them on every page costs more the more the archive holds; here they are kept
+in `PublicTally` rows (one per list, facet and value), changed in the same
+transaction as a publication or an unpublication (`submissions.tallies.before` /
+`settle` call `contribution` before and after) and counted from scratch by `load()`
+when a list was never counted (`rebuild()`, also after a bulk load). The counts of a
+filtered list are still counted by the list itself, over the filtered rows.
+
+What counts. Contributions: every published input. Practices: every non-empty
+"practices worth sharing" text of a published input whose lead ISCM consents. Facets
+and their keys (as the lists' query strings name them, kept as text):
+
+- contributions: cycle, region (of its reviews), iscm (lead or partner), kind (of its
+  ISCMs: RCP, IRF, GLOBAL; an input counts once per kind), objective (inputs reporting
+  on it), round_table (inputs reporting on one of its objectives), principle, format,
+  language, joint ("joint" with partners, else "direct");
+- practices: cycle, region, iscm, objective, principle (each practice counted once
+  per value).
+"""
+
+from collections import Counter
+
+from django.db import transaction
+from django.db.models import Count, Q
+
+from .models import ISCM, ObjectiveResponse, PublicTally, Status, WrittenInput
+
+BUILT = "built"
+TOTAL = "total"
+CONTRIBUTIONS = PublicTally.Listing.CONTRIBUTIONS.value
+PRACTICES = PublicTally.Listing.PRACTICES.value
+JOINT, DIRECT = "joint", "direct"
+FACETS = {
+    CONTRIBUTIONS: (
+        "cycle",
+        "region",
+        "iscm",
+        "kind",
+        "objective",
+        "round_table",
+        "principle",
+        "format",
+        "language",
+        "joint",
+    ),
+    PRACTICES: ("cycle", "region", "iscm", "objective", "principle"),
+}
+# Facets whose keys are ids (the others are text: language, kind, joint).
+_BY_ID = {"cycle", "region", "iscm", "objective", "round_table", "principle", "format"}
+
+
+def public_practices():
+    """Every public practice: a non-empty text of a published, consented input."""
+    # Conditions on the input joined (not a subquery), so the list's newest-first order
+    # reads the index on (status, published_at, id) and stops at a page.
+    return ObjectiveResponse.objects.filter(
+        input__status=Status.PUBLISHED, input__publication_consent=True
+    ).exclude(practices="")
+
+
+# --- From scratch ---------------------------------------------------------------------
+
+
+def _grouped(queryset, column: str, n) -> Counter:
+    return Counter(
+        {
+            key: count
+            for key, count in queryset.order_by().values_list(column).annotate(n=n)
+            if key is not None
+        }
+    )
+
+
+def _count_contributions() -> Counter:
+    inputs = WrittenInput.objects.published()
+    partners = WrittenInput.partner_iscms.through.objects
+    found = Counter({(TOTAL, ""): inputs.count()})
+    columns = {
+        "cycle": (inputs, "cycle", Count("pk")),
+        "region": (inputs, "target_links__regionalreview__region", Count("pk")),
+        "iscm": (inputs, "lead_iscm", Count("pk")),
+        "principle": (inputs, "principles", Count("pk")),
+        "format": (inputs, "formats", Count("pk")),
+        "language": (inputs, "language", Count("pk")),
+        "objective": (inputs, "objective_responses__objective", Count("pk")),
+        "round_table": (
+            inputs,
+            "objective_responses__objective__round_table",
+            Count("pk", distinct=True),
+        ),
+    }
+    for facet, (queryset, column, n) in columns.items():
+        for key, count in _grouped(queryset, column, n).items():
+            found[(facet, str(key))] += count
+    for key, count in _grouped(
+        partners.filter(writteninput__in=inputs.values("pk")), "iscm", Count("pk")
+    ).items():
+        found[("iscm", str(key))] += count
+    for kind in ISCM.Kind.values:
+        found[("kind", kind)] = inputs.filter(
+            Q(lead_iscm__kind=kind)
+            | Q(pk__in=partners.filter(iscm__kind=kind).values("writteninput"))
+        ).count()
+    joint = inputs.filter(pk__in=partners.values("writteninput")).count()
+    found[("joint", JOINT)] = joint
+    found[("joint", DIRECT)] = found[(TOTAL, "")] - joint
+    return found
+
+
+def _count_practices() -> Counter:
+    practices = public_practices()
+    found = Counter({(TOTAL, ""): practices.count()})
+    columns = {
+        "cycle": ("input__cycle",),
+        "region": ("input__target_links__regionalreview__region",),
+        # An ISCM is never lead and partner of the same input: the two counts add up.
+        "iscm": ("input__lead_iscm", "input__partner_iscms"),
+        "objective": ("objective",),
+        "principle": ("input__principles",),
+    }
+    for facet, names in columns.items():
+        for column in names:
+            for key, count in _grouped(practices, column, Count("pk")).items():
+                found[(facet, str(key))] += count
+    return found
+
+
+def compute(listing: str) -> Counter:
+    """(facet, key) → count over the archive, by GROUP BY."""
+    counted = _count_contributions() if listing == CONTRIBUTIONS else _count_practices()
+    return Counter({entry: n for entry, n in counted.items() if n})
+
+
+def _lock(listing: str) -> PublicTally:
+    """The list's "built" row, created if missing and locked: counting the list from
+    scratch and applying a publication's difference take turns on it, so neither is
+    lost. Its `count` is 1 once the list has been counted."""
+    PublicTally.objects.bulk_create(
+        [PublicTally(listing=listing, facet=BUILT)], ignore_conflicts=True
+    )
+    return PublicTally.objects.select_for_update().get(listing=listing, facet=BUILT)
+
+
+def rebuild(listings=(CONTRIBUTIONS, PRACTICES), *, unless_counted: bool = False) -> None:
+    """Count the lists again from scratch and replace their kept numbers
+    (`unless_counted`: only the lists never counted)."""
+    for listing in listings:
+        with transaction.atomic():
+            built = _lock(listing)
+            if unless_counted and built.count:
+                continue  # another reader counted it meanwhile
+            PublicTally.objects.filter(listing=listing).exclude(facet=BUILT).delete()
+            PublicTally.objects.bulk_create(
+                [
+                    PublicTally(listing=listing, facet=facet, key=key, count=n)
+                    for (facet, key), n in compute(listing).items()
+                ],
+                batch_size=1000,
+            )
+            built.count = 1
+            built.save(update_fields=["count"])
+
+
+def load(listing: str) -> dict[str, dict]:
+    """facet → {value → count} (ids as int, other values as text), and "total" → {"":
+    count}; counted first when the list was never counted."""
+    rows = list(PublicTally.objects.filter(listing=listing).values_list("facet", "key", "count"))
+    if not any(facet == BUILT and n for facet, _key, n in rows):
+        rebuild([listing], unless_counted=True)
+        rows = list(
+            PublicTally.objects.filter(listing=listing).values_list("facet", "key", "count")
+        )
+    found = {facet: {} for facet in (TOTAL, *FACETS[listing])}
+    for facet, key, n in rows:
+        if facet in found:
+            found[facet][int(key) if facet in _BY_ID else key] = n
+    return found
+
+
+# --- Kept as things change ------------------------------------------------------------
+
+
+def contribution(written_input: WrittenInput) -> Counter:
+    """What the input adds to both lists' numbers as it stands in the database now:
+    (listing, facet, key) → n."""
+    found = Counter()
+    state = (
+        WrittenInput.objects.filter(pk=written_input.pk)
+        .values_list("status", "publication_consent", "cycle_id", "lead_iscm_id", "language")
+        .first()
+    )
+    if state is None or state[0] != Status.PUBLISHED:
+        return found
+    _status, consent, cycle_id, lead_id, language = state
+    links = WrittenInput.target_reviews.through.objects.filter(writteninput=written_input.pk)
+    regions = set(links.values_list("regionalreview__region_id", flat=True))
+    iscm_kinds = dict(ISCM.objects.filter(pk=lead_id).values_list("pk", "kind"))
+    iscm_kinds.update(
+        WrittenInput.partner_iscms.through.objects.filter(
+            writteninput=written_input.pk
+        ).values_list("iscm_id", "iscm__kind")
+    )
+    principles = set(
+        WrittenInput.principles.through.objects.filter(writteninput=written_input.pk).values_list(
+            "guidingprinciple_id", flat=True
+        )
+    )
+    formats = set(
+        WrittenInput.formats.through.objects.filter(writteninput=written_input.pk).values_list(
+            "contributionformat_id", flat=True
+        )
+    )
+    responses = list(
+        ObjectiveResponse.objects.filter(input=written_input.pk).values_list(
+            "objective_id", "objective__round_table", "practices"
+        )
+    )
+    shared = {
+        "cycle": {cycle_id},
+        "region": regions,
+        "iscm": set(iscm_kinds),
+        "principle": principles,
+    }
+    entries = {
+        **shared,
+        "kind": set(iscm_kinds.values()),
+        "objective": {objective for objective, _table, _text in responses},
+        "round_table": {table for _objective, table, _text in responses},
+        "format": formats,
+        "language": {language},
+        "joint": {JOINT if len(iscm_kinds) > 1 else DIRECT},
+    }
+    found[(CONTRIBUTIONS, TOTAL, "")] += 1
+    for facet, keys in entries.items():
+        for key in keys:
+            found[(CONTRIBUTIONS, facet, str(key))] += 1
+    practices = [objective for objective, _table, text in responses if text]
+    if consent and practices:
+        found[(PRACTICES, TOTAL, "")] += len(practices)
+        for facet, keys in shared.items():
+            for key in keys:
+                found[(PRACTICES, facet, str(key))] += len(practices)
+        for objective in practices:
+            found[(PRACTICES, "objective", str(objective))] += 1
+    return found
+
+
+def apply(delta: dict) -> None:
+    """Add `delta` ((listing, facet, key) → n) to the kept numbers of the lists that
+    were ever counted."""
+    delta = {entry: n for entry, n in delta.items() if n}
+    if not delta:
+        return
+    # Each list's "built" row, locked: publications change the numbers in turn, and a
+    # count from scratch waits for this transaction (so it sees this publication).
+    built = {
+        listing
+        for listing in sorted({listing for listing, _facet, _key in delta})
+        if _lock(listing).count
+    }
+    delta = {entry: n for entry, n in delta.items() if entry[0] in built}
+    if not delta:
+        return  # counted from scratch when first read, after this commits
+    rows = {
+        (row.listing, row.facet, row.key): row
+        for row in PublicTally.objects.filter(
+            listing__in=built, facet__in={facet for _listing, facet, _key in delta}
+        )
+    }
+    created, changed, emptied = [], [], []
+    for (listing, facet, key), n in delta.items():
+        row = rows.get((listing, facet, key))
+        if row is None:
+            if n > 0:
+                created.append(PublicTally(listing=listing, facet=facet, key=key, count=n))
+            continue
+        row.count = max(row.count + n, 0)
+        (changed if row.count else emptied).append(row)
+    PublicTally.objects.bulk_create(created)
+    if changed:
+        PublicTally.objects.bulk_update(changed, ["count"])
+    if emptied:
+        PublicTally.objects.filter(pk__in=[row.pk for row in emptied]).delete()
