@@ -260,7 +260,7 @@ def _numbers(doc: _SynthesisWriter, synthesis: Synthesis):
     )
     doc.heading(_("Expected and received"), 2)
     doc.table(
-        ["ISCM", _("State")],
+        [_("ISCM"), _("State")],
         [[[(row.iscm.acronym, None)], str(row.state_label)] for row in dashboard.standings.rows],
         [5.0, 11.8],
     )
@@ -355,10 +355,9 @@ def _round_table(doc: _SynthesisWriter, table):
         doc.heading([(f"{number}: ", None), *_label(item.objective, "title")], 2)
         counts = item.counts
         doc.text(
-            ngettext(
-                "Reported on by %(inputs)s input of %(iscms)s ISCMs received by this review.",
-                "Reported on by %(inputs)s inputs of %(iscms)s ISCMs received by this review.",
-                counts.inputs,
+            _(
+                "Inputs received by this review that report on it: %(inputs)s; "
+                "their ISCMs: %(iscms)s."
             )
             % {"inputs": counts.inputs, "iscms": counts.iscms}
         )
@@ -399,7 +398,15 @@ def _annex(doc: _SynthesisWriter, synthesis: Synthesis):
             ]
         )
     doc.table(
-        ["#", "ISCM", _("Input"), _("Language"), _("Version"), _("Accepted on"), _("Published")],
+        [
+            "#",
+            _("ISCM"),
+            _("Input"),
+            _("Language"),
+            _("Version"),
+            _("Accepted on"),
+            _("Published"),
+        ],
         rows,
         [0.8, 2.6, 5.6, 1.8, 1.4, 2.4, 2.2],
     )
