@@ -12,14 +12,32 @@ Who may see which inputs is the caller's rule, passed in as a query set (public 
 `published()`; an ISCM's secretariat: `for_secretariat(user)`; reviewers:
 `reviewable_by(user)`); what the text is read from is the audience's too (`Source`).
 Everything here runs in a fixed number of queries, whatever the number of cycles,
-inputs or versions.
+inputs or versions, and loads a bounded number of rows: at most TEXTS_PER_CYCLE texts
+per cycle (the main one first), the others counted (`CycleColumn.more`). An ISCM sends
+one input or two per cycle; the bound keeps a page's size and the snapshots loaded the
+same when it has sent hundreds (the database still ranks and counts them all, in one
+query: `bench/compare.py`).
 """
 
 import enum
 from dataclasses import dataclass, field
 from itertools import groupby
 
-from django.db.models import F, Max, OuterRef, Q, Subquery
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    ExpressionWrapper,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import RowNumber
 from django.utils.translation import gettext as _
 
 from .diffs import DiffBlock, diff_text
@@ -45,6 +63,12 @@ KINDS = (OBJECTIVE, SECTION)
 # The typed parts of one objective's report, in reading order.
 OBJECTIVE_PARTS = ObjectiveResponse.TEXT_FIELDS
 BODY = "body"
+# The texts shown per cycle, the main one first; the others are counted.
+TEXTS_PER_CYCLE = 3
+# States in which nobody can have changed an input since its latest version was taken:
+# its live text is that version's. In any other (a draft, changes requested, withdrawn
+# while being revised) the live text may have moved on.
+SENT_AS_IS = frozenset({Status.SUBMITTED, Status.ACCEPTED, Status.DECLINED, Status.PUBLISHED})
 
 
 class Source(enum.Enum):
@@ -111,7 +135,8 @@ class CycleColumn:
     comparison between cycles reads."""
 
     cycle: ReviewCycle
-    texts: list[CycleText]
+    texts: list[CycleText]  # at most TEXTS_PER_CYCLE
+    more: int = 0  # the other inputs of the ISCM with text on the subject in this cycle
 
     @property
     def main(self) -> CycleText:
@@ -127,8 +152,11 @@ def inputs_of(inputs, iscm: ISCM):
     return inputs.filter(Q(lead_iscm=iscm) | Q(pk__in=partners))
 
 
-def _with_text_in_tables(inputs, kind: str, key):
-    """Inputs whose current text has something on the subject (one subquery)."""
+def _has_text_in_tables(kind: str, key) -> Q:
+    """Inputs whose current text has something on the subject (one subquery): a report
+    on the objective, or a body in a section with `key`. (Whether that section is of
+    the input's own outline is left to `_from_tables`: checking it here joins every
+    response to its input, which took nearly twice as long at 20,000 inputs.)"""
     if kind == OBJECTIVE:
         rows = ObjectiveResponse.objects.filter(objective__number=key)
     else:
@@ -137,7 +165,51 @@ def _with_text_in_tables(inputs, kind: str, key):
             .exclude(section__kind=OutlineSection.Kind.OBJECTIVES)
             .exclude(body="")
         )
-    return inputs.filter(pk__in=rows.values("input"))
+    return Q(pk__in=rows.values("input"))
+
+
+def _read_first(selection, iscm_pk: int, groups: list):
+    """`selection` with each input's place among those of its group (`groups`: its
+    cycle, …) in the order the texts are shown (`_main_first`, in SQL) and the size of
+    its group (`in_group`), both computed over the whole selection."""
+    led = Case(When(lead_iscm=iscm_pk, then=Value(1)), default=Value(0))
+    progress = Case(
+        *(When(status=state, then=Value(n)) for n, state in enumerate(Status.PROGRESS_ORDER)),
+        default=Value(-1),
+    )
+    return selection.annotate(
+        place=Window(
+            RowNumber(),
+            partition_by=groups,
+            order_by=[led.desc(), progress.desc(), F("pk").desc()],
+        ),
+        in_group=Window(Count("pk"), partition_by=groups),
+    )
+
+
+def _to_read(inputs, iscm: ISCM, kind: str, key, source: Source):
+    """The inputs whose text `texts_across_cycles` reads: in each cycle the
+    TEXTS_PER_CYCLE first of those the tables say have text on the subject (`by_tables`
+    True, `in_group`: how many they are in the cycle), and under LATEST every input not
+    SENT_AS_IS (`by_tables` False: few, the inputs being revised), whose latest version
+    alone can tell.
+
+    A published input cannot change (it is in no editable state), so its live text is
+    that of its published version: the tables tell which inputs have text, and only
+    their snapshots are loaded. A reviewer reads latest versions, which are the live
+    text only for the inputs SENT_AS_IS."""
+    selection = inputs_of(inputs, iscm)
+    has_text = _has_text_in_tables(kind, key)
+    if source is not Source.LATEST:
+        selection = selection.filter(has_text).annotate(by_tables=Value(True))
+        selection = _read_first(selection, iscm.pk, [F("cycle")])
+        return selection.filter(place__lte=TEXTS_PER_CYCLE)
+    sent = Q(status__in=SENT_AS_IS)
+    selection = selection.filter((sent & has_text) | ~sent).annotate(
+        by_tables=ExpressionWrapper(sent, output_field=BooleanField())
+    )
+    selection = _read_first(selection, iscm.pk, [F("cycle"), F("by_tables")])
+    return selection.filter(Q(place__lte=TEXTS_PER_CYCLE) | Q(by_tables=False))
 
 
 def _versions(input_ids: list[int], source: Source):
@@ -273,20 +345,15 @@ def texts_across_cycles(
 ) -> list[CycleColumn]:
     """Per cycle, oldest first, the texts of `iscm`'s inputs among `inputs` (as lead or
     partner) on objective number `key` (kind OBJECTIVE) or on the outline section with
-    `key` (kind SECTION), read as `source` says. Cycles without text are left out.
+    `key` (kind SECTION), read as `source` says: at most TEXTS_PER_CYCLE, the main one
+    first, and how many more there are. Cycles without text are left out.
 
     Queries: the inputs, their partners, then the versions (and, for a section, the
     outlines' numbers) or the live texts with the target reviews: five at most."""
     if kind not in KINDS:
         raise ValueError(kind)
     key = int(key) if kind == OBJECTIVE else key
-    selection = inputs_of(inputs, iscm)
-    # A published input cannot change (it is in no editable state), so its live text is
-    # that of its published version: the tables tell which inputs to read, and only
-    # their snapshots are loaded. A reviewer's latest version may differ from a draft
-    # being revised, so under LATEST every visible input's latest version is read.
-    if source in (Source.PUBLISHED, Source.CURRENT):
-        selection = _with_text_in_tables(selection, kind, key)
+    selection = _to_read(inputs, iscm, kind, key, source)
     selection = selection.select_related("cycle", "lead_iscm").prefetch_related("partner_iscms")
     if source is Source.CURRENT:
         selection = selection.prefetch_related("target_reviews__region")
@@ -297,11 +364,19 @@ def texts_across_cycles(
         cycle_texts = _from_tables(rows, kind, key, iscm.pk)
     else:
         cycle_texts = _from_versions(rows, kind, key, source, iscm.pk)
+    # How many have text in each cycle: as the tables count them, plus (under LATEST)
+    # each input being revised whose latest version has text.
+    with_text = {row.cycle_id: row.in_group for row in rows if row.by_tables}
+    for text in cycle_texts:
+        if not text.input.by_tables:
+            with_text[text.input.cycle_id] = with_text.get(text.input.cycle_id, 0) + 1
     cycle_texts.sort(key=lambda t: (t.input.cycle.start_year, t.input.cycle.slug))
     columns = []
     for _slug, group in groupby(cycle_texts, key=lambda t: t.input.cycle.slug):
-        group = sorted(group, key=_main_first)
-        columns.append(CycleColumn(cycle=group[0].input.cycle, texts=group))
+        group = sorted(group, key=_main_first)[:TEXTS_PER_CYCLE]
+        cycle = group[0].input.cycle
+        more = with_text.get(cycle.pk, 0) - len(group)
+        columns.append(CycleColumn(cycle=cycle, texts=group, more=more))
     return columns
 
 
@@ -407,12 +482,13 @@ class Subjects:
         return bool(self.objectives or self.sections)
 
 
-def _sections_by_key(keys) -> list[OutlineSection]:
-    """One section per key, as the outline of the latest cycle that has it names it
-    (an outline no cycle uses comes last), in its number order. One query."""
+def _sections_by_key(keys: Q) -> list[OutlineSection]:
+    """One section per key that `keys` (a condition on the key) selects, as the outline
+    of the latest cycle that has it names it (an outline no cycle uses comes last), in
+    its number order. One query."""
     newest = {}
     for section in (
-        OutlineSection.objects.filter(key__in=keys)
+        OutlineSection.objects.filter(keys)
         .exclude(kind=OutlineSection.Kind.OBJECTIVES)
         .annotate(latest=Max("outline__cycles__start_year"))
         .order_by(F("latest").desc(nulls_last=True), "-pk")
@@ -423,27 +499,25 @@ def _sections_by_key(keys) -> list[OutlineSection]:
 
 def subjects_reported(inputs, *, iscm: ISCM, source: Source) -> Subjects:
     """What `iscm`'s inputs among `inputs` have text on, read as `source` says: the
-    subjects of its compare pages. Three queries (four under LATEST)."""
+    subjects of its compare pages. Two queries; under LATEST up to three more (the
+    inputs being revised, their outlines' numbers and their latest versions)."""
     selection = inputs_of(inputs, iscm)
+    numbers, keys = set(), set()
     if source is Source.LATEST:
-        numbers, keys = _subjects_in_versions(selection)
-        objectives = GCMObjective.objects.filter(number__in=numbers)
-    else:
-        # PUBLISHED: a published input's live text is its published version's (see
-        # texts_across_cycles).
-        objectives = GCMObjective.objects.filter(
-            pk__in=ObjectiveResponse.objects.filter(input__in=selection.values("pk")).values(
-                "objective"
-            )
-        )
-        keys = (
-            SectionResponse.objects.filter(input__in=selection.values("pk"))
-            .exclude(body="")
-            .values("section__key")
-        )
-    return Subjects(
-        objectives=list(objectives.order_by("number")), sections=_sections_by_key(keys)
+        # An input SENT_AS_IS says in its tables what its latest version says; the
+        # others' (few: being revised) latest versions are read.
+        numbers, keys = _subjects_in_versions(selection.exclude(status__in=SENT_AS_IS))
+        selection = selection.filter(status__in=SENT_AS_IS)
+    # PUBLISHED: a published input's live text is its published version's (see
+    # `_to_read`); CURRENT reads the live text.
+    ids = selection.values("pk")
+    objectives = GCMObjective.objects.filter(
+        Q(pk__in=ObjectiveResponse.objects.filter(input__in=ids).values("objective"))
+        | Q(number__in=numbers)
     )
+    with_body = SectionResponse.objects.filter(input__in=ids).exclude(body="")
+    sections = _sections_by_key(Q(key__in=with_body.values("section__key")) | Q(key__in=keys))
+    return Subjects(objectives=list(objectives.order_by("number")), sections=sections)
 
 
 def _subjects_in_versions(selection) -> tuple[set[int], set[str]]:
@@ -474,7 +548,7 @@ def _subjects_in_versions(selection) -> tuple[set[int], set[str]]:
 def section_for_key(key: str) -> OutlineSection | None:
     """The section with `key` as the latest cycle's outline has it (titles the page);
     None when no outline has a section of text with that key."""
-    found = _sections_by_key([key])
+    found = _sections_by_key(Q(key=key))
     return found[0] if found else None
 
 
@@ -495,13 +569,17 @@ def reporters_by_cycle(
     reporting = inputs.filter(
         pk__in=ObjectiveResponse.objects.filter(objective=objective).values("input")
     )
+    # DISTINCT: a row per cycle and ISCM, however many inputs report.
     pairs = set(
-        reporting.values_list("cycle_id", "lead_iscm__slug", "lead_iscm__acronym").order_by()
+        reporting.values_list("cycle_id", "lead_iscm__slug", "lead_iscm__acronym")
+        .order_by()
+        .distinct()
     )
     pairs |= set(
         InputPartner.objects.filter(writteninput__in=reporting.values("pk"))
         .values_list("writteninput__cycle_id", "iscm__slug", "iscm__acronym")
         .order_by()
+        .distinct()
     )
     by_cycle: dict[int, set[Reporter]] = {}
     for cycle_id, slug, acronym in pairs:

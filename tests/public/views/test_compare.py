@@ -12,6 +12,8 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
+from submissions import crosscycle
+
 from ...submissions.test_compare import history, input_in, rounds  # noqa: F401 (fixtures)
 
 # Anonymous compare page: the ISCM, the objective (the section page: the section by
@@ -123,6 +125,25 @@ def test_objective_page_lists_per_cycle_who_reported_with_compare_links(
     assert objective_url(world) in body and objective_url(world, world.partner) in body
 
 
+def test_a_cycle_with_many_inputs_shows_the_first_and_links_to_the_others(client, world, rounds):
+    shown = crosscycle.TEXTS_PER_CYCLE
+    for n in range(shown + 2):
+        input_in(world, rounds[2024], f"Input {n}", intro=f"Text number {n}.")
+    body = client.get(section_url(world)).content.decode()
+    newest = range(shown + 2)[-shown:]
+    for n in range(shown + 2):
+        assert (f"Text number {n}." in body) == (n in newest), n
+    assert "2 more inputs have text on this in this cycle." in body
+    contributions = reverse("public:contribution-list")
+    assert f"{contributions}?iscm={world.lead.slug}&amp;cycle=round-of-2024" in body
+    # Each input reports on objective 2: its page links to the list narrowed to it.
+    number = world.objectives[1].number
+    url = reverse("public:compare-objective", args=[world.lead.slug, number])
+    body = client.get(url).content.decode()
+    assert "2 more inputs have text on this in this cycle." in body
+    assert f"?iscm={world.lead.slug}&amp;cycle=round-of-2024&amp;objective={number}" in body
+
+
 def test_arabic_and_chinese_texts_keep_their_language_and_direction(client, world, rounds):
     input_in(
         world,
@@ -186,7 +207,7 @@ def test_an_iscm_with_nothing_published_reads_so(client, world, history):
 
 
 @pytest.mark.parametrize("page", ["section", "objective", "iscm", "objective-detail"])
-def test_query_count_is_the_same_for_one_and_three_cycles(
+def test_query_count_is_the_same_for_one_input_and_many(
     client, world, rounds, page, count_queries, django_assert_max_num_queries
 ):
     url, budget = {
@@ -200,8 +221,9 @@ def test_query_count_is_the_same_for_one_and_three_cycles(
     }[page]
     input_in(world, rounds[2028], "Now", intro="Now.", objective="Now.")
     one = count_queries(client, url)
+    # More inputs per cycle than a page shows.
     for start in (2020, 2024):
-        for n in range(2):
+        for n in range(crosscycle.TEXTS_PER_CYCLE + 2):
             input_in(
                 world,
                 rounds[start],
