@@ -16,7 +16,8 @@ as bench/dashboard.py does: the region's eight ISCMs lead them in turn, every fo
 has a partner, each reports on four objectives. The pages are those of the ISCM with
 the most published inputs (as lead or partner), on objective 7 and on the first
 section (whose text differs in every input), and the objective page's "who reported
-on it, cycle by cycle". `--reuse` keeps a database seeded by an earlier `--keep` run.
+on it, cycle by cycle". `--reuse` uses a database an earlier `--keep` run seeded (and
+migrates it first).
 Targets (issue 19): query counts the same at every size; p50 at the largest size
 <= 1.5 × p50 at the smallest, with PUBLIC_CACHE_SECONDS=0 (cold).
 """
@@ -191,7 +192,9 @@ def main() -> None:
             seed_env = {**serve_env, "DATABASE_URL": url, "SITE_URL": "http://127.0.0.1"}
             created.append(name)
             if args.reuse and is_seeded(url):
-                print(f"[{size}] reusing {name}")
+                # Migrations added since it was seeded (an index) apply to the kept data.
+                run({**base_env, "DEBUG": "1", "DATABASE_URL": url}, "migrate", "--noinput")
+                print(f"[{size}] reusing {name} (migrated)")
             else:
                 base.admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
                 base.admin(f"CREATE DATABASE {name}")
