@@ -40,6 +40,7 @@ from django.db.models import (
 from django.db.models.functions import RowNumber
 from django.utils.translation import gettext as _
 
+from . import subject_tallies
 from .diffs import DiffBlock, diff_text
 from .languages import source_text, texts
 from .models import (
@@ -334,6 +335,22 @@ def _from_tables(rows, kind: str, key, iscm_pk: int) -> list[CycleText]:
 # --- Texts across cycles --------------------------------------------------------------
 
 
+def _kept_rows(iscm: ISCM, kind: str, key) -> list[WrittenInput]:
+    """Source.PUBLISHED: in each cycle the first published inputs with text on the
+    subject and how many they are, as `subject_tallies` keeps them (the same order as
+    `_read_first`: every published input is equally advanced)."""
+    kept = subject_tallies.load(iscm.pk, kind, key)
+    ids = [pk for _count, firsts in kept.values() for pk in firsts]
+    rows = list(
+        WrittenInput.objects.filter(pk__in=ids, status=Status.PUBLISHED)
+        .select_related("cycle", "lead_iscm")
+        .prefetch_related("partner_iscms")
+    )
+    for row in rows:
+        row.by_tables, row.in_group = True, kept[row.cycle_id][0]
+    return rows
+
+
 def _main_first(text: CycleText):
     """The input the ISCM leads before one it partners; then the most advanced; then the
     newest."""
@@ -349,15 +366,22 @@ def texts_across_cycles(
     first, and how many more there are. Cycles without text are left out.
 
     Queries: the inputs, their partners, then the versions (and, for a section, the
-    outlines' numbers) or the live texts with the target reviews: five at most."""
+    outlines' numbers) or the live texts with the target reviews: five at most; under
+    PUBLISHED the inputs are those `subject_tallies` keeps first (two more: whether
+    its rows were counted, and the rows)."""
     if kind not in KINDS:
         raise ValueError(kind)
     key = int(key) if kind == OBJECTIVE else key
-    selection = _to_read(inputs, iscm, kind, key, source)
-    selection = selection.select_related("cycle", "lead_iscm").prefetch_related("partner_iscms")
-    if source is Source.CURRENT:
-        selection = selection.prefetch_related("target_reviews__region")
-    rows = list(selection.order_by())
+    if source is Source.PUBLISHED:
+        rows = _kept_rows(iscm, kind, key)
+    else:
+        selection = _to_read(inputs, iscm, kind, key, source)
+        selection = selection.select_related("cycle", "lead_iscm").prefetch_related(
+            "partner_iscms"
+        )
+        if source is Source.CURRENT:
+            selection = selection.prefetch_related("target_reviews__region")
+        rows = list(selection.order_by())
     if not rows:
         return []
     if source is Source.CURRENT:
@@ -501,6 +525,12 @@ def subjects_reported(inputs, *, iscm: ISCM, source: Source) -> Subjects:
     """What `iscm`'s inputs among `inputs` have text on, read as `source` says: the
     subjects of its compare pages. Two queries; under LATEST up to three more (the
     inputs being revised, their outlines' numbers and their latest versions)."""
+    if source is Source.PUBLISHED:  # kept as inputs are published: no scan
+        numbers, keys = subject_tallies.subjects_of(iscm.pk)
+        return Subjects(
+            objectives=list(GCMObjective.objects.filter(number__in=numbers).order_by("number")),
+            sections=_sections_by_key(Q(key__in=keys)),
+        )
     selection = inputs_of(inputs, iscm)
     numbers, keys = set(), set()
     if source is Source.LATEST:
@@ -581,6 +611,23 @@ def reporters_by_cycle(
         .order_by()
         .distinct()
     )
+    return _by_cycle(pairs)
+
+
+def public_reporters_by_cycle(objective: GCMObjective) -> list[tuple[ReviewCycle, list[Reporter]]]:
+    """`reporters_by_cycle` over the published inputs, read from the rows
+    `subject_tallies` keeps (no scan of the inputs). Three queries at most."""
+    pairs = subject_tallies.reporters(objective.number)
+    iscms = {
+        pk: (slug, acronym)
+        for pk, slug, acronym in ISCM.objects.filter(
+            pk__in={iscm_id for _cycle, iscm_id in pairs}
+        ).values_list("pk", "slug", "acronym")
+    }
+    return _by_cycle({(cycle_id, *iscms[iscm_id]) for cycle_id, iscm_id in pairs})
+
+
+def _by_cycle(pairs) -> list[tuple[ReviewCycle, list[Reporter]]]:
     by_cycle: dict[int, set[Reporter]] = {}
     for cycle_id, slug, acronym in pairs:
         by_cycle.setdefault(cycle_id, set()).add(Reporter(slug, acronym))

@@ -32,6 +32,7 @@ BUILT = "built"
 TOTAL = "total"
 CONTRIBUTIONS = PublicTally.Listing.CONTRIBUTIONS.value
 PRACTICES = PublicTally.Listing.PRACTICES.value
+SUBJECTS = PublicTally.Listing.SUBJECTS.value  # `subject_tallies`: only its "built" row
 JOINT, DIRECT = "joint", "direct"
 FACETS = {
     CONTRIBUTIONS: (
@@ -134,7 +135,7 @@ def compute(listing: str) -> Counter:
     return Counter({entry: n for entry, n in counted.items() if n})
 
 
-def _lock(listing: str) -> PublicTally:
+def lock(listing: str) -> PublicTally:
     """The list's "built" row, created if missing and locked: counting the list from
     scratch and applying a publication's difference take turns on it, so neither is
     lost. Its `count` is 1 once the list has been counted."""
@@ -144,12 +145,17 @@ def _lock(listing: str) -> PublicTally:
     return PublicTally.objects.select_for_update().get(listing=listing, facet=BUILT)
 
 
+def is_counted(listing: str) -> bool:
+    """Whether the list was counted (its "built" row says so); no lock."""
+    return PublicTally.objects.filter(listing=listing, facet=BUILT, count__gt=0).exists()
+
+
 def rebuild(listings=(CONTRIBUTIONS, PRACTICES), *, unless_counted: bool = False) -> None:
     """Count the lists again from scratch and replace their kept numbers
     (`unless_counted`: only the lists never counted)."""
     for listing in listings:
         with transaction.atomic():
-            built = _lock(listing)
+            built = lock(listing)
             if unless_counted and built.count:
                 continue  # another reader counted it meanwhile
             PublicTally.objects.filter(listing=listing).exclude(facet=BUILT).delete()
@@ -259,7 +265,7 @@ def apply(delta: dict) -> None:
     built = {
         listing
         for listing in sorted({listing for listing, _facet, _key in delta})
-        if _lock(listing).count
+        if lock(listing).count
     }
     delta = {entry: n for entry, n in delta.items() if entry[0] in built}
     if not delta:

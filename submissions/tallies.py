@@ -43,7 +43,7 @@ from collections import Counter
 from django.db import transaction
 from django.db.models import Q
 
-from . import public_tallies
+from . import public_tallies, subject_tallies
 from .models import (
     CoverageTally,
     InputTarget,
@@ -201,18 +201,23 @@ def _live(input_id: int) -> dict:
     return said
 
 
-NOTHING_YET = (Counter(), Counter())  # what an input about to be created contributes
+NOTHING_YET = (Counter(), Counter(), set())  # what an input about to be created contributes
 
 
-def before(written_input: WrittenInput) -> tuple[Counter, Counter]:
+def before(written_input: WrittenInput) -> tuple[Counter, Counter, set]:
     """Call once the input is locked, before changing it; pass the result to
-    `settle`. Covers the public lists' counts too (`public_tallies`)."""
-    return contribution(written_input), public_tallies.contribution(written_input)
+    `settle`. Covers the public lists' counts (`public_tallies`) and the ISCMs'
+    subjects (`subject_tallies`) too."""
+    return (
+        contribution(written_input),
+        public_tallies.contribution(written_input),
+        subject_tallies.contribution(written_input),
+    )
 
 
-def settle(written_input: WrittenInput, earlier: tuple[Counter, Counter]) -> None:
+def settle(written_input: WrittenInput, earlier: tuple[Counter, Counter, set]) -> None:
     """Write the difference the change made to the input's contribution."""
-    coverage_before, practices_before = earlier
+    coverage_before, practices_before, subjects_before = earlier
     delta = Counter(contribution(written_input))
     delta.subtract(coverage_before)
     delta = {entry: n for entry, n in delta.items() if n}
@@ -221,6 +226,9 @@ def settle(written_input: WrittenInput, earlier: tuple[Counter, Counter]) -> Non
     practices = Counter(public_tallies.contribution(written_input))
     practices.subtract(practices_before)
     public_tallies.apply(practices)
+    subject_tallies.apply(
+        subjects_before, subject_tallies.contribution(written_input), written_input.pk
+    )
 
 
 def _apply(delta: dict, input_id: int) -> None:

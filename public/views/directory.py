@@ -106,7 +106,7 @@ def objective_detail(request, number):
             "previous": neighbours.get(number - 1),
             "next": neighbours.get(number + 1),
             "page": _page(request, responses, OBJECTIVE_PAGE_SIZE),
-            "reporters": crosscycle.reporters_by_cycle(browse.public_inputs(), objective),
+            "reporters": crosscycle.public_reporters_by_cycle(objective),
         },
     )
 

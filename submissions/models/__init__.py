@@ -25,7 +25,7 @@ from .reference import (
     ReviewCycle,
     RoundTable,
 )
-from .tallies import CoverageTally, PublicTally
+from .tallies import CoverageTally, PublicTally, SubjectTally
 
 __all__ = [
     "ISCM",
@@ -56,5 +56,6 @@ __all__ = [
     "RoundTable",
     "SectionResponse",
     "Status",
+    "SubjectTally",
     "WrittenInput",
 ]

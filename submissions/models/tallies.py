@@ -48,6 +48,8 @@ class PublicTally(models.Model):
     class Listing(models.TextChoices):
         CONTRIBUTIONS = "contributions", _("Contributions")
         PRACTICES = "practices", _("Practices worth sharing")
+        # Only its "built" row: the lock and mark of the SubjectTally rows.
+        SUBJECTS = "subjects", _("Subjects")
 
     listing = models.CharField(max_length=16, choices=Listing.choices)
     facet = models.CharField(max_length=16)
@@ -65,3 +67,37 @@ class PublicTally(models.Model):
 
     def __str__(self):
         return f"{self.listing} {self.facet} {self.key}: {self.count}"
+
+
+class SubjectTally(models.Model):
+    """How many published inputs of one ISCM (lead or partner) have text on one subject
+    (a GCM objective by number, or an outline section by key) in one cycle, with the
+    first of them in the order the compare pages show them (`examples`: [led, id]
+    pairs, the inputs it leads first, then the newest). Kept by
+    `submissions.subject_tallies` as inputs are published and unpublished; the
+    PublicTally "built" row of listing "subjects" marks them counted."""
+
+    class Kind(models.TextChoices):
+        OBJECTIVE = "objective", _("Objective")
+        SECTION = "section", _("Section")
+
+    iscm = models.ForeignKey("submissions.ISCM", on_delete=models.CASCADE, related_name="+")
+    cycle = models.ForeignKey(
+        "submissions.ReviewCycle", on_delete=models.CASCADE, related_name="+"
+    )
+    kind = models.CharField(max_length=9, choices=Kind.choices)
+    key = models.CharField(max_length=64)
+    count = models.PositiveIntegerField(default=0)
+    examples = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["iscm", "kind", "key", "cycle"], name="one_subject_tally_per_cycle"
+            )
+        ]
+        verbose_name = _("subject number")
+        verbose_name_plural = _("subject numbers")
+
+    def __str__(self):
+        return f"{self.iscm_id} {self.kind} {self.key} {self.cycle_id}: {self.count}"

@@ -7,8 +7,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from submissions import editing, public_tallies, tallies, workflow
-from submissions.models import CoverageTally, ObjectiveResponse, PublicTally, RegionalReview
+from submissions import editing, public_tallies, subject_tallies, tallies, workflow
+from submissions.models import (
+    CoverageTally,
+    ObjectiveResponse,
+    PublicTally,
+    RegionalReview,
+    SubjectTally,
+)
 from tests.factories import ISCMFactory, MembershipFactory, ReviewerAssignmentFactory
 
 
@@ -228,3 +234,40 @@ def test_a_list_counted_while_nothing_was_kept_misses_no_publication(world, make
     make_input("Another", "published")
     assert public_tallies.load(public_tallies.CONTRIBUTIONS)["total"] == {"": 2}
     assert_lists_as_counted()
+
+
+def assert_subjects_as_counted():
+    subject_tallies.load(0, "objective", "1")  # counted from scratch if never counted
+    kept = {
+        (row.iscm_id, row.cycle_id, row.kind, row.key): [row.count, row.examples]
+        for row in SubjectTally.objects.all()
+    }
+    assert kept == subject_tallies.compute()
+
+
+def test_the_subjects_kept_follow_publication_and_refill_their_first_inputs(world, make_input):
+    o1, o2, _o3 = world.objectives
+    assert_subjects_as_counted()
+    joint = make_input("Joint", partners=[world.partner], objectives={o1: "a", o2: "b"})
+    made = [make_input(f"Alone {n}", objectives={o1: "c"}) for n in range(4)]
+    assert_subjects_as_counted()
+    rows = subject_tallies.load(world.lead.pk, "objective", 1)
+    count, first = rows[world.cycle.pk]
+    assert count == 5
+    # Led first, then the newest: the last three made (joint is led too, but older).
+    assert first == [made[3].pk, made[2].pk, made[1].pk]
+    assert subject_tallies.load(world.partner.pk, "objective", 1) == {
+        world.cycle.pk: (1, [joint.pk])
+    }
+    workflow.unpublish_input(made[3], by=world.reviewer, reason="A mistake in a name.")
+    assert subject_tallies.load(world.lead.pk, "objective", 1)[world.cycle.pk] == (
+        4,
+        [made[2].pk, made[1].pk, made[0].pk],
+    )
+    assert_subjects_as_counted()
+    workflow.unpublish_input(joint, by=world.reviewer, reason="A mistake in a name.")
+    assert world.partner.pk not in {iscm for _cycle, iscm in subject_tallies.reporters(o1.number)}
+    assert_subjects_as_counted()
+    numbers, keys = subject_tallies.subjects_of(world.lead.pk)
+    assert numbers == {1}
+    assert keys == {world.sections.intro.key}

@@ -25,7 +25,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
-from submissions import public_tallies, search, tallies
+from submissions import public_tallies, search, subject_tallies, tallies
 from submissions.models import (
     ISCM,
     ContributionFormat,
@@ -253,6 +253,7 @@ class Command(BaseCommand):
         started = time.perf_counter()
         tallies.rebuild(RegionalReview.objects.values_list("pk", flat=True))
         public_tallies.rebuild()
+        subject_tallies.rebuild()
         self.stdout.write(
             f"Dashboard numbers counted again in {time.perf_counter() - started:.1f} s."
         )

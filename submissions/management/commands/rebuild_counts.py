@@ -6,7 +6,7 @@ at once."""
 
 from django.core.management.base import BaseCommand
 
-from submissions import public_tallies, tallies
+from submissions import public_tallies, subject_tallies, tallies
 from submissions.models import RegionalReview
 
 
@@ -23,4 +23,5 @@ class Command(BaseCommand):
         review_ids = list(reviews.values_list("pk", flat=True))
         tallies.rebuild(review_ids)
         public_tallies.rebuild()
+        subject_tallies.rebuild()
         self.stdout.write(f"Counted {len(review_ids)} regional review(s) and the public lists.")
