@@ -1,11 +1,14 @@
-"""A thread that keeps a long background job's `heartbeat_at` fresh while one long call
-(a WeasyPrint layout) reports nothing on its own: the packages' and the synthesis
-drafts' builds, whose stall detection reads that column."""
+"""Liveness of the long background jobs (the packages' and the synthesis drafts'
+builds): a thread that keeps a job's `heartbeat_at` fresh while one long call (a
+WeasyPrint layout) reports nothing on its own, and the rule that fails the jobs no
+worker took or whose heartbeat stopped."""
 
+import datetime
 import logging
 import threading
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db import connection
 
 logger = logging.getLogger(__name__)
@@ -35,3 +38,30 @@ class Heartbeat(threading.Thread):
     def stop(self):
         self.stopped.set()
         self.join()
+
+
+def fail_stale(model, *, now, never_started: str, stopped: str) -> int:
+    """Mark as failed the jobs of `model` (a package or a synthesis draft: `status`,
+    `queued_at`, `heartbeat_at`, `error`, `finished_at`) that no worker took within
+    PACKAGE_QUEUE_TIMEOUT, or whose heartbeat is older than PACKAGE_COMPILE_TIMEOUT.
+    `never_started` and `stopped` are the messages, each with `%(minutes)s`. Two
+    conditional UPDATEs; returns how many."""
+    queue_timeout = settings.PACKAGE_QUEUE_TIMEOUT
+    timeout = settings.PACKAGE_COMPILE_TIMEOUT
+    failed = model.Status.FAILED
+    never = model.objects.filter(
+        status=model.Status.QUEUED,
+        queued_at__lt=now - datetime.timedelta(seconds=queue_timeout),
+    ).update(
+        status=failed,
+        error=never_started % {"minutes": max(1, round(queue_timeout / 60))},
+        finished_at=now,
+    )
+    return never + model.objects.filter(
+        status=model.Status.RUNNING,
+        heartbeat_at__lt=now - datetime.timedelta(seconds=timeout),
+    ).update(
+        status=failed,
+        error=stopped % {"minutes": max(1, round(timeout / 60))},
+        finished_at=now,
+    )

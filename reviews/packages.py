@@ -36,6 +36,7 @@ from submissions.models import (
 )
 
 from . import tasks
+from .heartbeat import fail_stale
 from .models import RegionalPackage
 
 logger = logging.getLogger(__name__)
@@ -192,33 +193,17 @@ def fail_stale_packages(now: datetime.datetime | None = None) -> int:
     worker took it: the task was lost, or no worker runs) → failed, with a message
     saying so, so the compiler can try again. Returns how many.
     """
-    now = now or timezone.now()
-    timeout = settings.PACKAGE_COMPILE_TIMEOUT
-    minutes = max(1, round(timeout / 60))
-    queue_timeout = settings.PACKAGE_QUEUE_TIMEOUT
-    never_started = RegionalPackage.objects.filter(
-        status=RegionalPackage.Status.QUEUED,
-        queued_at__lt=now - datetime.timedelta(seconds=queue_timeout),
-    ).update(
-        status=RegionalPackage.Status.FAILED,
-        error=_(
+    return fail_stale(
+        RegionalPackage,
+        now=now or timezone.now(),
+        never_started=_(
             "No worker started the compile within %(minutes)s minutes. Nothing was "
             "published; try again, and tell the administrator if it happens again."
-        )
-        % {"minutes": max(1, round(queue_timeout / 60))},
-        finished_at=now,
-    )
-    return never_started + RegionalPackage.objects.filter(
-        status=RegionalPackage.Status.RUNNING,
-        heartbeat_at__lt=now - datetime.timedelta(seconds=timeout),
-    ).update(
-        status=RegionalPackage.Status.FAILED,
-        error=_(
+        ),
+        stopped=_(
             "The worker stopped during the compile: no sign of life for %(minutes)s "
             "minutes. Nothing was published; try again."
-        )
-        % {"minutes": minutes},
-        finished_at=now,
+        ),
     )
 
 

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from submissions.models import RegionalReview
 
 from . import coverage, tasks
+from .heartbeat import fail_stale
 from .models import SynthesisDraft
 from .packages import accepted_versions
 
@@ -85,30 +86,15 @@ def fail_stale_drafts(now: datetime.datetime | None = None) -> int:
     PACKAGE_QUEUE_TIMEOUT, running with a heartbeat older than PACKAGE_COMPILE_TIMEOUT
     → failed, with a message saying so. Returns how many.
     """
-    now = now or timezone.now()
-    queue_timeout = settings.PACKAGE_QUEUE_TIMEOUT
-    timeout = settings.PACKAGE_COMPILE_TIMEOUT
-    never_started = SynthesisDraft.objects.filter(
-        status=SynthesisDraft.Status.QUEUED,
-        queued_at__lt=now - datetime.timedelta(seconds=queue_timeout),
-    ).update(
-        status=SynthesisDraft.Status.FAILED,
-        error=_(
+    return fail_stale(
+        SynthesisDraft,
+        now=now or timezone.now(),
+        never_started=_(
             "No worker started the draft within %(minutes)s minutes. Ask again, and tell "
             "the administrator if it happens again."
-        )
-        % {"minutes": max(1, round(queue_timeout / 60))},
-        finished_at=now,
-    )
-    return never_started + SynthesisDraft.objects.filter(
-        status=SynthesisDraft.Status.RUNNING,
-        heartbeat_at__lt=now - datetime.timedelta(seconds=timeout),
-    ).update(
-        status=SynthesisDraft.Status.FAILED,
-        error=_(
+        ),
+        stopped=_(
             "The worker stopped while drafting: no sign of life for %(minutes)s minutes. "
             "Ask again."
-        )
-        % {"minutes": max(1, round(timeout / 60))},
-        finished_at=now,
+        ),
     )
