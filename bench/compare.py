@@ -14,7 +14,8 @@ gunicorn with DEBUG off). For each size it creates `iscm_bench_compare_<size>`, 
 ECLAC in each of the three cycles of the reference data (a third of the inputs each),
 as bench/dashboard.py does: the region's eight ISCMs lead them in turn, every fourth
 has a partner, each reports on four objectives. The pages are those of the ISCM with
-the most published inputs (as lead or partner), on objective 7 and on the first
+the most published inputs (as lead or partner), on the objective it reports on in the
+most cycles at the smallest size (the same at every size) and on the first
 section (whose text differs in every input), and the objective page's "who reported
 on it, cycle by cycle". `--reuse` uses a database an earlier `--keep` run seeded (and
 migrates it first).
@@ -38,20 +39,19 @@ import public_pages as base  # the helpers of the public pages' benchmark
 
 ROOT = base.ROOT
 CYCLES = ("2020-2021", "2024-2025", "2028-2029")
-OBJECTIVE = 7
 SECTION = "introduction"  # the first narrative section: seed_bench marks it per input
 BENCH_USER = "bench@example.invalid"  # seed_bench's author, on every seeded ISCM's team
 REVIEWER = "compare-reviewer@example.invalid"
 
 
-def pages(slug: str) -> dict:
+def pages(slug: str, objective: int) -> dict:
     return {
-        "compare objective": f"/iscms/{slug}/compare/objective/{OBJECTIVE}/",
+        "compare objective": f"/iscms/{slug}/compare/objective/{objective}/",
         "compare section": f"/iscms/{slug}/compare/section/{SECTION}/",
-        "compare chosen": f"/iscms/{slug}/compare/objective/{OBJECTIVE}/"
+        "compare chosen": f"/iscms/{slug}/compare/objective/{objective}/"
         f"?from={CYCLES[0]}&to={CYCLES[-1]}",
         "iscm page": f"/iscms/{slug}/",
-        "objective page": f"/objectives/{OBJECTIVE}/",
+        "objective page": f"/objectives/{objective}/",
         "trivial": "/robots.txt",
     }
 
@@ -134,6 +134,22 @@ BUSIEST = """
 """
 
 
+# The objective the busiest ISCM reports on in the most cycles (then the most often):
+# at the smallest size, so that both sizes show a page of the same shape (a text per
+# cycle in each of the three cycles), not more columns at the larger one.
+COVERED = """
+    SELECT o.number FROM submissions_objectiveresponse r
+    JOIN submissions_writteninput w ON w.id = r.input_id AND w.status = 'published'
+    JOIN submissions_gcmobjective o ON o.id = r.objective_id
+    JOIN submissions_iscm i ON i.slug = %s
+    WHERE w.lead_iscm_id = i.id OR EXISTS (
+        SELECT 1 FROM submissions_writteninput_partner_iscms p
+        WHERE p.writteninput_id = w.id AND p.iscm_id = i.id)
+    GROUP BY o.number ORDER BY count(DISTINCT w.cycle_id) DESC, count(*) DESC, o.number
+    LIMIT 1
+"""
+
+
 def is_seeded(url: str) -> bool:
     try:
         connection = base.psycopg2.connect(url)
@@ -185,6 +201,7 @@ def main() -> None:
 
     run({**serve_env, "SITE_URL": "http://127.0.0.1"}, "collectstatic", "--noinput")
     http, in_process, busiest, created = {}, {}, {}, []
+    objective = None
     try:
         for size in sizes:
             name = f"iscm_bench_compare_{size}"
@@ -215,10 +232,16 @@ def main() -> None:
                 cursor.execute("VACUUM ANALYZE")
                 cursor.execute(BUSIEST)
                 slug, count = cursor.fetchone()
+                if objective is None:  # the smallest size chooses
+                    cursor.execute(COVERED, [slug])
+                    (objective,) = cursor.fetchone()
             connection.close()
-            busiest[size] = {"iscm": slug, "published_inputs": count}
-            print(f"[{size}] busiest ISCM: {slug}, {count} published inputs", flush=True)
-            paths = pages(slug)
+            busiest[size] = {"iscm": slug, "published_inputs": count, "objective": objective}
+            print(
+                f"[{size}] busiest ISCM: {slug}, {count} published inputs; objective {objective}",
+                flush=True,
+            )
+            paths = pages(slug, objective)
             said = run(
                 seed_env,
                 "shell",
@@ -229,7 +252,7 @@ def main() -> None:
                     "slug": slug,
                     "reviewer": REVIEWER,
                     "secretariat": BENCH_USER,
-                    "objective": OBJECTIVE,
+                    "objective": objective,
                     "section": SECTION,
                     "runs": args.runs,
                 },
