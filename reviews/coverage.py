@@ -125,7 +125,9 @@ def _load(
     per ISCM; `choices`: the counts of principles, formats, priorities and challenges
     (for the first review only)."""
     review_ids = [r.pk for r in reviews]
-    tallies = coverage_tallies.load(review_ids, public=public)
+    # Without `content` (the regions side by side, the standings alone): no cells.
+    kinds = None if content else ("inputs", "objective", "group")
+    tallies = coverage_tallies.load(review_ids, public=public, kinds=kinds)
     # Per review, ISCM (lead or partner) and (status, decision): how many inputs, the
     # oldest.
     groups = defaultdict(lambda: defaultdict(dict))
@@ -368,7 +370,7 @@ def cross_region(cycle: ReviewCycle, *, public: bool) -> list[RegionSummary]:
     )
     if not reviews:
         return []
-    material = _load(reviews, public=public, choices=False)
+    material = _load(reviews, public=public, content=False)
     today = timezone.localdate()
     summaries = []
     for review in reviews:

@@ -119,9 +119,9 @@ def rebuild(review_ids) -> None:
         CoverageTally.objects.bulk_create(rows, batch_size=1000)
 
 
-def load(review_ids, *, public: bool) -> dict[int, Tally]:
-    """review id → its kept Tally for the audience; reviews never counted are counted
-    first (`rebuild`)."""
+def load(review_ids, *, public: bool, kinds=None) -> dict[int, Tally]:
+    """review id → its kept Tally for the audience (only the numbers of `kinds`, when
+    given); reviews never counted are counted first (`rebuild`)."""
     review_ids = list(review_ids)
     built = set(
         CoverageTally.objects.filter(review__in=review_ids, public=public, kind=BUILT).values_list(
@@ -131,11 +131,9 @@ def load(review_ids, *, public: bool) -> dict[int, Tally]:
     if missing := [pk for pk in review_ids if pk not in built]:
         rebuild(missing)
     tallies = {pk: Tally() for pk in review_ids}
-    for review_id, kind, key, iscm, count, examples in (
-        CoverageTally.objects.filter(review__in=review_ids, public=public)
-        .exclude(kind=BUILT)
-        .values_list("review_id", "kind", "key", "iscm", "count", "examples")
-    ):
+    for review_id, kind, key, iscm, count, examples in CoverageTally.objects.filter(
+        review__in=review_ids, public=public, kind__in=kinds or KINDS
+    ).values_list("review_id", "kind", "key", "iscm", "count", "examples"):
         tallies[review_id].add(kind, key, iscm, count, examples)
     return tallies
 
