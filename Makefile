@@ -8,7 +8,9 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
-PYTEST_ARGS ?=
+# `make test` spreads the tests over one pytest-xdist worker per core, each on its own
+# test database (docs/testing.md); `make test PYTEST_ARGS="-n 0"` runs them in one process.
+PYTEST_ARGS ?= -n auto
 
 .PHONY: run test install lint format system-check messages update-messages clean
 
@@ -71,8 +73,9 @@ $(NODE_STAMP): package.json package-lock.json
 	  npm ci --no-audit --no-fund --silent && touch $@; \
 	else echo "npm not found: the browser tests will be skipped (apt-get install -y npm)."; fi
 
-# The whole suite. pytest's exit code 5 ("no tests collected") is a failure here, so
-# a broken collection can never pass for a green run.
+# The whole suite, in parallel unless PYTEST_ARGS says otherwise. pytest's exit code 5
+# ("no tests collected") is a failure here, so a broken collection can never pass for a
+# green run.
 test: install $(NODE_STAMP)
 	@export SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 	  SITE_URL="$${SITE_URL:-http://testserver}"; \
