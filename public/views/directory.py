@@ -8,7 +8,7 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404, render
 
-from submissions import crosscycle
+from submissions import crosscycle, reporters
 from submissions.models import (
     ISCM,
     GCMObjective,
@@ -106,7 +106,7 @@ def objective_detail(request, number):
             "previous": neighbours.get(number - 1),
             "next": neighbours.get(number + 1),
             "page": _page(request, responses, OBJECTIVE_PAGE_SIZE),
-            "reporters": crosscycle.public_reporters_by_cycle(objective),
+            "reporters": reporters.public_reporters_by_cycle(objective),
         },
     )
 

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from submissions import crosscycle, editing, workflow
+from submissions import reporters as reporters_module
 from submissions.crosscycle import OBJECTIVE, SECTION, Source
 from submissions.models import InputVersion, OutlineSection, ReviewerAssignment, WrittenInput
 
@@ -490,7 +491,7 @@ def test_reporters_by_cycle_name_leads_and_partners_of_published_inputs(
         objective="Shared progress.",
     )
     input_in(world, rounds[2020], "No objective", lead=world.partner, regions=("EUR",), intro="x")
-    reporters = crosscycle.reporters_by_cycle(
+    reporters = reporters_module.reporters_by_cycle(
         WrittenInput.objects.published(), world.objectives[0]
     )
     assert [(c.start_year, [r.acronym for r in iscms]) for c, iscms in reporters] == [
