@@ -9,8 +9,10 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # `make test` spreads the tests over one pytest-xdist worker per core, each on its own
-# test database (docs/testing.md); `make test PYTEST_ARGS="-n 0"` runs them in one process.
-PYTEST_ARGS ?= -n auto
+# test database; a worker that runs out takes tests queued for another (worksteal), so
+# no worker idles while another ends the run alone (docs/testing.md).
+# `make test PYTEST_ARGS="-n 0"` runs them in one process.
+PYTEST_ARGS ?= -n auto --dist worksteal
 
 .PHONY: run test install lint format system-check messages update-messages clean
 

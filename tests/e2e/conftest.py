@@ -235,7 +235,10 @@ def inline_scripts(page) -> list[str]:
 
 def assert_accessible(page, label: str = "") -> None:
     """No serious or critical axe-core violation (the message lists them), and no
-    inline script."""
+    inline script. Checked once the page has loaded: a heading can be visible before
+    the stylesheets apply (a busy machine, or the parallel suite, serves them slowly),
+    and axe would then judge the colours of a half-styled page."""
+    page.wait_for_load_state("load")
     scripts = inline_scripts(page)
     assert not scripts, f"inline script on {label or page.url}: {scripts}"
     violations = axe_violations(page)
