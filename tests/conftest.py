@@ -4,6 +4,8 @@ Personas follow the roles of the portal (see `submissions.roles`); later issues 
 the ones that need written inputs.
 """
 
+import sys
+
 import pytest
 from django.db import connection
 from django.test import Client, override_settings
@@ -60,6 +62,29 @@ def pass_second_factor(client, user):
     session = client.session
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's test database, and before it is dropped (PostgreSQL refuses to
+    drop a database someone is connected to): every other session still on it is named
+    on stderr (its last query says which test left it) and ended. A thread that did not
+    close its connection would otherwise fail the whole run at its very end."""
+    yield
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid, application_name, state, left(query, 300),"
+            " pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        for pid, application, state, query, _ in cursor.fetchall():
+            print(
+                f"Ended a session left on the test database: pid {pid} {application!r} "
+                f"{state}: {query}",
+                file=sys.stderr,
+            )
 
 
 @pytest.fixture(scope="session", autouse=True)

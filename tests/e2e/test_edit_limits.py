@@ -32,6 +32,9 @@ def _saved_characters(written_input) -> int:
 
 
 def test_save_over_the_input_limit_stays_on_the_page_with_the_text(page, site):
+    # Half a million characters typed and counted by the page's script: under a loaded
+    # parallel run that takes longer than Playwright's default 30 s per step.
+    page.set_default_timeout(90_000)
     written_input = WrittenInput.objects.get(slug=DRAFT)
     assert written_input.is_editable
     edit_url = f"{site}/my/inputs/{written_input.pk}/edit/"
