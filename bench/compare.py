@@ -9,11 +9,10 @@ last line is the whole result as one JSON object.
     .venv/bin/python bench/compare.py [--sizes 200 20000] [--requests 50] [--keep] [--reuse]
 
 Needs PostgreSQL, like bench/public_pages.py (whose helpers it reuses: BENCH_POSTGRES_URL,
-gunicorn with DEBUG off). For each size it creates `iscm_bench_compare_<size>`, runs
-`migrate`, `load_reference_data`, `load_demo_data`, then `seed_bench --publish` for
-ECLAC in each of the three cycles of the reference data (a third of the inputs each),
-as bench/dashboard.py does: the region's eight ISCMs lead them in turn, every fourth
-has a partner, each reports on four objectives. The pages are those of the ISCM with
+gunicorn with DEBUG off). For each size it uses the database of bench/cycles_data.py
+(`iscm_bench_cycles_<size>`, shared with bench/dashboard.py): ECLAC's inputs over three
+cycles, the region's eight ISCMs leading them in turn, every fourth with a partner,
+each on four objectives. The pages are those of the ISCM with
 the most published inputs (as lead or partner), on the objective it reports on in the
 most cycles at the smallest size (the same at every size) and on the first
 section (whose text differs in every input), and the objective page's "who reported
@@ -30,17 +29,16 @@ import secrets
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import cycles_data  # the seeded database shared with bench/dashboard.py
 import public_pages as base  # the helpers of the public pages' benchmark
+from cycles_data import BENCH_USER, CYCLES
 
 ROOT = base.ROOT
-CYCLES = ("2020-2021", "2024-2025", "2028-2029")
 SECTION = "introduction"  # the first narrative section: seed_bench marks it per input
-BENCH_USER = "bench@example.invalid"  # seed_bench's author, on every seeded ISCM's team
 REVIEWER = "compare-reviewer@example.invalid"
 
 
@@ -150,21 +148,6 @@ COVERED = """
 """
 
 
-def is_seeded(url: str) -> bool:
-    try:
-        connection = base.psycopg2.connect(url)
-    except base.psycopg2.OperationalError:
-        return False
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT count(*) FROM accounts_user WHERE email = %s", [BENCH_USER])
-            return cursor.fetchone()[0] > 0
-    except base.psycopg2.Error:
-        return False
-    finally:
-        connection.close()
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[200, 20000])
@@ -204,32 +187,15 @@ def main() -> None:
     objective = None
     try:
         for size in sizes:
-            name = f"iscm_bench_compare_{size}"
-            url = base.database_url(name)
-            seed_env = {**serve_env, "DATABASE_URL": url, "SITE_URL": "http://127.0.0.1"}
+            setup_env = {**base_env, "DEBUG": "1"}
+            seed_env = {**serve_env, "SITE_URL": "http://127.0.0.1"}
+            name, url = cycles_data.prepare(
+                size, run, setup_env=setup_env, seed_env=seed_env, reuse=args.reuse
+            )
             created.append(name)
-            if args.reuse and is_seeded(url):
-                # Migrations added since it was seeded (an index) apply to the kept data.
-                run({**base_env, "DEBUG": "1", "DATABASE_URL": url}, "migrate", "--noinput")
-                print(f"[{size}] reusing {name} (migrated)")
-            else:
-                base.admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-                base.admin(f"CREATE DATABASE {name}")
-                setup_env = {**base_env, "DEBUG": "1", "DATABASE_URL": url}
-                run(setup_env, "migrate", "--noinput")
-                run(setup_env, "load_reference_data")
-                run(setup_env, "load_demo_data")
-                started = time.perf_counter()
-                for n, cycle in enumerate(CYCLES):
-                    share = size // len(CYCLES) + (1 if n < size % len(CYCLES) else 0)
-                    run(seed_env, "seed_bench", "--publish", "--force", "--cycle", cycle,
-                        "--region", "ECLAC", "--inputs", str(share))  # fmt: skip
-                seconds = time.perf_counter() - started
-                print(f"[{size}] seeded over {', '.join(CYCLES)} in {seconds:.0f} s", flush=True)
+            seed_env["DATABASE_URL"] = url
             connection = base.psycopg2.connect(url)
-            connection.autocommit = True
             with connection.cursor() as cursor:
-                cursor.execute("VACUUM ANALYZE")
                 cursor.execute(BUSIEST)
                 slug, count = cursor.fetchone()
                 if objective is None:  # the smallest size chooses
@@ -267,7 +233,7 @@ def main() -> None:
             print(f"\nkept: {', '.join(created)}")
         else:
             for name in created:
-                base.admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+                cycles_data.drop(name)
 
 
 def report(http, in_process, busiest, sizes, args) -> None:

@@ -7,13 +7,13 @@ staff dashboard's computation (`reviews.coverage.dashboard(public=False)` with t
 matrix and counts rendered) and the regions side by side, each with its query count;
 then the ratio p50(largest) / p50(smallest).
 
-    .venv/bin/python bench/dashboard.py [--sizes 200 20000] [--requests 100] [--keep]
+    .venv/bin/python bench/dashboard.py [--sizes 200 20000] [--requests 100] [--keep] [--reuse]
 
 Needs PostgreSQL, like bench/public_pages.py (whose helpers it reuses: BENCH_POSTGRES_URL,
-gunicorn with DEBUG off). For each size it creates `iscm_bench_dashboard_<size>`, runs
-`migrate`, `load_reference_data`, `load_demo_data`, then `seed_bench --publish` for
-ECLAC in each of the three cycles of the reference data (a third of the inputs each,
-each input also sent to 0–2 other regions). The staff dashboard is measured in process
+gunicorn with DEBUG off). For each size it uses the database of bench/cycles_data.py
+(`iscm_bench_cycles_<size>`, shared with bench/compare.py; `--keep` keeps it, `--reuse`
+takes it again): ECLAC's inputs over the three cycles of the reference data (a third
+each, each input also sent to 0–2 other regions). The staff dashboard is measured in process
 because its pages ask IOM staff for a second factor.
 Targets (issue 19): query counts the same at every size; p50 at the largest size
 <= 1.5 × p50 at the smallest.
@@ -26,15 +26,15 @@ import secrets
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import cycles_data  # the seeded database shared with bench/compare.py
 import public_pages as base  # the helpers of the public pages' benchmark
+from cycles_data import CYCLES
 
 ROOT = base.ROOT
-CYCLES = ("2020-2021", "2024-2025", "2028-2029")
 CURRENT = CYCLES[-1]
 PAGES = {
     "public ECLAC": f"/regions/ECLAC/{CURRENT}/dashboard/",
@@ -95,6 +95,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=100)
     parser.add_argument("--runs", type=int, default=20, help="in-process repetitions")
     parser.add_argument("--keep", action="store_true", help="keep the benchmark databases")
+    parser.add_argument(
+        "--reuse", action="store_true", help="use a database kept seeded by an earlier run"
+    )
     args = parser.parse_args()
     sizes = sorted(args.sizes)
 
@@ -124,28 +127,13 @@ def main() -> None:
     http, in_process, created = {}, {}, []
     try:
         for size in sizes:
-            name = f"iscm_bench_dashboard_{size}"
-            url = base.database_url(name)
-            base.admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-            base.admin(f"CREATE DATABASE {name}")
+            setup_env = {**base_env, "DEBUG": "1"}
+            seed_env = {**serve_env, "SITE_URL": "http://127.0.0.1"}
+            name, url = cycles_data.prepare(
+                size, run, setup_env=setup_env, seed_env=seed_env, reuse=args.reuse
+            )
             created.append(name)
-            setup_env = {**base_env, "DEBUG": "1", "DATABASE_URL": url}
-            run(setup_env, "migrate", "--noinput")
-            run(setup_env, "load_reference_data")
-            run(setup_env, "load_demo_data")
-            seed_env = {**serve_env, "DATABASE_URL": url, "SITE_URL": "http://127.0.0.1"}
-            started = time.perf_counter()
-            for n, cycle in enumerate(CYCLES):
-                share = size // len(CYCLES) + (1 if n < size % len(CYCLES) else 0)
-                run(seed_env, "seed_bench", "--publish", "--force", "--cycle", cycle,
-                    "--region", "ECLAC", "--inputs", str(share))  # fmt: skip
-            seconds = time.perf_counter() - started
-            print(f"[{size}] seeded over {', '.join(CYCLES)} in {seconds:.0f} s")
-            connection = base.psycopg2.connect(url)
-            connection.autocommit = True
-            with connection.cursor() as cursor:
-                cursor.execute("VACUUM ANALYZE")
-            connection.close()
+            seed_env["DATABASE_URL"] = url
             said = run(seed_env, "shell", "-c", IN_PROCESS % {"cycle": CURRENT, "runs": args.runs})
             in_process[size] = json.loads(said.strip().splitlines()[-1])
             print(f"[{size}] counted for ECLAC {CURRENT}: {in_process[size]['counted']} inputs")
@@ -203,7 +191,7 @@ def main() -> None:
             print(f"\nkept: {', '.join(created)}")
         else:
             for name in created:
-                base.admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+                cycles_data.drop(name)
 
 
 if __name__ == "__main__":
