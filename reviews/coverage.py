@@ -18,9 +18,9 @@ Every function takes `public`:
 Cost: a fixed number of queries. The counted inputs' numbers (matrix, counts, the
 first CELL_EXAMPLES inputs of each cell) are kept as inputs move
 (`submissions.tallies`) and read as a few hundred rows per review, with the
-standings' inputs per ISCM and state and the first of each; the inputs named are read
-by id. `dashboard()` reads the review and its previous one in the same
-queries.
+standings' inputs per ISCM and state and the first of each; the inputs named (each
+cell's first CELL_SHOWN, each ISCM's standing) are read by id. `dashboard()` reads
+the review and its previous one in the same queries.
 
 The return shapes and where an ISCM stands (`STATES`, `state_for`) are in
 `reviews.coverage_shapes`; this module's names include them.
@@ -47,6 +47,7 @@ from submissions.models import (
 from .coverage_shapes import (
     ACCEPTED_STATES,
     CELL_EXAMPLES,
+    CELL_SHOWN,
     NOTHING,
     RECEIVED_STATES,
     STATE_LABELS,
@@ -144,14 +145,15 @@ def _load(
         region_iscms[region_id].append(iscm_id)
 
     reference, named = {}, set()
-    if content:
+    if content and review_ids:
         reference = _reference_rows(choices=choices)
+        # The cells of the first review name inputs; the others' give numbers only
+        # (the previous cycle's, for the change).
         named = {
             pk
-            for tally in tallies.values()
-            for by_iscm in tally.cells.values()
+            for by_iscm in tallies[review_ids[0]].cells.values()
             for _count, firsts in by_iscm.values()
-            for pk in firsts
+            for pk in firsts[:CELL_SHOWN]
         }
     # The standings name each ISCM's most advanced input.
     for review in reviews:
@@ -246,7 +248,9 @@ def _standings(review, material: _Material, *, public: bool, today) -> Standings
     return Standings(rows=rows, totals=totals)
 
 
-def _coverage(review, material: _Material) -> Coverage:
+def _coverage(review, material: _Material, *, examples: bool = True) -> Coverage:
+    """The matrix and counts of `review`; its cells name their first CELL_SHOWN inputs
+    when `examples` (the review `_load` was given first)."""
     reference = material.reference
     tally = material.tallies[review.pk]
     expected = _expected(review, material)
@@ -269,10 +273,13 @@ def _coverage(review, material: _Material) -> Coverage:
                     cells=[
                         Cell(
                             count=by_iscm[iscm.pk][0],
-                            examples=[material.refs[pk] for pk in by_iscm[iscm.pk][1]],
+                            examples=[material.refs[pk] for pk in by_iscm[iscm.pk][1][:CELL_SHOWN]]
+                            if examples
+                            else [],
+                            iscm_slug=iscm.slug,
                         )
                         if iscm.pk in by_iscm
-                        else Cell(count=0, examples=[])
+                        else Cell(count=0, examples=[], iscm_slug=iscm.slug)
                         for iscm in columns
                     ],
                     inputs=tally.per_objective.get(objective.pk, 0),
@@ -303,7 +310,7 @@ def _coverage(review, material: _Material) -> Coverage:
 
 
 def _change(previous, material: _Material, now: Coverage) -> Change:
-    before = None if previous is None else _coverage(previous, material)
+    before = None if previous is None else _coverage(previous, material, examples=False)
     before_rows = {row.objective.pk: row.iscms for row in before.objective_rows} if before else {}
     objectives = [
         ObjectiveChange(
@@ -393,6 +400,7 @@ def cross_region(cycle: ReviewCycle, *, public: bool) -> list[RegionSummary]:
 __all__ = [
     "ACCEPTED_STATES",
     "CELL_EXAMPLES",
+    "CELL_SHOWN",
     "NOTHING",
     "RECEIVED_STATES",
     "STATES",

@@ -28,9 +28,10 @@ rows, ready for a template, a CSV or a .docx, and where an ISCM stands for a rev
         those), .responses (objective responses in all), .covered (objectives with at
         least one input).
         ObjectiveRow: .objective (GCMObjective), .cells (list[Cell] aligned with
-        .iscms: Cell(count, examples) — the number of inputs of that ISCM, lead or
-        partner, reporting on the objective, and the first CELL_EXAMPLES of them as
-        InputRef by id), .inputs (int), .iscms (int, distinct ISCMs).
+        .iscms: Cell(count, examples, iscm_slug) — the number of inputs of that ISCM,
+        lead or partner, reporting on the objective, and the first CELL_SHOWN of them
+        as InputRef by id; none in the previous review's coverage), .inputs (int),
+        .iscms (int, distinct ISCMs).
     .objective_rows: the ObjectiveRows of all round tables, in order.
     .principles / .formats / .priorities / .challenges: list[(row, int)], every
         reference row in its order with the number of counted inputs that chose it.
@@ -95,8 +96,13 @@ STATE_LABELS = {
 }
 RECEIVED_STATES = frozenset(STATES) - {NOTHING, Status.DRAFT.value}
 ACCEPTED_STATES = frozenset({Status.ACCEPTED.value, Status.PUBLISHED.value})
-# Inputs named per cell of the matrix; the cell gives the number of the others.
+# Inputs kept per cell of the matrix (the next ones are known when the first goes).
 CELL_EXAMPLES = coverage_tallies.CELL_EXAMPLES
+# Inputs named and linked per cell; the cell gives the number of the others. An ISCM
+# sends one input to a review, sometimes a second one jointly: one link and "+1" read
+# well, and a full matrix (23 objectives × 30 ISCMs) stays a page of the same weight
+# whatever the number of inputs (`bench/dashboard.py`).
+CELL_SHOWN = 1
 
 
 @dataclass(frozen=True)
@@ -155,6 +161,7 @@ class Standings:
 class Cell:
     count: int
     examples: list[InputRef]
+    iscm_slug: str = ""  # the column's ISCM, for the link to the cell's other inputs
 
     @property
     def more(self) -> int:

@@ -3,15 +3,19 @@ have a published contribution, the objectives they cover and by whom, the counts
 and the change since the region's previous cycle, all over published inputs only
 (`reviews.coverage` with `public=True`: the same numbers as the open data)."""
 
+from urllib.parse import urlencode
+
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
 from reviews import coverage
 from submissions.models import RegionalReview
+from submissions.reversing import path_maker
 
 
 def _public_links(refs) -> dict[int, str]:
-    return {ref.pk: reverse("public:contribution-detail", args=[ref.slug]) for ref in refs}
+    page = path_maker("public:contribution-detail")
+    return {ref.pk: page(ref.slug) for ref in refs}
 
 
 def review_dashboard(request, code, cycle):
@@ -28,6 +32,10 @@ def review_dashboard(request, code, cycle):
             "review": review,
             "dashboard": result,
             "links": _public_links(result.named_inputs),
+            # A cell's "+N": the contributions list filtered to the cell's inputs.
+            "more_link": reverse("public:contribution-list")
+            + "?"
+            + urlencode({"cycle": review.cycle.slug, "region": review.region.code}),
             "public": True,
         },
     )

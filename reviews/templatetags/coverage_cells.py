@@ -1,10 +1,10 @@
-"""The cells of the dashboards' coverage matrix, written in Python: a full matrix has a
-few hundred cells of up to CELL_EXAMPLES links each, and the template language (then
-`format_html`) spent most of the page's time on them (`bench/dashboard.py`). Every value
-is escaped with the standard library's `html.escape` (the same characters as Django's
-`escape`), once per value."""
+"""The cells of the dashboards' coverage matrix, written in Python: a full matrix has
+seven hundred cells, and the template language (then `format_html`) spent most of the
+page's time on them (`bench/dashboard.py`). Every value is escaped with the standard
+library's `html.escape` (the same characters as Django's `escape`), once per value."""
 
 from html import escape
+from urllib.parse import quote
 
 from django import template
 from django.utils.safestring import mark_safe
@@ -26,10 +26,12 @@ def _mark(ref, href, objective_number) -> str:
 
 
 @register.simple_tag
-def coverage_cell(cell, objective_number, links):
+def coverage_cell(cell, objective_number, links, more_link=""):
     """One cell (reviews.coverage.Cell): a ✓ per input named, linked to its text on the
     objective when `links` (input id → page) has it, the title hidden for screen
-    readers in its own language; "none" when empty; "+N" for the inputs not named."""
+    readers in its own language; "none" when empty; "+N" for the inputs not named,
+    a link to them when `more_link` (a list's URL with its query string, to which the
+    cell's objective and ISCM are added) is given."""
     if not cell.examples:
         return mark_safe(f'<span class="visually-hidden">{escape(gettext("none"))}</span>')  # noqa: S308
     html = " ".join(_mark(ref, links.get(ref.pk), objective_number) for ref in cell.examples)
@@ -40,6 +42,9 @@ def coverage_cell(cell, objective_number, links):
             '+%(more)s<span class="visually-hidden"> more inputs</span>',
             cell.more,
         ) % {"more": int(cell.more)}
+        if more_link:
+            href = f"{more_link}&objective={int(objective_number)}&iscm={quote(cell.iscm_slug)}"
+            more = f'<a href="{escape(href)}">{more}</a>'
         html += f' <span class="small">{more}</span>'
     return mark_safe(html)  # noqa: S308 — every value above is escaped
 

@@ -14,10 +14,10 @@ import csv
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 
 from submissions.models import ReviewCycle, Status, WrittenInput
+from submissions.reversing import path_maker
 from submissions.roles import roles_for_request
 
 from .. import coverage
@@ -45,12 +45,14 @@ def _input_links(user, refs) -> tuple[dict[int, str], set[int]]:
     reviewable = set(
         WrittenInput.objects.reviewable_by(user).filter(pk__in=ids).values_list("pk", flat=True)
     )
+    review_page = path_maker("reviews:input")
+    public_page = path_maker("public:contribution-detail")
     links = {}
     for ref in refs:
         if ref.pk in reviewable:
-            links[ref.pk] = reverse("reviews:input", args=[ref.pk])
+            links[ref.pk] = review_page(ref.pk)
         elif ref.status == Status.PUBLISHED:
-            links[ref.pk] = reverse("public:contribution-detail", args=[ref.slug])
+            links[ref.pk] = public_page(ref.slug)
     return links, visible
 
 

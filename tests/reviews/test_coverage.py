@@ -271,8 +271,12 @@ def test_a_cell_names_its_first_inputs_and_counts_the_others(coverage_world, mak
     result = coverage.dashboard(coverage_world.review, public=False, today=TODAY)
     column = [i.acronym for i in result.coverage.iscms].index("X-SUB")
     cell = result.coverage.objective_rows[0].cells[column]
-    assert (cell.count, cell.more) == (coverage.CELL_EXAMPLES + 2, 2)
-    assert [ref.pk for ref in cell.examples] == [i.pk for i in made[: coverage.CELL_EXAMPLES]]
+    shown, count = coverage.CELL_SHOWN, coverage.CELL_EXAMPLES + 2
+    assert (cell.count, cell.more) == (count, count - shown)
+    assert [ref.pk for ref in cell.examples] == [i.pk for i in made[:shown]]
+    # The previous cycle's matrix gives numbers only: none of its inputs is named.
+    named = {ref.pk for ref in result.named_inputs}
+    assert named and not named & {i.pk for i in coverage_world.before.values()}
     standing = {row.iscm.acronym: row for row in result.standings.rows}["X-SUB"]
     assert standing.inputs == 1 + len(made)
     assert standing.input.title == "Submitted one"  # the oldest in its most advanced state

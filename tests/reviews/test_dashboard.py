@@ -386,13 +386,13 @@ def test_a_full_cell_links_its_first_inputs_and_counts_the_rest(
 ):
     world = coverage_world.world
     o3 = world.objectives[2]
-    for n in range(coverage.CELL_EXAMPLES + 1):
+    for n in range(coverage.CELL_SHOWN + 1):
         make_input(f"Sub {n}", "submitted", lead=coverage_world.iscms["SUB"], objectives={o3: "a"})
     tree = _page(client, world.reviewer, _url(coverage_world.review))
     cell = _matrix(tree)[3]["X-SUB"]
-    assert len(cell) == coverage.CELL_EXAMPLES
+    assert len(cell) == coverage.CELL_SHOWN
     table = tree.xpath("//table[contains(@class, 'coverage-matrix')]")[0]
     row = next(r for r in table.xpath("tbody/tr[td]") if r.xpath("string(th)").startswith("3."))
     texts = [" ".join(td.text_content().split()) for td in row.xpath("td")]
     assert any(text.endswith("+2 more inputs") for text in texts), texts
-    assert texts[-2:] == [str(2 + coverage.CELL_EXAMPLES), "1"]
+    assert texts[-2:] == [str(2 + coverage.CELL_SHOWN), "1"]
