@@ -15,11 +15,15 @@ Everything here runs in a fixed number of queries, whatever the number of cycles
 inputs or versions, and loads a bounded number of rows: at most TEXTS_PER_CYCLE texts
 per cycle (the main one first), the others counted (`CycleColumn.more`). An ISCM sends
 one input or two per cycle; the bound keeps a page's size and the snapshots loaded the
-same when it has sent hundreds (the database still ranks and counts them all, in one
-query: `bench/compare.py`).
+same when it has sent hundreds. Which inputs come first, and how many there are, is
+read for published inputs from the numbers `subject_tallies` keeps (the public pages
+and the ISCM's own secretariat, who sees all of them); the database ranks and counts
+the others, in one query: a reviewer's every input of the ISCM in their regions, a
+secretariat's only those not published (`bench/compare.py`).
 """
 
 import enum
+from collections import Counter
 from dataclasses import dataclass, field
 from itertools import groupby
 
@@ -70,6 +74,8 @@ TEXTS_PER_CYCLE = 3
 # its live text is that version's. In any other (a draft, changes requested, withdrawn
 # while being revised) the live text may have moved on.
 SENT_AS_IS = frozenset({Status.SUBMITTED, Status.ACCEPTED, Status.DECLINED, Status.PUBLISHED})
+# Every state but published: an ISCM's inputs in them are few (the live cycle's work).
+UNPUBLISHED = frozenset(Status.values) - {Status.PUBLISHED}
 
 
 class Source(enum.Enum):
@@ -79,7 +85,9 @@ class Source(enum.Enum):
     PUBLISHED = "published"
     # The latest submitted version: reviewers read versions, never a draft.
     LATEST = "latest"
-    # What the input says now, drafts included: its own ISCMs' secretariats.
+    # What the input says now, drafts included: its own ISCMs' secretariats, who see
+    # every input of the ISCM (`texts_across_cycles` reads its published ones from
+    # `subject_tallies`, not from the inputs passed).
     CURRENT = "current"
 
 
@@ -188,18 +196,17 @@ def _read_first(selection, iscm_pk: int, groups: list):
     )
 
 
-def _to_read(inputs, iscm: ISCM, kind: str, key, source: Source):
-    """The inputs whose text `texts_across_cycles` reads: in each cycle the
-    TEXTS_PER_CYCLE first of those the tables say have text on the subject (`by_tables`
-    True, `in_group`: how many they are in the cycle), and under LATEST every input not
-    SENT_AS_IS (`by_tables` False: few, the inputs being revised), whose latest version
-    alone can tell.
+def _to_read(selection, iscm: ISCM, kind: str, key, source: Source):
+    """The inputs of `selection` whose text `texts_across_cycles` reads: in each cycle
+    the TEXTS_PER_CYCLE first of those the tables say have text on the subject
+    (`by_tables` True, `in_group`: how many they are in the cycle), and under LATEST
+    every input not SENT_AS_IS (`by_tables` False: few, the inputs being revised),
+    whose latest version alone can tell.
 
     A published input cannot change (it is in no editable state), so its live text is
     that of its published version: the tables tell which inputs have text, and only
     their snapshots are loaded. A reviewer reads latest versions, which are the live
     text only for the inputs SENT_AS_IS."""
-    selection = inputs_of(inputs, iscm)
     has_text = _has_text_in_tables(kind, key)
     if source is not Source.LATEST:
         selection = selection.filter(has_text).annotate(by_tables=Value(True))
@@ -211,6 +218,48 @@ def _to_read(inputs, iscm: ISCM, kind: str, key, source: Source):
     )
     selection = _read_first(selection, iscm.pk, [F("cycle"), F("by_tables")])
     return selection.filter(Q(place__lte=TEXTS_PER_CYCLE) | Q(by_tables=False))
+
+
+def _place(row: WrittenInput, iscm_pk: int):
+    """`_main_first` on an input's row: its place in `_read_first`'s order."""
+    return (row.lead_iscm_id != iscm_pk, -Status(row.status).progress, -row.pk)
+
+
+def _kept_and_unpublished(inputs, iscm: ISCM, kind: str, key) -> list[WrittenInput]:
+    """Source.CURRENT: the rows of `_to_read` over every input of `iscm` (`inputs` must
+    hold them all: its own secretariat's), without ranking the published ones: those
+    `subject_tallies` keeps first stand for them, with their counts; the others, few
+    (the live cycle's work), are ranked in SQL. A cycle's first TEXTS_PER_CYCLE are
+    among the first of either part, and it counts both."""
+    unpublished = inputs_of(inputs, iscm).filter(status__in=UNPUBLISHED)
+    ranked = _to_read(unpublished, iscm, kind, key, Source.CURRENT)
+    kept = subject_tallies.load(iscm.pk, kind, key)
+    with_text = {cycle_id: count for cycle_id, (count, _firsts) in kept.items()}
+    firsts = [pk for _count, kept_firsts in kept.values() for pk in kept_firsts]
+    others = []
+    for pk, cycle_id, in_group in ranked.values_list("pk", "cycle", "in_group").order_by():
+        others.append(pk)
+        # `in_group` is the same on every row of the cycle.
+        with_text[cycle_id] = kept.get(cycle_id, (0,))[0] + in_group
+    rows = _rows(
+        WrittenInput.objects.filter(Q(pk__in=firsts, status=Status.PUBLISHED) | Q(pk__in=others)),
+        Source.CURRENT,
+    )
+    read, taken = [], Counter()
+    for row in sorted(rows, key=lambda r: (r.cycle_id, *_place(r, iscm.pk))):
+        taken[row.cycle_id] += 1
+        if taken[row.cycle_id] <= TEXTS_PER_CYCLE:
+            row.by_tables, row.in_group = True, with_text[row.cycle_id]
+            read.append(row)
+    return read
+
+
+def _rows(selection, source: Source) -> list[WrittenInput]:
+    """The inputs of `selection` with what `texts_across_cycles` shows of them."""
+    selection = selection.select_related("cycle", "lead_iscm").prefetch_related("partner_iscms")
+    if source is Source.CURRENT:
+        selection = selection.prefetch_related("target_reviews__region")
+    return list(selection.order_by())
 
 
 def _versions(input_ids: list[int], source: Source):
@@ -341,11 +390,8 @@ def _kept_rows(iscm: ISCM, kind: str, key) -> list[WrittenInput]:
     `_read_first`: every published input is equally advanced)."""
     kept = subject_tallies.load(iscm.pk, kind, key)
     ids = [pk for _count, firsts in kept.values() for pk in firsts]
-    rows = list(
-        WrittenInput.objects.filter(pk__in=ids, status=Status.PUBLISHED)
-        .select_related("cycle", "lead_iscm")
-        .prefetch_related("partner_iscms")
-    )
+    published = WrittenInput.objects.filter(pk__in=ids, status=Status.PUBLISHED)
+    rows = _rows(published, Source.PUBLISHED)
     for row in rows:
         row.by_tables, row.in_group = True, kept[row.cycle_id][0]
     return rows
@@ -365,23 +411,23 @@ def texts_across_cycles(
     `key` (kind SECTION), read as `source` says: at most TEXTS_PER_CYCLE, the main one
     first, and how many more there are. Cycles without text are left out.
 
+    Under CURRENT `inputs` must hold every input of `iscm` (its own secretariat's,
+    `for_secretariat`): its published inputs are those `subject_tallies` keeps.
+
     Queries: the inputs, their partners, then the versions (and, for a section, the
     outlines' numbers) or the live texts with the target reviews: five at most; under
     PUBLISHED the inputs are those `subject_tallies` keeps first (two more: whether
-    its rows were counted, and the rows)."""
+    its rows were counted, and the rows); under CURRENT those and the first of the
+    others (three more)."""
     if kind not in KINDS:
         raise ValueError(kind)
     key = int(key) if kind == OBJECTIVE else key
     if source is Source.PUBLISHED:
         rows = _kept_rows(iscm, kind, key)
+    elif source is Source.CURRENT:
+        rows = _kept_and_unpublished(inputs, iscm, kind, key)
     else:
-        selection = _to_read(inputs, iscm, kind, key, source)
-        selection = selection.select_related("cycle", "lead_iscm").prefetch_related(
-            "partner_iscms"
-        )
-        if source is Source.CURRENT:
-            selection = selection.prefetch_related("target_reviews__region")
-        rows = list(selection.order_by())
+        rows = _rows(_to_read(inputs_of(inputs, iscm), iscm, kind, key, source), source)
     if not rows:
         return []
     if source is Source.CURRENT:
