@@ -49,20 +49,38 @@ def coverage_cell(cell, objective_number, links, more_link=""):
     return mark_safe(html)  # noqa: S308 — every value above is escaped
 
 
+# The heat map's three cell shades (white, light, dark: none, one, two or more inputs),
+# defined once per chart (`_chart_heatmap.html`) and used by reference in each cell.
+HEAT_FILLS = ("#ffffff", "#6baed6", "#08306b")
+
+
 @register.simple_tag
-def heatmap_cells(row):
+def heatmap_defs(chart_id):
+    """The heat map's cell shapes, one per shade, for `heatmap_cells` to refer to."""
+    shapes = "".join(
+        f'<rect id="{escape(chart_id)}-c{shade}" width="28" height="18" fill="{fill}" '
+        'stroke="#6c757d"/>'
+        for shade, fill in enumerate(HEAT_FILLS)
+    )
+    return mark_safe(f"<defs>{shapes}</defs>")  # noqa: S308 — constants and an escaped id
+
+
+@register.simple_tag
+def heatmap_cells(row, chart_id):
     """One row of the coverage heat map's cells (SVG), 30 units apart: darker for more
-    inputs, the number written in the cell (colour is not the only cue)."""
-    parts = []
+    inputs, the number written in the cell (colour is not the only cue). Each cell
+    refers to its shade (`<use>`) and the numbers share one group's alignment: a full
+    matrix's seven hundred cells were a fifth of the page."""
+    shapes, numbers = [], []
     for place, cell in enumerate(row.cells):
         n = int(cell.count)
-        fill = "#08306b" if n >= 2 else "#6baed6" if n == 1 else "#ffffff"
-        text = ""
+        shade = min(n, 2)
+        shapes.append(f'<use href="#{escape(chart_id)}-c{shade}" x="{place * 30}"/>')
         if n:
-            colour = "#ffffff" if n >= 2 else "#000000"
-            text = f'<text x="14" y="13" text-anchor="middle" fill="{colour}">{n}</text>'
-        parts.append(
-            f'<g transform="translate({place * 30} 0)"><rect width="28" height="18" '
-            f'fill="{fill}" stroke="#6c757d"/>{text}</g>'
-        )
-    return mark_safe("".join(parts))  # noqa: S308 — numbers and constants only
+            white = ' fill="#ffffff"' if shade == 2 else ""
+            numbers.append(f'<text x="{place * 30 + 14}"{white}>{n}</text>')
+    group = (
+        '<g text-anchor="middle" fill="#000000" transform="translate(0 13)">'
+        f"{''.join(numbers)}</g>"
+    )
+    return mark_safe("".join(shapes) + group)  # noqa: S308 — numbers and constants only
