@@ -3,12 +3,13 @@ seven hundred cells, and the template language (then `format_html`) spent most o
 page's time on them (`bench/dashboard.py`). Every value is escaped with the standard
 library's `html.escape` (the same characters as Django's `escape`), once per value."""
 
+import functools
 from html import escape
 from urllib.parse import quote
 
 from django import template
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import get_language, gettext, ngettext
 
 register = template.Library()
 
@@ -25,6 +26,23 @@ def _mark(ref, href, objective_number) -> str:
     return f'<span title="{title}">✓{hidden}</span>'
 
 
+# The cells' words, per language and number: looked up once, not in each of hundreds
+# of cells (the catalogues do not change while the process runs).
+@functools.lru_cache(maxsize=64)
+def _none(language: str) -> str:
+    return f'<span class="visually-hidden">{escape(gettext("none"))}</span>'
+
+
+@functools.lru_cache(maxsize=4096)
+def _more(language: str, more: int) -> str:
+    # The catalogue's markup around a number.
+    return ngettext(
+        '+%(more)s<span class="visually-hidden"> more input</span>',
+        '+%(more)s<span class="visually-hidden"> more inputs</span>',
+        more,
+    ) % {"more": more}
+
+
 @register.simple_tag
 def coverage_cell(cell, objective_number, links, more_link=""):
     """One cell (reviews.coverage.Cell): a ✓ per input named, linked to its text on the
@@ -32,16 +50,12 @@ def coverage_cell(cell, objective_number, links, more_link=""):
     readers in its own language; "none" when empty; "+N" for the inputs not named,
     a link to them when `more_link` (a list's URL with its query string, to which the
     cell's objective and ISCM are added) is given."""
+    language = get_language()
     if not cell.examples:
-        return mark_safe(f'<span class="visually-hidden">{escape(gettext("none"))}</span>')  # noqa: S308
+        return mark_safe(_none(language))  # noqa: S308 — escaped
     html = " ".join(_mark(ref, links.get(ref.pk), objective_number) for ref in cell.examples)
     if cell.more:
-        # The catalogue's markup around a number.
-        more = ngettext(
-            '+%(more)s<span class="visually-hidden"> more input</span>',
-            '+%(more)s<span class="visually-hidden"> more inputs</span>',
-            cell.more,
-        ) % {"more": int(cell.more)}
+        more = _more(language, int(cell.more))
         if more_link:
             href = f"{more_link}&objective={int(objective_number)}&iscm={quote(cell.iscm_slug)}"
             more = f'<a href="{escape(href)}">{more}</a>'
