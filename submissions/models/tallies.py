@@ -75,7 +75,11 @@ class SubjectTally(models.Model):
     first of them in the order the compare pages show them (`examples`: [led, id]
     pairs, the inputs it leads first, then the newest). Kept by
     `submissions.subject_tallies` as inputs are published and unpublished; the
-    PublicTally "built" row of listing "subjects" marks them counted."""
+    PublicTally "built" row of listing "subjects" marks them counted.
+
+    Each number is kept for every region at once (`region` null: the public pages and
+    the ISCM's secretariat) and for each region the inputs target a review of (a
+    reviewer of that region reads it)."""
 
     class Kind(models.TextChoices):
         OBJECTIVE = "objective", _("Objective")
@@ -87,14 +91,27 @@ class SubjectTally(models.Model):
     )
     kind = models.CharField(max_length=9, choices=Kind.choices)
     key = models.CharField(max_length=64)
+    # Null: every published input; else those targeting a review of the region. Two
+    # partial constraints keep one row per subject for both, nulls being distinct in a
+    # plain unique constraint (SQLite, PostgreSQL before 15).
+    region = models.ForeignKey(
+        "submissions.Region", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     count = models.PositiveIntegerField(default=0)
     examples = models.JSONField(default=list, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["iscm", "kind", "key", "cycle"], name="one_subject_tally_per_cycle"
-            )
+                fields=["iscm", "kind", "key", "cycle"],
+                condition=models.Q(region__isnull=True),
+                name="one_subject_tally_per_cycle",
+            ),
+            models.UniqueConstraint(
+                fields=["iscm", "kind", "key", "cycle", "region"],
+                condition=models.Q(region__isnull=False),
+                name="one_subject_tally_per_cycle_region",
+            ),
         ]
         verbose_name = _("subject number")
         verbose_name_plural = _("subject numbers")

@@ -73,6 +73,16 @@ def test_every_step_keeps_the_numbers_as_a_count_from_scratch(world, make_input,
     make_input("Declined", "declined", objectives={o3: "f"})
     make_input("Draft", "draft", objectives={o1: "g"})
     assert_kept_as_counted(reviews)
+    assert_subjects_as_counted()
+    eur, afr = world.regions.eur.pk, world.reviews.afr.region_id
+    # The joint input counts for each ISCM in every region's row and in each of its
+    # regions'; none in a region it does not target.
+    for iscm in (world.lead, world.partner):
+        for region in (None, eur):
+            assert subject_tallies.load(iscm.pk, "objective", o1.number, region=region) == {
+                world.cycle.pk: (1, [joint.pk])
+            }
+        assert subject_tallies.load(iscm.pk, "objective", o1.number, region=afr) == {}
     public_amr = _numbers(world.reviews.amr, public=True)
     assert public_amr[("inputs", 0, 0)] == 1
     assert _numbers(world.reviews.amr, public=False)[("inputs", 0, 0)] == 3  # not declined
@@ -89,6 +99,7 @@ def test_every_step_keeps_the_numbers_as_a_count_from_scratch(world, make_input,
         expected_version=back.version,
     )
     assert_kept_as_counted(reviews)
+    assert_subjects_as_counted()
     # ...but its partners and reviews count at once.
     back.refresh_from_db()
     editing.update_details(
@@ -102,20 +113,27 @@ def test_every_step_keeps_the_numbers_as_a_count_from_scratch(world, make_input,
         basis=back.basis,
     )
     assert_kept_as_counted(reviews)
+    assert_subjects_as_counted()
     assert _numbers(world.reviews.afr, public=False)[("inputs", 0, 0)] == 1
     back.refresh_from_db()
     workflow.resubmit_input(back, by=world.lead_user, today=timezone.localdate())
     assert_kept_as_counted(reviews)
+    assert_subjects_as_counted()
 
     workflow.accept_input(submitted, by=world.reviewer)
     assert_kept_as_counted(reviews)
+    assert_subjects_as_counted()
     workflow.set_publication_consent(submitted, by=world.lead_user, consent=True)
     workflow.publish_input(submitted, by=world.reviewer)
     assert_kept_as_counted(reviews)
+    assert_subjects_as_counted()
     workflow.unpublish_input(joint, by=world.reviewer, reason="A mistake in a name.")
     assert_kept_as_counted(reviews)
+    assert_subjects_as_counted()
+    assert subject_tallies.load(world.partner.pk, "objective", o1.number, region=eur) == {}
     workflow.withdraw_input(back, by=world.lead_user, reason="Not now.")
     assert_kept_as_counted(reviews)
+    assert_subjects_as_counted()
     assert _numbers(world.reviews.afr, public=False) == {}
     assert _numbers(world.reviews.amr, public=True)[("inputs", 0, 0)] == 1  # `submitted`
 
@@ -239,7 +257,7 @@ def test_a_list_counted_while_nothing_was_kept_misses_no_publication(world, make
 def assert_subjects_as_counted():
     subject_tallies.load(0, "objective", "1")  # counted from scratch if never counted
     kept = {
-        (row.iscm_id, row.cycle_id, row.kind, row.key): [row.count, row.examples]
+        (row.iscm_id, row.cycle_id, row.region_id, row.kind, row.key): [row.count, row.examples]
         for row in SubjectTally.objects.all()
     }
     assert kept == subject_tallies.compute()
