@@ -126,14 +126,19 @@ def _load(
     per ISCM; `choices`: the counts of principles, formats, priorities and challenges
     (for the first review only)."""
     review_ids = [r.pk for r in reviews]
-    # Without `content` (the regions side by side, the standings alone): no cells.
+    # Without `content` (the regions side by side, the standings alone): no cells, and
+    # every review has standings. With it, only the first review has standings and
+    # names inputs; the others (the previous cycle's) give numbers only.
     kinds = None if content else ("inputs", "objective", "group")
-    tallies = coverage_tallies.load(review_ids, public=public, kinds=kinds)
+    standing_ids = review_ids[:1] if content else review_ids
+    tallies = coverage_tallies.load(
+        review_ids, public=public, kinds=kinds, examples_of=standing_ids
+    )
     # Per review, ISCM (lead or partner) and (status, decision): how many inputs, the
     # oldest.
     groups = defaultdict(lambda: defaultdict(dict))
-    for review_id, tally in tallies.items():
-        for iscm_id, by_code in tally.groups.items():
+    for review_id in standing_ids:
+        for iscm_id, by_code in tallies[review_id].groups.items():
             for code, (n, firsts) in by_code.items():
                 key = coverage_tallies.group_key(code)
                 groups[review_id][iscm_id][key] = _Group(n, firsts[0])
@@ -170,6 +175,7 @@ def _load(
 
     wanted = {i for ids in region_iscms.values() for i in ids}
     wanted |= {i for by_iscm in groups.values() for i in by_iscm}
+    wanted |= {i for tally in tallies.values() for i in tally.iscm_ids}
     iscms = {iscm.pk: iscm for iscm in ISCM.objects.filter(pk__in=wanted)}
     return _Material(
         groups=groups,
@@ -248,9 +254,9 @@ def _standings(review, material: _Material, *, public: bool, today) -> Standings
     return Standings(rows=rows, totals=totals)
 
 
-def _coverage(review, material: _Material, *, examples: bool = True) -> Coverage:
-    """The matrix and counts of `review`; its cells name their first CELL_SHOWN inputs
-    when `examples` (the review `_load` was given first)."""
+def _coverage(review, material: _Material) -> Coverage:
+    """The matrix and counts of `review` (the first review `_load` was given: its cells
+    name their first CELL_SHOWN inputs)."""
     reference = material.reference
     tally = material.tallies[review.pk]
     expected = _expected(review, material)
@@ -273,9 +279,9 @@ def _coverage(review, material: _Material, *, examples: bool = True) -> Coverage
                     cells=[
                         Cell(
                             count=by_iscm[iscm.pk][0],
-                            examples=[material.refs[pk] for pk in by_iscm[iscm.pk][1][:CELL_SHOWN]]
-                            if examples
-                            else [],
+                            examples=[
+                                material.refs[pk] for pk in by_iscm[iscm.pk][1][:CELL_SHOWN]
+                            ],
                             iscm_slug=iscm.slug,
                         )
                         if iscm.pk in by_iscm
@@ -310,17 +316,20 @@ def _coverage(review, material: _Material, *, examples: bool = True) -> Coverage
 
 
 def _change(previous, material: _Material, now: Coverage) -> Change:
-    before = None if previous is None else _coverage(previous, material, examples=False)
-    before_rows = {row.objective.pk: row.iscms for row in before.objective_rows} if before else {}
+    """Read from the previous review's kept numbers directly: the ISCMs per objective
+    (its matrix's cells, counted) and the ISCMs reporting."""
+    before = None if previous is None else material.tallies[previous.pk]
     objectives = [
         ObjectiveChange(
-            objective=row.objective, before=before_rows.get(row.objective.pk, 0), now=row.iscms
+            objective=row.objective,
+            before=len(before.cells.get(row.objective.pk, {})) if before else 0,
+            now=row.iscms,
         )
         for row in now.objective_rows
     ]
     not_yet = []
     if before is not None:
-        gone = before.iscm_ids_reporting - now.iscm_ids_reporting
+        gone = before.iscm_ids - now.iscm_ids_reporting
         not_yet = sorted((material.iscms[i] for i in gone), key=lambda iscm: iscm.acronym)
     return Change(previous=previous, objectives=objectives, not_yet=not_yet)
 

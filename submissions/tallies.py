@@ -41,7 +41,7 @@ the published ones for the public.
 from collections import Counter
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Case, F, JSONField, Q, Value, When
 
 from . import public_tallies, subject_tallies
 from .models import (
@@ -119,9 +119,11 @@ def rebuild(review_ids) -> None:
         CoverageTally.objects.bulk_create(rows, batch_size=1000)
 
 
-def load(review_ids, *, public: bool, kinds=None) -> dict[int, Tally]:
+def load(review_ids, *, public: bool, kinds=None, examples_of=None) -> dict[int, Tally]:
     """review id → its kept Tally for the audience (only the numbers of `kinds`, when
-    given); reviews never counted are counted first (`rebuild`)."""
+    given); reviews never counted are counted first (`rebuild`). The first inputs of
+    the cells and groups are read for the reviews of `examples_of` (default: all); the
+    others' are left empty, not decoded (a previous cycle's dashboard numbers)."""
     review_ids = list(review_ids)
     built = set(
         CoverageTally.objects.filter(review__in=review_ids, public=public, kind=BUILT).values_list(
@@ -131,10 +133,20 @@ def load(review_ids, *, public: bool, kinds=None) -> dict[int, Tally]:
     if missing := [pk for pk in review_ids if pk not in built]:
         rebuild(missing)
     tallies = {pk: Tally() for pk in review_ids}
-    for review_id, kind, key, iscm, count, examples in CoverageTally.objects.filter(
+    examples = F("examples")
+    if examples_of is not None:
+        examples = Case(
+            When(review__in=list(examples_of), then=examples),
+            default=Value(None),
+            output_field=JSONField(),
+        )
+    rows = CoverageTally.objects.filter(
         review__in=review_ids, public=public, kind__in=kinds or KINDS
-    ).values_list("review_id", "kind", "key", "iscm", "count", "examples"):
-        tallies[review_id].add(kind, key, iscm, count, examples)
+    ).annotate(firsts=examples)
+    for review_id, kind, key, iscm, count, firsts in rows.values_list(
+        "review_id", "kind", "key", "iscm", "count", "firsts"
+    ):
+        tallies[review_id].add(kind, key, iscm, count, firsts or [])
     return tallies
 
 
