@@ -43,24 +43,35 @@ def _more(language: str, more: int) -> str:
     ) % {"more": more}
 
 
-@register.simple_tag
-def coverage_cell(cell, objective_number, links, more_link=""):
+def _cell(cell, objective_number: int, links, more_link: str, language: str) -> str:
     """One cell (reviews.coverage.Cell): a ✓ per input named, linked to its text on the
     objective when `links` (input id → page) has it, the title hidden for screen
     readers in its own language; "none" when empty; "+N" for the inputs not named,
     a link to them when `more_link` (a list's URL with its query string, to which the
     cell's objective and ISCM are added) is given."""
-    language = get_language()
     if not cell.examples:
-        return mark_safe(_none(language))  # noqa: S308 — escaped
+        return _none(language)
     html = " ".join(_mark(ref, links.get(ref.pk), objective_number) for ref in cell.examples)
     if cell.more:
         more = _more(language, int(cell.more))
         if more_link:
-            href = f"{more_link}&objective={int(objective_number)}&iscm={quote(cell.iscm_slug)}"
+            href = f"{more_link}&objective={objective_number}&iscm={quote(cell.iscm_slug)}"
             more = f'<a href="{escape(href)}">{more}</a>'
         html += f' <span class="small">{more}</span>'
-    return mark_safe(html)  # noqa: S308 — every value above is escaped
+    return html
+
+
+@register.simple_tag
+def coverage_cells(row, links, more_link=""):
+    """The cells of one row of the matrix (reviews.coverage.ObjectiveRow), each in its
+    `<td>`: one tag per row, not per cell (a full matrix has seven hundred)."""
+    language = get_language()
+    number = int(row.objective.number)
+    return mark_safe(  # noqa: S308 — every value in a cell is escaped
+        "".join(
+            f"<td>{_cell(cell, number, links, more_link, language)}</td>" for cell in row.cells
+        )
+    )
 
 
 # The heat map's three cell shades (white, light, dark: none, one, two or more inputs),
