@@ -16,10 +16,11 @@ inputs or versions, and loads a bounded number of rows: at most TEXTS_PER_CYCLE 
 per cycle (the main one first), the others counted (`CycleColumn.more`). An ISCM sends
 one input or two per cycle; the bound keeps a page's size and the snapshots loaded the
 same when it has sent hundreds. Which inputs come first, and how many there are, is
-read for published inputs from the numbers `subject_tallies` keeps (the public pages
-and the ISCM's own secretariat, who sees all of them); the database ranks and counts
-the others, in one query: a reviewer's every input of the ISCM in their regions, a
-secretariat's only those not published (`bench/compare.py`).
+read for published inputs from the numbers `subject_tallies` keeps: of every region
+for the public pages and the ISCM's own secretariat, who sees all of them; of one
+region for a reviewer of that region alone (`reviewer_region`). The database ranks and
+counts the others, in one query: the inputs not published, or every input of the ISCM
+in their regions for a reviewer of several regions (`bench/compare.py`).
 """
 
 import enum
@@ -55,6 +56,7 @@ from .models import (
     ObjectiveResponse,
     OutlineSection,
     ReviewCycle,
+    ReviewerAssignment,
     SectionResponse,
     Status,
     WrittenInput,
@@ -155,6 +157,25 @@ class CycleColumn:
 # --- Which inputs -------------------------------------------------------------------
 
 
+def reviewer_region(user) -> int | None:
+    """The id of the region `user` reviews, when it is one alone: their
+    `reviewable_by` inputs are then exactly those ever submitted to a review of that
+    region, which are, once published, the inputs `subject_tallies` keeps for it (a
+    published input was submitted), and `texts_across_cycles` reads them there. None
+    for a reviewer of several regions: an input may target two of them, so the
+    regions' numbers do not add up, and their inputs are ranked in SQL, every one. (An
+    administrator reviews what their assignments say, as anyone: `reviewable_by` has
+    no exception for staff.) One query."""
+    if not user.is_authenticated or not user.is_active:
+        return None
+    regions = list(
+        ReviewerAssignment.objects.filter(user=user, role=ReviewerAssignment.Role.REVIEWER)
+        .values_list("region", flat=True)
+        .order_by()[:2]
+    )
+    return regions[0] if len(regions) == 1 else None
+
+
 def inputs_of(inputs, iscm: ISCM):
     """The inputs among `inputs` that `iscm` leads or is a partner of."""
     partners = InputPartner.objects.filter(iscm=iscm).values("writteninput")
@@ -225,32 +246,46 @@ def _place(row: WrittenInput, iscm_pk: int):
     return (row.lead_iscm_id != iscm_pk, -Status(row.status).progress, -row.pk)
 
 
-def _kept_and_unpublished(inputs, iscm: ISCM, kind: str, key) -> list[WrittenInput]:
-    """Source.CURRENT: the rows of `_to_read` over every input of `iscm` (`inputs` must
-    hold them all: its own secretariat's), without ranking the published ones: those
-    `subject_tallies` keeps first stand for them, with their counts; the others, few
-    (the live cycle's work), are ranked in SQL. A cycle's first TEXTS_PER_CYCLE are
-    among the first of either part, and it counts both."""
+def _kept_and_unpublished(
+    inputs, iscm: ISCM, kind: str, key, source: Source, *, region: int | None = None
+) -> list[WrittenInput]:
+    """The rows of `_to_read` over the inputs of `iscm` in `inputs`, without ranking the
+    published ones: those `subject_tallies` keeps first stand for them, with their
+    counts (of every region, or of `region`); the others, few (the live cycle's work),
+    are ranked in SQL. A cycle's first TEXTS_PER_CYCLE are among the first of either
+    part, and it counts both; under LATEST the inputs being revised (`by_tables`
+    False) are all read, as `_to_read` reads them.
+
+    `inputs` must hold every published input the kept numbers count: under CURRENT
+    every input of `iscm` (its own secretariat's), under LATEST those ever submitted
+    to a review of `region` (`reviewable_by` a reviewer of it alone)."""
     unpublished = inputs_of(inputs, iscm).filter(status__in=UNPUBLISHED)
-    ranked = _to_read(unpublished, iscm, kind, key, Source.CURRENT)
-    kept = subject_tallies.load(iscm.pk, kind, key)
+    ranked = _to_read(unpublished, iscm, kind, key, source)
+    kept = subject_tallies.load(iscm.pk, kind, key, region=region)
     with_text = {cycle_id: count for cycle_id, (count, _firsts) in kept.items()}
     firsts = [pk for _count, kept_firsts in kept.values() for pk in kept_firsts]
-    others = []
-    for pk, cycle_id, in_group in ranked.values_list("pk", "cycle", "in_group").order_by():
+    others, revised = [], set()
+    for pk, cycle_id, in_group, by_tables in ranked.values_list(
+        "pk", "cycle", "in_group", "by_tables"
+    ).order_by():
         others.append(pk)
-        # `in_group` is the same on every row of the cycle.
-        with_text[cycle_id] = kept.get(cycle_id, (0,))[0] + in_group
+        if by_tables:  # `in_group` is the same on every row of the cycle
+            with_text[cycle_id] = kept.get(cycle_id, (0,))[0] + in_group
+        else:
+            revised.add(pk)
     rows = _rows(
         WrittenInput.objects.filter(Q(pk__in=firsts, status=Status.PUBLISHED) | Q(pk__in=others)),
-        Source.CURRENT,
+        source,
     )
     read, taken = [], Counter()
     for row in sorted(rows, key=lambda r: (r.cycle_id, *_place(r, iscm.pk))):
-        taken[row.cycle_id] += 1
-        if taken[row.cycle_id] <= TEXTS_PER_CYCLE:
-            row.by_tables, row.in_group = True, with_text[row.cycle_id]
-            read.append(row)
+        row.by_tables = row.pk not in revised
+        if row.by_tables:
+            taken[row.cycle_id] += 1
+            if taken[row.cycle_id] > TEXTS_PER_CYCLE:
+                continue
+            row.in_group = with_text[row.cycle_id]
+        read.append(row)
     return read
 
 
@@ -404,7 +439,7 @@ def _main_first(text: CycleText):
 
 
 def texts_across_cycles(
-    inputs, *, iscm: ISCM, kind: str, key: int | str, source: Source
+    inputs, *, iscm: ISCM, kind: str, key: int | str, source: Source, region: int | None = None
 ) -> list[CycleColumn]:
     """Per cycle, oldest first, the texts of `iscm`'s inputs among `inputs` (as lead or
     partner) on objective number `key` (kind OBJECTIVE) or on the outline section with
@@ -412,20 +447,25 @@ def texts_across_cycles(
     first, and how many more there are. Cycles without text are left out.
 
     Under CURRENT `inputs` must hold every input of `iscm` (its own secretariat's,
-    `for_secretariat`): its published inputs are those `subject_tallies` keeps.
+    `for_secretariat`): its published inputs are those `subject_tallies` keeps. Under
+    LATEST, `region` (`reviewer_region`) says `inputs` are `reviewable_by` a reviewer
+    of that region alone: its published inputs are those kept for the region. Without
+    it (a reviewer of several regions) every input is ranked in SQL.
 
     Queries: the inputs, their partners, then the versions (and, for a section, the
     outlines' numbers) or the live texts with the target reviews: five at most; under
     PUBLISHED the inputs are those `subject_tallies` keeps first (two more: whether
-    its rows were counted, and the rows); under CURRENT those and the first of the
-    others (three more)."""
+    its rows were counted, and the rows); under CURRENT, or LATEST with a `region`,
+    those and the first of the others (three more)."""
     if kind not in KINDS:
         raise ValueError(kind)
     key = int(key) if kind == OBJECTIVE else key
     if source is Source.PUBLISHED:
         rows = _kept_rows(iscm, kind, key)
     elif source is Source.CURRENT:
-        rows = _kept_and_unpublished(inputs, iscm, kind, key)
+        rows = _kept_and_unpublished(inputs, iscm, kind, key, source)
+    elif region is not None:
+        rows = _kept_and_unpublished(inputs, iscm, kind, key, source, region=region)
     else:
         rows = _rows(_to_read(inputs_of(inputs, iscm), iscm, kind, key, source), source)
     if not rows:
@@ -513,6 +553,7 @@ def compare_across_cycles(
     kind: str,
     key: int | str,
     source: Source,
+    region: int | None = None,
     from_slug: str = "",
     to_slug: str = "",
 ) -> Comparison:
@@ -520,7 +561,9 @@ def compare_across_cycles(
     (`from_slug` → `to_slug`, by default the last two with text). Unknown or unusable
     cycle slugs fall back to the default with a `notice`; never an error. One query
     more than `texts_across_cycles` (the cycles without text)."""
-    columns = texts_across_cycles(inputs, iscm=iscm, kind=kind, key=key, source=source)
+    columns = texts_across_cycles(
+        inputs, iscm=iscm, kind=kind, key=key, source=source, region=region
+    )
     shown = {column.cycle.pk for column in columns}
     without_text = [
         cycle

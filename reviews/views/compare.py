@@ -39,6 +39,7 @@ def _compare(request, iscm, inputs, *, kind, key, subject):
         kind=kind,
         key=key,
         source=SOURCE,
+        region=crosscycle.reviewer_region(request.user),
         from_slug=request.GET.get("from", ""),
         to_slug=request.GET.get("to", ""),
     )
