@@ -5,16 +5,17 @@ from django.db import migrations, models
 
 
 def count_again(apps, schema_editor):
-    """The kept rows hold no region's numbers yet: drop them and the "built" row of
-    listing "subjects", so the first read counts everything from scratch
-    (`subject_tallies.rebuild`, under that row's lock) and publications meanwhile are
-    left to that count (`subject_tallies.apply` skips while nothing is counted), as when
-    0013 made the table. Counting here would run today's code on historical models and
-    hold the deployment for the count of every published input."""
+    """The kept rows hold no region's numbers yet: drop them and mark them not counted
+    (the "built" row of listing "subjects" back to 0, never deleted: it is the lock),
+    so the first read counts everything from scratch (`subject_tallies.rebuild`) and a
+    publication meanwhile is left to that count (`subject_tallies.apply` skips while
+    nothing is counted), as when 0013 made the table. Counting here would run today's
+    code on historical models and hold the deployment for the count of every
+    published input."""
     apps.get_model("submissions", "SubjectTally").objects.all().delete()
     apps.get_model("submissions", "PublicTally").objects.filter(
         listing="subjects", facet="built"
-    ).delete()
+    ).update(count=0)
 
 
 class Migration(migrations.Migration):

@@ -1,7 +1,10 @@
 """The regional dashboards' kept numbers (`submissions.tallies`) stay equal to the
 numbers counted from scratch through every step of the workflow that moves them."""
 
+import importlib
+
 import pytest
+from django.apps import apps as django_apps
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -289,3 +292,14 @@ def test_the_subjects_kept_follow_publication_and_refill_their_first_inputs(worl
     numbers, keys = subject_tallies.subjects_of(world.lead.pk)
     assert numbers == {1}
     assert keys == {world.sections.intro.key}
+
+
+def test_after_migration_0014_the_subjects_are_counted_again_with_their_regions(world, make_input):
+    make_input("Published", objectives={world.objectives[0]: "a"})
+    assert_subjects_as_counted()
+    migration = importlib.import_module("submissions.migrations.0014_subject_tallies_by_region")
+    migration.count_again(django_apps, None)
+    assert not SubjectTally.objects.exists()
+    assert not public_tallies.is_counted(public_tallies.SUBJECTS)
+    assert_subjects_as_counted()  # the first read counts them, per region too
+    assert SubjectTally.objects.filter(region=world.regions.amr).count() == 2  # o1, intro
