@@ -84,15 +84,20 @@ ReviewerAssignment.objects.get_or_create(
     role=ReviewerAssignment.Role.REVIEWER,
 )
 secretariat = User.objects.get(email="%(secretariat)s")
+# A reviewer of ECLAC alone: published inputs from the numbers kept for the region.
+region = crosscycle.reviewer_region(reviewer)
+assert region is not None, "the benchmark's reviewer must review one region"
 audiences = {
-    "review": (WrittenInput.objects.reviewable_by(reviewer), crosscycle.Source.LATEST),
-    "secretariat": (WrittenInput.objects.for_secretariat(secretariat), crosscycle.Source.CURRENT),
+    "review": (WrittenInput.objects.reviewable_by(reviewer), crosscycle.Source.LATEST, region),
+    "secretariat": (
+        WrittenInput.objects.for_secretariat(secretariat), crosscycle.Source.CURRENT, None
+    ),
 }
-for audience, (inputs, source) in audiences.items():
+for audience, (inputs, source, region) in audiences.items():
     for kind, key in (("objective", %(objective)d), ("section", "%(section)s")):
         def page():
             comparison = crosscycle.compare_across_cycles(
-                inputs, iscm=iscm, kind=kind, key=key, source=source
+                inputs, iscm=iscm, kind=kind, key=key, source=source, region=region
             )
             subject = (
                 GCMObjective.objects.get(number=key) if kind == "objective"
