@@ -54,6 +54,33 @@ def public_inputs():
     return WrittenInput.objects.published()
 
 
+class KnownCount:
+    """A query set whose number of rows is already known (kept in `public_tallies`),
+    for a Paginator: no COUNT(*) over the archive on each page, only the page's slice
+    read (newest first through the index on status, published_at, id)."""
+
+    ordered = True  # the query set's order (Paginator warns about unordered lists)
+
+    def __init__(self, queryset, count: int):
+        self.queryset, self.known = queryset, count
+
+    def count(self) -> int:
+        return self.known
+
+    def __len__(self) -> int:
+        return self.known
+
+    def __getitem__(self, index):
+        return self.queryset[index]
+
+
+def published_count(facet: str, key) -> int:
+    """How many published contributions the kept numbers give for one facet value
+    (e.g. "objective", an objective's id: those with a response on it; "iscm", an
+    ISCM's id: those it leads or partners), as the unfiltered list shows them."""
+    return public_tallies.load(public_tallies.CONTRIBUTIONS)[facet].get(key, 0)
+
+
 def generation() -> int:
     """Changes whenever anything public may have changed (see the module docstring)."""
     return ReviewEvent.objects.aggregate(last=Max("pk"))["last"] or 0

@@ -16,6 +16,7 @@ from submissions.models import (
     Region,
     RegionalReview,
     RoundTable,
+    Status,
     WrittenInput,
 )
 
@@ -53,6 +54,7 @@ def iscm_detail(request, slug):
         )
         .order_by("-published_at", "-pk")
     )
+    contributions = browse.KnownCount(contributions, browse.published_count("iscm", iscm.pk))
     # What it published on in at least one cycle, each with its compare page.
     compare = crosscycle.subjects_reported(
         browse.public_inputs(), iscm=iscm, source=crosscycle.Source.PUBLISHED
@@ -89,14 +91,16 @@ def objective_detail(request, number):
     neighbours = {
         o.number: o for o in GCMObjective.objects.filter(number__in=[number - 1, number + 1])
     }
+    # The rule of `browse.public_inputs()` (published), joined to the inputs rather
+    # than `input__in`: the database walks the published inputs newest first (index
+    # input_public_newest_id) and stops at the page's end, whatever the archive's size.
     responses = (
-        ObjectiveResponse.objects.filter(
-            objective=objective, input__in=browse.public_inputs().values("pk")
-        )
+        ObjectiveResponse.objects.filter(objective=objective, input__status=Status.PUBLISHED)
         .select_related("input__lead_iscm")
         .prefetch_related("input__partner_iscms")
         .order_by("-input__published_at", "-input__pk")
     )
+    responses = browse.KnownCount(responses, browse.published_count("objective", objective.pk))
     return render(
         request,
         "public/objective_detail.html",

@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from submissions import workflow
 from submissions.models import ISCM, GCMObjective
 
 from ...factories import GCMObjectiveFactory, ISCMFactory, RegionFactory
@@ -18,6 +19,13 @@ ISCM_LIST_QUERIES = 4
 ISCM_DETAIL_QUERIES = 9
 OBJECTIVE_LIST_QUERIES = 1
 OBJECTIVE_DETAIL_QUERIES = 5  # + the reports on it: count, page, partners
+# With published reports on the page, whatever their number: the objective and its
+# neighbours (2), the kept count (1), who reported per cycle: counted?, the rows, their
+# ISCMs and cycles (4), the page and its partners (2).
+OBJECTIVE_WITH_REPORTS_QUERIES = 9
+# The ISCM and its regions (2), the kept count (1), its subjects: counted?, the rows,
+# objectives, sections (4), the page, its partners, targets and their regions (4).
+ISCM_WITH_CONTRIBUTIONS_QUERIES = 11
 
 
 def test_iscm_list_shows_all_thirty_iscms(client, reference_data):
@@ -157,3 +165,47 @@ def test_region_page_shows_reviews_iscms_and_contributions(client, world, varied
     assert world.partner.acronym in body
     assert "Contribution française" in body and "Direct to AMR" not in body
     assert client.get(reverse("public:region-detail", args=["NOPE"])).status_code == 404
+
+
+@pytest.mark.parametrize("page_name", ["objective", "iscm"])
+def test_the_kept_count_and_the_pages_follow_publication(
+    client, world, make_input, page_name, django_assert_max_num_queries
+):
+    """The ISCM and objective pages take their number of contributions from the kept
+    numbers and read one page: the heading's count, the pages and their rows equal
+    what is published, in every state and after an unpublication, Arabic and Chinese
+    titles among them."""
+    o1 = world.objectives[0]
+    titles = [f"Rapport {n}" for n in range(10)] + ["التقرير الإقليمي", "区域报告"]
+    made = [make_input(title, objectives={o1: f"Text {n}."}) for n, title in enumerate(titles)]
+    for state in ("draft", "submitted", "accepted", "declined", "withdrawn"):
+        make_input(f"Not public {state}", state, objectives={o1: "Hidden."})
+    url = {
+        "objective": reverse("public:objective-detail", args=[o1.number]),
+        "iscm": reverse("public:iscm-detail", args=[world.lead.slug]),
+    }[page_name]
+    size = 10 if page_name == "objective" else 20
+
+    def shown():
+        """(the heading's count, the titles on every page)."""
+        first = client.get(url).content.decode()
+        count = int(first.split('fs-6">(')[1].split(")")[0])
+        pages = -(-count // size)
+        found = []
+        for number in range(1, pages + 1):
+            body = client.get(f"{url}?page={number}").content.decode()
+            on_page = [title for title in titles if f">{title}<" in body]
+            found += sorted(on_page, key=lambda title: body.index(f">{title}<"))
+            assert "Not public" not in body
+        return count, found
+
+    assert shown() == (len(titles), titles[::-1])  # newest first
+    workflow.unpublish_input(made[3], by=world.reviewer, reason="Taken down.")
+    expected = [t for t in titles if t != titles[3]]
+    assert shown() == (len(expected), expected[::-1])
+    budget = {
+        "objective": OBJECTIVE_WITH_REPORTS_QUERIES,
+        "iscm": ISCM_WITH_CONTRIBUTIONS_QUERIES,
+    }[page_name]
+    with django_assert_max_num_queries(budget):
+        client.get(f"{url}?page=2")
