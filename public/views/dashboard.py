@@ -32,7 +32,7 @@ def review_dashboard(request, code, cycle):
             "review": review,
             "dashboard": result,
             "links": _public_links(result.named_inputs),
-            # A cell's "+N": the contributions list filtered to the cell's inputs.
+            # A cell of several contributions: the list filtered to them.
             "more_link": reverse("public:contribution-list")
             + "?"
             + urlencode({"cycle": review.cycle.slug, "region": review.region.code}),

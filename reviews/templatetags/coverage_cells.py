@@ -43,21 +43,30 @@ def _more(language: str, more: int) -> str:
     ) % {"more": more}
 
 
+@functools.lru_cache(maxsize=4096)
+def _count(language: str, count: int) -> str:
+    return ngettext(
+        '%(count)s<span class="visually-hidden"> input</span>',
+        '%(count)s<span class="visually-hidden"> inputs</span>',
+        count,
+    ) % {"count": count}
+
+
 def _cell(cell, objective_number: int, links, more_link: str, language: str) -> str:
-    """One cell (reviews.coverage.Cell): a ✓ per input named, linked to its text on the
-    objective when `links` (input id → page) has it, the title hidden for screen
-    readers in its own language; "none" when empty; "+N" for the inputs not named,
-    a link to them when `more_link` (a list's URL with its query string, to which the
-    cell's objective and ISCM are added) is given."""
+    """One cell (reviews.coverage.Cell); "none" when empty. Given `more_link` (a list's
+    URL with its query string, to which the cell's objective and ISCM are added), a
+    cell of several inputs is their number, a link to that list of them. Otherwise a ✓
+    per input named, linked to its text on the objective when `links` (input id →
+    page) has it, the title hidden for screen readers in its own language, and "+N"
+    for the inputs not named."""
     if not cell.examples:
         return _none(language)
+    if more_link and cell.count > 1:
+        href = f"{more_link}&objective={objective_number}&iscm={quote(cell.iscm_slug)}"
+        return f'<a href="{escape(href)}">{_count(language, int(cell.count))}</a>'
     html = " ".join(_mark(ref, links.get(ref.pk), objective_number) for ref in cell.examples)
     if cell.more:
-        more = _more(language, int(cell.more))
-        if more_link:
-            href = f"{more_link}&objective={objective_number}&iscm={quote(cell.iscm_slug)}"
-            more = f'<a href="{escape(href)}">{more}</a>'
-        html += f' <span class="small">{more}</span>'
+        html += f' <span class="small">{_more(language, int(cell.more))}</span>'
     return html
 
 
