@@ -22,13 +22,8 @@ Targets (issue 19): query counts the same at every size; p50 at the largest size
 <= 1.5 × p50 at the smallest, with PUBLIC_CACHE_SECONDS=0 (cold).
 """
 
-import argparse
 import json
-import os
-import secrets
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -154,51 +149,16 @@ COVERED = """
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[200, 20000])
-    parser.add_argument("--requests", type=int, default=50)
-    parser.add_argument("--runs", type=int, default=10, help="in-process repetitions")
-    parser.add_argument("--keep", action="store_true", help="keep the benchmark databases")
-    parser.add_argument(
-        "--reuse", action="store_true", help="use a database kept seeded by an earlier run"
-    )
-    args = parser.parse_args()
-    sizes = sorted(args.sizes)
-
-    workdir = Path(tempfile.mkdtemp(prefix="iscm-bench-compare-"))
-    base_env = {
-        **os.environ,
-        "SECRET_KEY": secrets.token_urlsafe(40),
-        "MEDIA_ROOT": str(workdir / "media"),
-        "STATIC_ROOT": str(workdir / "static"),
-        "LOG_LEVEL": "WARNING",
-    }
-    serve_env = {
-        **base_env,
-        "DEBUG": "0",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "0",
-        "PUBLIC_CACHE_SECONDS": "0",  # cold: no cached query results
-    }
-    manage = [sys.executable, str(ROOT / "manage.py")]
-
-    def run(env, *command):
-        return subprocess.run(
-            [*manage, *command], env=env, cwd=ROOT, check=True, capture_output=True, text=True
-        ).stdout
-
-    run({**serve_env, "SITE_URL": "http://127.0.0.1"}, "collectstatic", "--noinput")
+    bench = cycles_data.start(__doc__, requests=50, runs=10, name="compare")
+    args, sizes, run, workdir = bench.args, bench.args.sizes, bench.run, bench.workdir
+    serve_env = {**bench.serve_env, "PUBLIC_CACHE_SECONDS": "0"}  # cold: no cached results
     http, in_process, busiest, created = {}, {}, {}, []
     objective = None
     try:
         for size in sizes:
-            setup_env = {**base_env, "DEBUG": "1"}
-            seed_env = {**serve_env, "SITE_URL": "http://127.0.0.1"}
-            name, url = cycles_data.prepare(
-                size, run, setup_env=setup_env, seed_env=seed_env, reuse=args.reuse
-            )
+            name, url = bench.prepare(size)
             created.append(name)
-            seed_env["DATABASE_URL"] = url
+            seed_env = {**serve_env, "SITE_URL": "http://127.0.0.1", "DATABASE_URL": url}
             connection = base.psycopg2.connect(url)
             with connection.cursor() as cursor:
                 cursor.execute(BUSIEST)

@@ -18,13 +18,8 @@ Targets (issue 20): p50 at the largest size <= 1.5 × p50 at the smallest cold, 
 <= 1.2 cached; query counts the same at every size.
 """
 
-import argparse
 import json
-import os
-import secrets
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -80,46 +75,14 @@ print(json.dumps(found))
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[200, 20000])
-    parser.add_argument("--requests", type=int, default=60)
-    parser.add_argument("--keep", action="store_true", help="keep the benchmark databases")
-    parser.add_argument(
-        "--reuse", action="store_true", help="use a database kept seeded by an earlier run"
-    )
-    args = parser.parse_args()
-    sizes = sorted(args.sizes)
-    workdir = Path(tempfile.mkdtemp(prefix="iscm-bench-archive-"))
-    base_env = {
-        **os.environ,
-        "SECRET_KEY": secrets.token_urlsafe(40),
-        "MEDIA_ROOT": str(workdir / "media"),
-        "STATIC_ROOT": str(workdir / "static"),
-        "LOG_LEVEL": "WARNING",
-    }
-    serve_env = {
-        **base_env,
-        "DEBUG": "0",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "0",
-    }
-    manage = [sys.executable, str(ROOT / "manage.py")]
-
-    def run(env, *command):
-        return subprocess.run(
-            [*manage, *command], env=env, cwd=ROOT, check=True, capture_output=True, text=True
-        ).stdout
-
-    run({**serve_env, "SITE_URL": "http://127.0.0.1"}, "collectstatic", "--noinput")
+    bench = cycles_data.start(__doc__, requests=60, name="archive")
+    args, sizes, run, serve_env = bench.args, bench.args.sizes, bench.run, bench.serve_env
     http, counted, created, paths = {}, {}, [], None
     try:
         for size in sizes:
-            seed_env = {**serve_env, "SITE_URL": "http://127.0.0.1"}
-            name, url = cycles_data.prepare(
-                size, run, setup_env={**base_env, "DEBUG": "1"}, seed_env=seed_env,
-                reuse=args.reuse,
-            )  # fmt: skip
+            name, url = bench.prepare(size)
             created.append(name)
+            seed_env = {**serve_env, "SITE_URL": "http://127.0.0.1"}
             if paths is None:  # the smallest size chooses
                 connection = base.psycopg2.connect(url)
                 with connection.cursor() as cursor:
@@ -134,7 +97,7 @@ def main() -> None:
                 mode_env = {**serve_env, "DATABASE_URL": url}
                 if seconds is not None:
                     mode_env["PUBLIC_CACHE_SECONDS"] = seconds
-                with base.Server(mode_env, workdir) as server:
+                with base.Server(mode_env, bench.workdir) as server:
                     http[size][mode] = base.measure(server, paths, args.requests)
             print(f"[{size}] measured", flush=True)
         report(http, counted, sizes, paths, args)
