@@ -194,11 +194,7 @@ def main() -> None:
             print(f"[{size}] measured", flush=True)
         report(http, in_process, busiest, sizes, args)
     finally:
-        if args.keep:
-            print(f"\nkept: {', '.join(created)}")
-        else:
-            for name in created:
-                cycles_data.drop(name)
+        bench.finish(created)
 
 
 def report(http, in_process, busiest, sizes, args) -> None:

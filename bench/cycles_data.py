@@ -48,6 +48,14 @@ class Bench:
             reuse=self.args.reuse,
         )
 
+    def finish(self, created: list[str]) -> None:
+        """Keep the databases `created` (--keep) or drop them."""
+        if self.args.keep:
+            print(f"\nkept: {', '.join(created)}")
+        else:
+            for name in created:
+                drop(name)
+
 
 def start(doc: str, *, requests: int, runs: int | None = None, name: str) -> Bench:
     """Parse the common arguments (--sizes, --requests, --runs when `runs` is given,

@@ -147,11 +147,7 @@ def main() -> None:
         }
         print(json.dumps(figures))
     finally:
-        if args.keep:
-            print(f"\nkept: {', '.join(created)}")
-        else:
-            for name in created:
-                cycles_data.drop(name)
+        bench.finish(created)
 
 
 if __name__ == "__main__":

@@ -102,11 +102,7 @@ def main() -> None:
             print(f"[{size}] measured", flush=True)
         report(http, counted, sizes, paths, args)
     finally:
-        if args.keep:
-            print(f"\nkept: {', '.join(created)}")
-        else:
-            for name in created:
-                cycles_data.drop(name)
+        bench.finish(created)
 
 
 def report(http, counted, sizes, paths, args) -> None:
