@@ -59,7 +59,7 @@ from django.template.loader import render_to_string
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from accounts.models import User
-from submissions import crosscycle
+from submissions import crosscycle, crosscycle_subjects
 from submissions.models import ISCM, GCMObjective, Region, ReviewerAssignment, WrittenInput
 
 paths = json.loads('''%(paths)s''')
@@ -96,7 +96,7 @@ for audience, (inputs, source, region) in audiences.items():
             )
             subject = (
                 GCMObjective.objects.get(number=key) if kind == "objective"
-                else crosscycle.section_for_key(key)
+                else crosscycle_subjects.section_for_key(key)
             )
             html = render_to_string(
                 "includes/compare_cycles.html",

@@ -6,7 +6,7 @@ version made public; the logic is `submissions.crosscycle`."""
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
-from submissions import crosscycle
+from submissions import crosscycle, crosscycle_subjects
 from submissions.models import ISCM, GCMObjective
 
 from .. import browse
@@ -39,7 +39,7 @@ def iscm_objective(request, slug, number):
 
 def iscm_section(request, slug, key):
     iscm = get_object_or_404(ISCM, slug=slug)
-    section = crosscycle.section_for_key(key)
+    section = crosscycle_subjects.section_for_key(key)
     if section is None:
         raise Http404("No section of text has this key")
     return _compare(request, iscm, kind=crosscycle.SECTION, key=section.key, subject=section)

@@ -8,7 +8,7 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404, render
 
-from submissions import crosscycle, reporters
+from submissions import crosscycle, crosscycle_subjects, reporters
 from submissions.models import (
     ISCM,
     GCMObjective,
@@ -56,7 +56,7 @@ def iscm_detail(request, slug):
     )
     contributions = browse.KnownCount(contributions, browse.published_count("iscm", iscm.pk))
     # What it published on in at least one cycle, each with its compare page.
-    compare = crosscycle.subjects_reported(
+    compare = crosscycle_subjects.subjects_reported(
         browse.public_inputs(), iscm=iscm, source=crosscycle.Source.PUBLISHED
     )
     return render(

@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 
-from submissions import crosscycle
+from submissions import crosscycle, crosscycle_subjects
 from submissions.models import ISCM, GCMObjective, WrittenInput
 
 SOURCE = crosscycle.Source.LATEST
@@ -28,7 +28,7 @@ def _iscm_and_inputs(request, slug):
 @login_required
 def iscm_compare(request, slug):
     iscm, inputs = _iscm_and_inputs(request, slug)
-    subjects = crosscycle.subjects_reported(inputs, iscm=iscm, source=SOURCE)
+    subjects = crosscycle_subjects.subjects_reported(inputs, iscm=iscm, source=SOURCE)
     return render(request, "reviews/compare_index.html", {"iscm": iscm, "subjects": subjects})
 
 
@@ -62,7 +62,7 @@ def iscm_compare_objective(request, slug, number):
 @login_required
 def iscm_compare_section(request, slug, key):
     iscm, inputs = _iscm_and_inputs(request, slug)
-    section = crosscycle.section_for_key(key)
+    section = crosscycle_subjects.section_for_key(key)
     if section is None:
         raise Http404("No section of text has this key")
     return _compare(

@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 
-from .. import crosscycle
+from .. import crosscycle, crosscycle_subjects
 from ..models import ISCM, GCMObjective, Membership, WrittenInput
 
 SOURCE = crosscycle.Source.CURRENT
@@ -37,7 +37,7 @@ def input_compare(request, pk):
 @login_required
 def iscm_compare(request, slug):
     iscm = _own_iscm(request, slug)
-    subjects = crosscycle.subjects_reported(_inputs(request), iscm=iscm, source=SOURCE)
+    subjects = crosscycle_subjects.subjects_reported(_inputs(request), iscm=iscm, source=SOURCE)
     return render(request, "submissions/compare_index.html", {"iscm": iscm, "subjects": subjects})
 
 
@@ -70,7 +70,7 @@ def iscm_compare_objective(request, slug, number):
 @login_required
 def iscm_compare_section(request, slug, key):
     iscm = _own_iscm(request, slug)
-    section = crosscycle.section_for_key(key)
+    section = crosscycle_subjects.section_for_key(key)
     if section is None:
         raise Http404("No section of text has this key")
     return _compare(request, iscm, kind=crosscycle.SECTION, key=section.key, subject=section)

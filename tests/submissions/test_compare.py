@@ -13,7 +13,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from submissions import crosscycle, editing, workflow
+from submissions import crosscycle, crosscycle_subjects, editing, workflow
 from submissions import reporters as reporters_module
 from submissions.crosscycle import OBJECTIVE, SECTION, Source
 from submissions.models import InputVersion, OutlineSection, ReviewerAssignment, WrittenInput
@@ -330,7 +330,7 @@ def test_snapshot_taken_before_sections_had_keys_is_found_by_its_outline_number(
         source=Source.PUBLISHED,
     )
     assert texts(columns)["round-of-2020"] == [("Input 2020", "We met once.")]
-    subjects = crosscycle.subjects_reported(
+    subjects = crosscycle_subjects.subjects_reported(
         WrittenInput.objects.reviewable_by(world.reviewer), iscm=world.lead, source=Source.LATEST
     )
     assert [s.key for s in subjects.sections] == [world.sections.intro.key]
@@ -460,7 +460,9 @@ def test_a_reviewer_reads_an_input_being_revised_from_its_latest_version(
     (column,) = crosscycle.texts_across_cycles(reviewable, key=world.objectives[0].number, **args)
     assert column.main.text("progress") == "Sent." and column.more == 0
     assert crosscycle.texts_across_cycles(reviewable, key=world.objectives[1].number, **args) == []
-    subjects = crosscycle.subjects_reported(reviewable, iscm=world.lead, source=Source.LATEST)
+    subjects = crosscycle_subjects.subjects_reported(
+        reviewable, iscm=world.lead, source=Source.LATEST
+    )
     assert [o.number for o in subjects.objectives] == [world.objectives[0].number]
 
 
