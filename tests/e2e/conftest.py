@@ -15,6 +15,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 from django_otp.oath import hotp, totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -99,6 +100,25 @@ def demo(transactional_db, settings):
 def site(live_server, demo):
     """The live server's base URL, with the demo data loaded."""
     return live_server.url
+
+
+def database_sessions() -> str:
+    """On PostgreSQL, every other session on the test database: what it runs or last
+    ran, what it waits on and which sessions block it, one line each; for the message
+    of a page that did not come back (a live-server thread held up by a lock)."""
+    if connection.vendor != "postgresql":
+        return "(SQLite: no session list)"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid, state, wait_event_type, wait_event, pg_blocking_pids(pid),"
+            " left(query, 200) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        rows = cursor.fetchall()
+    return "\n".join(
+        f"pid {pid} {state} waits {kind}/{event} blocked by {blockers}: {query}"
+        for pid, state, kind, event, blockers, query in rows
+    )
 
 
 def sign_in(page, site: str, email: str, password: str = PASSWORD) -> None:

@@ -8,6 +8,8 @@ submissions/validators.py); the script is static/js/form-limits.js.
 
 import re
 
+import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 from submissions.models import Attachment, WrittenInput
@@ -15,7 +17,7 @@ from submissions.uploads import MAX_DISPLAY_NAME_LENGTH
 from submissions.validators import MAX_INPUT_CHARACTERS, count_characters
 
 from ..sample_files import make_pdf
-from .conftest import assert_accessible, sign_in
+from .conftest import assert_accessible, database_sessions, sign_in
 
 LEAD = "secretariat@example.org"  # RCM
 DRAFT = "demo-rcm-ece-changes-requested"  # back with the secretariat: editable
@@ -78,8 +80,13 @@ def test_save_over_the_input_limit_stays_on_the_page_with_the_text(page, site):
     expect(focused).to_have_value(LONG_TEXT)
     focused.fill("Short.")
 
-    with page.expect_navigation():
-        page.get_by_role("button", name="Save draft").click()
+    try:
+        with page.expect_navigation():
+            page.get_by_role("button", name="Save draft").click()
+    except PlaywrightTimeoutError:
+        # Seen twice on PostgreSQL in parallel CI runs, never alone: say what the
+        # database sessions were doing, for the next look.
+        pytest.fail(f"The save did not come back. Sessions:\n{database_sessions()}")
     expect(page).to_have_url(edit_url)
     expect(page.get_by_role("status")).to_have_text("Draft saved.")
     saved = WrittenInput.objects.prefetch_related("section_responses", "objective_responses").get(
