@@ -14,13 +14,14 @@ import secrets
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from submissions.emails import send_templated
+from submissions.emails import send_templated_now
 from submissions.models import Membership, ReviewerAssignment
 from submissions.roles import sync_role_groups
 
@@ -172,7 +173,7 @@ def send_invitation_email(invitation_pk: int, token: str) -> int:
         "link": settings.SITE_URL + reverse("accounts:invitation", args=[token]),
         "days": settings.INVITATION_DAYS,
     }
-    return send_templated("invitation", context, [(invitation.email, invitation.language)])
+    return send_templated_now("invitation", context, [(invitation.email, invitation.language)])
 
 
 def resend_invitation(invitation: Invitation, *, by) -> Invitation:
@@ -316,7 +317,10 @@ def accept_invitation(
                 raise Refused(_("This invitation is for another address. Sign out first."))
             try:
                 # Another invitation to the same address accepted at the same moment
-                # creates the account first: that one wins, this one is told.
+                # creates the account first: that one wins, this one is told. Its
+                # account is met by the insert (still uncommitted: IntegrityError) or,
+                # committed since the check above, by the model's validation of the
+                # address's unique constraint (ValidationError).
                 with transaction.atomic():
                     account = User.objects.create_user(
                         email=invitation.email,
@@ -324,7 +328,9 @@ def accept_invitation(
                         full_name=full_name.strip(),
                         language=language,
                     )
-            except IntegrityError:
+            except (IntegrityError, ValidationError):
+                if User.objects.with_email(invitation.email) is None:
+                    raise
                 raise Refused(
                     _("An account with this address exists: sign in to accept.")
                 ) from None

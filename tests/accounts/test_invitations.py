@@ -503,3 +503,54 @@ def test_two_invitations_to_one_address_accepted_at_once(world, monkeypatch):
     granted = Membership.objects.filter(user=twin).count()
     granted += ReviewerAssignment.objects.filter(user=twin).count()
     assert granted == 1  # the winner's role only
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent connections")
+def test_account_created_by_another_invitation_after_the_check_refuses_with_a_message(
+    world, monkeypatch
+):
+    """The other acceptance commits between this one's "no account yet" check and its
+    insert: the model's validation (not the database) meets the new account, and the
+    person is told to sign in, not shown a 500 (seen once in CI under load)."""
+    first = invitations.create_invitation(
+        by=world.admin, email="late@example.net", role="secretariat", iscms=[world.lead]
+    )
+    second = invitations.create_invitation(
+        by=world.admin, email="late@example.net", role="reviewer", regions=[world.regions.amr]
+    )
+    checked, first_done = threading.Event(), threading.Event()
+    manager = type(User.objects)
+    real = manager.with_email
+
+    def then_wait(self, email):
+        found = real(self, email)
+        if threading.current_thread().name == "second" and not checked.is_set():
+            checked.set()
+            first_done.wait(timeout=30)
+        return found
+
+    monkeypatch.setattr(manager, "with_email", then_wait)
+    outcome = {}
+
+    def accept_second():
+        try:
+            invitations.accept_invitation(second, full_name="Late", password=NEW_PASSWORD)
+            outcome["second"] = "done"
+        except Refused as refusal:
+            outcome["second"] = str(refusal)
+        except Exception as error:
+            outcome["second"] = f"unexpected {type(error).__name__}: {error}"
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=accept_second, name="second")
+    thread.start()
+    assert checked.wait(timeout=30)
+    invitations.accept_invitation(first, full_name="Late", password=NEW_PASSWORD)
+    first_done.set()
+    thread.join(timeout=30)
+    assert outcome == {"second": "An account with this address exists: sign in to accept."}
+    assert User.objects.filter(email="late@example.net").count() == 1
+    second.refresh_from_db()
+    assert second.accepted_at is None  # the refusal rolled its use of the link back
