@@ -12,8 +12,9 @@ line is the whole result as one JSON object.
 Needs PostgreSQL, like bench/public_pages.py (whose helpers it reuses). The database is
 bench/cycles_data.py's (`iscm_bench_cycles_<size>`, shared with bench/dashboard.py and
 bench/compare.py: ECLAC's published inputs over three cycles, 1 % with the word
-`marker17`); `--keep` keeps it, `--reuse` takes it again. The contribution, ISCM and
-objective pages are those of the smallest size's choice (the same rows at every size).
+`marker17`; the rare word, `intercambio`, is in three demo inputs at every size);
+`--keep` keeps it, `--reuse` takes it again. The contribution, ISCM and objective pages
+are those of the smallest size's choice (the same rows at every size).
 Targets (issue 20): p50 at the largest size <= 1.5 × p50 at the smallest cold, and
 <= 1.2 cached; query counts the same at every size.
 """
@@ -44,7 +45,11 @@ def pages(contribution: str, iscm: str) -> dict:
     return {
         "list": "/contributions/",
         "filtered": "/contributions/?objective=5&region=ECLAC",
-        "search rare": "/contributions/?q=marker17",
+        # A rare word: in three demo inputs (load_demo_data), the same at every size, so
+        # the page lists the same results and only the archive around them grows.
+        "search rare": "/contributions/?q=intercambio",
+        # A word in 1 % of the inputs: 2 results at 200, 200 at 20,000 (a page of 20).
+        "search 1 %": "/contributions/?q=marker17",
         "search common": "/contributions/?q=migrants",
         "contribution": f"/contributions/{contribution}/",
         "iscm": f"/iscms/{iscm}/",

@@ -6,6 +6,13 @@ apply every other filter but not its own, so each value's count is what the list
 would hold with that value chosen too (and the other values of a chosen facet stay
 visible with their counts). One GROUP BY query per facet.
 
+A search is bounded: the match is evaluated once per applied filter set, as the ids of
+the newest SEARCH_CANDIDATES matching inputs (`_candidates`); the facets are counted,
+the total taken and the results ranked within those ids, never by evaluating the match
+again over the archive. Up to that many matches (nearly every search) this is exact;
+past it, the page says that only the newest that many are listed, ranked and counted,
+so the cost of a common word stays bounded at any size of the archive.
+
 Counts and result pages are cached (Django's cache, `PUBLIC_CACHE_SECONDS`, 0 turns it
 off) under a key that holds the newest workflow event id: every publication or
 withdrawal appends an event, so a cached answer never outlives a change of what is
@@ -48,6 +55,9 @@ from submissions.models import (
 from .filters import DIRECT, JOINT, JOINT_CHOICES, NEWEST, RELEVANCE, ContributionFilter
 
 PAGE_SIZE = 20
+# A search lists, ranks and counts at most this many matches, the newest: its cost stays
+# bounded whatever the size of the archive (the page says when the cap was reached).
+SEARCH_CANDIDATES = 1000
 
 
 def public_inputs():
@@ -186,6 +196,9 @@ class Results:
     # Names this selection at this generation: the template caches the facet panel
     # under it (with the interface language), so a warm page skips the label queries.
     key: str = ""
+    # A search matched more than SEARCH_CANDIDATES: only the newest that many are listed
+    # and counted (the page says so).
+    capped: bool = False
 
     @property
     def total(self) -> int:
@@ -206,6 +219,23 @@ def _filter_key(filterset) -> dict:
     return key
 
 
+def _candidates(filterset, query: str, applied: dict) -> dict:
+    """{facet name (or "" for the whole selection) → (ids of the newest SEARCH_CANDIDATES
+    published inputs matching the search and every applied filter but that facet's,
+    whether more matched)}: the bounded sets a search lists, ranks and counts.
+
+    A facet with no filter applied shares the whole selection's set, so a search with
+    k filters applied costs k + 1 bounded queries whatever the size of the archive."""
+    found = {}
+    for name in ("", *ContributionFilter.FACETS):
+        if name and not applied.get(name):
+            continue
+        selection = filterset.selection(without=name or None).order_by("-published_at", "-pk")
+        ids = list(selection.values_list("pk", flat=True)[: SEARCH_CANDIDATES + 1])
+        found[name] = (ids[:SEARCH_CANDIDATES], len(ids) > SEARCH_CANDIDATES)
+    return found
+
+
 def browse(params, *, page_number=None) -> Results:
     """Everything the contributions page shows for query-string `params`."""
     filterset = ContributionFilter(params, queryset=public_inputs())
@@ -222,6 +252,16 @@ def browse(params, *, page_number=None) -> Results:
             kept = public_tallies.load(public_tallies.CONTRIBUTIONS)
             facets = {name: kept[name] for name in COUNTERS}
             return {"facets": facets, "total": kept[public_tallies.TOTAL].get("", 0)}
+        if query:
+            # Counted within the bounded candidates (see `_candidates`), each facet
+            # over the set that leaves its own filter out.
+            found = _candidates(filterset, query, key["filters"])
+            counts = {
+                name: counter(public_inputs().filter(pk__in=found.get(name, found[""])[0]))
+                for name, counter in COUNTERS.items()
+            }
+            ids, more = found[""]
+            return {"facets": counts, "total": len(ids), "ids": ids, "capped": more}
         counts = {
             name: counter(filterset.selection(without=name)) for name, counter in COUNTERS.items()
         }
@@ -231,13 +271,18 @@ def browse(params, *, page_number=None) -> Results:
     page = Paginator(range(counted["total"]), PAGE_SIZE).get_page(page_number)
 
     def page_of_results():
-        selection = filterset.selection()
-        if sort == RELEVANCE:
-            selection = selection.order_by("-search_rank", "-published_at", "-pk")
-        else:
-            selection = selection.order_by("-published_at", "-pk")
         start = page.start_index() - 1 if counted["total"] else 0
-        ids = list(selection.values_list("pk", flat=True)[start : start + PAGE_SIZE])
+        if query and sort != RELEVANCE:
+            ids = counted["ids"][start : start + PAGE_SIZE]  # already newest first
+        elif query:
+            candidates = public_inputs().filter(pk__in=counted["ids"])
+            selection = search.ranked(candidates, query).order_by(
+                "-search_rank", "-published_at", "-pk"
+            )
+            ids = list(selection.values_list("pk", flat=True)[start : start + PAGE_SIZE])
+        else:
+            selection = filterset.selection().order_by("-published_at", "-pk")
+            ids = list(selection.values_list("pk", flat=True)[start : start + PAGE_SIZE])
         snippets = {pk: str(s) for pk, s in search.snippets(ids, query).items()}
         return {"ids": ids, "snippets": snippets}
 
@@ -253,6 +298,7 @@ def browse(params, *, page_number=None) -> Results:
         sort=sort,
         query=query,
         key=_digest({**key, "what": "facet panel"}),
+        capped=counted.get("capped", False),
     )
 
 

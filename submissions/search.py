@@ -322,10 +322,7 @@ def matching(queryset, text: str):
     if not text:
         return queryset
     if uses_postgres(queryset.db):
-        query = _query(text)
-        return queryset.filter(search_vector=query).annotate(
-            search_rank=SearchRank(F("search_vector"), query)
-        )
+        return ranked(queryset.filter(search_vector=_query(text)), text)
     # Regular expressions (Django gives SQLite a REGEXP function): the pattern of a
     # normalised word also finds it with its diacritics and alef or yeh forms.
     words, left_out = _words(text)
@@ -333,6 +330,19 @@ def matching(queryset, text: str):
         *[Q(search_document__iregex=_pattern(w)) for w in words],
         *[~Q(search_document__iregex=_pattern(w)) for w in left_out],
     )
+    return ranked(queryset, text)
+
+
+def ranked(queryset, text: str):
+    """`queryset` annotated with `search_rank` for `text` (higher is better), without
+    narrowing it: for ordering inputs already known to match (`browse` ranks only its
+    bounded candidates, so the rank is computed for at most that many vectors)."""
+    text = text.strip()[:MAX_QUERY_LENGTH]
+    if not text:
+        return queryset.annotate(search_rank=Value(0.5))
+    if uses_postgres(queryset.db):
+        return queryset.annotate(search_rank=SearchRank(F("search_vector"), _query(text)))
+    words = _words(text)[0]
     if not words:
         return queryset.annotate(search_rank=Value(0.5))
     in_title = reduce(lambda a, b: a & b, [Q(title__iregex=_pattern(w)) for w in words])

@@ -153,6 +153,46 @@ def test_newest_first_and_relevance_when_searching(client, world, make_input):
     assert [i.pk for i in results.inputs] == [in_title.pk, older.pk]
 
 
+def test_a_search_past_the_cap_lists_ranks_and_counts_only_the_newest_matches(
+    client, world, make_input, monkeypatch, settings
+):
+    """A search matching more than SEARCH_CANDIDATES inputs works on the newest that
+    many (its cost then stays bounded at any size of the archive): listed, ranked and
+    counted in the facets, and the page says so."""
+    settings.PUBLIC_CACHE_SECONDS = 0
+    monkeypatch.setattr(browse, "SEARCH_CANDIDATES", 2)
+    oldest = make_input(f"The {SECRET} report", language="fr", intro="Texte.")
+    middle = make_input("Middle", intro=f"{SECRET} in the text only.")
+    newest = make_input("Newest", language="es", intro=f"Sobre {SECRET}.")
+    url = reverse("public:contribution-list")
+    response = client.get(url, {"q": SECRET, "sort": "newest"})
+    results = response.context["results"]
+    assert results.capped
+    assert results.total == 2
+    assert [i.pk for i in results.inputs] == [newest.pk, middle.pk]
+    assert results.facets["language"] == {"en": 1, "es": 1}
+    page = response.content.decode()
+    assert "More than 2 contributions" in page
+    assert 'id="search-capped"' in page
+    # Ranked within the two candidates: the title match (oldest) is not among them.
+    ranked = client.get(url, {"q": SECRET}).context["results"]
+    assert {i.pk for i in ranked.inputs} == {newest.pk, middle.pk}
+    # A filter narrows the search before the cap: the older French match is found.
+    french = client.get(url, {"q": SECRET, "language": "fr"}).context["results"]
+    assert not french.capped
+    assert [i.pk for i in french.inputs] == [oldest.pk]
+    assert french.total == 1
+    # Its own facet is counted over the matches without it (capped: the newest two).
+    assert french.facets["language"] == {"en": 1, "es": 1}
+    assert french.facets["cycle"] == {world.cycle.pk: 1}
+    monkeypatch.setattr(browse, "SEARCH_CANDIDATES", 3)
+    whole = client.get(url, {"q": SECRET}).context["results"]
+    assert not whole.capped
+    assert whole.total == 3
+    assert whole.inputs[0].pk == oldest.pk  # the title weighs more
+    assert 'id="search-capped"' not in client.get(url, {"q": SECRET}).content.decode()
+
+
 def test_search_covers_sections_and_objective_texts_with_highlighted_snippets(
     client, world, make_input
 ):
