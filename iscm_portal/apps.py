@@ -7,3 +7,8 @@ class PortalConfig(AppConfig):
 
     name = "iscm_portal"
     verbose_name = _("Portal and accounts")
+
+    def ready(self):
+        # Registers the deployment check that the database answers (check --deploy);
+        # importing it earlier would load the database layer before the apps.
+        from . import startup  # noqa: F401, PLC0415

@@ -189,6 +189,11 @@ PACKAGE_COMPILE_TIMEOUT = env_int("PACKAGE_COMPILE_TIMEOUT", 300)
 # A package no worker has started after this many seconds is failed too (retryable).
 PACKAGE_QUEUE_TIMEOUT = env_int("PACKAGE_QUEUE_TIMEOUT", 3600)
 
+# Every task worker refreshes its WorkerHeartbeat row this often (iscm_portal/workers.py);
+# /healthz fails its "worker" check when no worker was seen for WORKER_SEEN_SECONDS.
+WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 30)
+WORKER_SEEN_SECONDS = env_int("WORKER_SEEN_SECONDS", 300)
+
 INSTALLED_APPS = [
     "iscm_portal",
     "submissions",
@@ -427,6 +432,9 @@ CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
+# A load balancer probes the web process itself, over plain http: /healthz answers it
+# instead of redirecting to https (it reads no session and sets no cookie).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 # Content-Security-Policy (django-csp): our own files only, no inline script or style
 # (templates carry none: tests/test_no_inline_script.py), data: images for Bootstrap's
@@ -473,9 +481,13 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"skip_health_probes": {"()": "iscm_portal.log_filters.SkipHealthProbes"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
+        # /healthz's 503s are not logged as request errors at every probe: it logs its
+        # own warning naming what fails (iscm_portal/health.py).
+        "django.request": {"filters": ["skip_health_probes"]},
         # WeasyPrint reports every layout step at INFO; only its warnings matter here.
         "weasyprint": {"level": "WARNING"},
         "weasyprint.progress": {"level": "WARNING"},

@@ -12,6 +12,7 @@ from . import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("robots.txt", views.robots_txt, name="robots-txt"),
+    path("healthz", views.healthz, name="healthz"),
     # Browsers and feed readers ask for /favicon.ico when a page links no icon. They are
     # sent to the static icon, which WhiteNoise serves like every static file (in
     # production under its hashed name, cached for a year); the static URL is looked up
