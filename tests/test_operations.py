@@ -116,3 +116,62 @@ def test_restore_refuses_a_damaged_backup(tmp_path, settings):
         [ROOT / "ops" / "restore.sh", backup], env=env, capture_output=True, text=True
     )
     assert result.returncode == 1 and "does not match its SHA256SUMS" in result.stderr
+
+
+@pytest.mark.django_db(transaction=True)
+def test_restore_into_a_media_folder_with_files_only_with_overwrite_media(
+    tmp_path,
+    settings,
+    world,  # noqa: F811
+    make_input,  # noqa: F811
+):
+    draft = make_input("With an annex", "draft")
+    editing.add_attachment(
+        draft,
+        SimpleUploadedFile("annex.pdf", make_pdf(), content_type="application/pdf"),
+        title="Annex",
+        by=world.lead_user,
+    )
+    source = _url(connection.settings_dict["NAME"])
+    backup = tmp_path / "backup"
+    env = {**os.environ, "DATABASE_URL": source, "MEDIA_ROOT": str(settings.MEDIA_ROOT)}
+    subprocess.run([ROOT / "ops" / "backup.sh", backup], env=env, check=True, capture_output=True)
+
+    media = tmp_path / "media-in-use"
+    media.mkdir()
+    (media / "stray.txt").write_text("a file from before the restore")
+    restored_name = f"iscm_restore_{secrets.token_hex(4)}"
+    restored = _url(restored_name)
+    subprocess.run(["createdb", "--maintenance-db", source, restored_name], check=True)
+    try:
+        env = {**os.environ, "DATABASE_URL": restored, "MEDIA_ROOT": str(media)}
+        refused = subprocess.run(
+            [ROOT / "ops" / "restore.sh", backup], env=env, capture_output=True, text=True
+        )
+        assert refused.returncode == 1 and "is not empty" in refused.stderr
+        # Refused before anything was written: the new database is still empty.
+        with psycopg2.connect(restored) as db, db.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'"
+            )
+            assert cursor.fetchone()[0] == 0
+        db.close()
+        assert _hashes(media) == {
+            "stray.txt": hashlib.sha256(b"a file from before the restore").hexdigest()
+        }
+
+        subprocess.run(
+            [ROOT / "ops" / "restore.sh", "--overwrite-media", backup],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        assert _rows(restored) == _rows(source)
+        # The backup's files unpacked over the folder; the file that was there stays.
+        expected = _hashes(Path(settings.MEDIA_ROOT))
+        assert expected and _hashes(media) == {
+            **expected,
+            "stray.txt": hashlib.sha256(b"a file from before the restore").hexdigest(),
+        }
+    finally:
+        subprocess.run(["dropdb", "--maintenance-db", source, restored_name], check=True)
