@@ -4,8 +4,10 @@ django-tasks-db keeps no record of its workers, only of the tasks they claimed. 
 `manage.py db_worker` (iscm_portal/management/commands/db_worker.py) therefore keeps one
 WorkerHeartbeat row fresh: written when it starts, `seen_at` refreshed every
 WORKER_HEARTBEAT_SECONDS by a thread (so a worker busy with a long compile still
-counts), deleted when it stops cleanly. The row's `worker_id` is the one django-tasks-db
-writes on the tasks the worker claims.
+counts), deleted when it stops cleanly. A worker killed outright leaves its row to go
+stale: SIGKILL, or in development (`--reload`, DEBUG's default) the autoreloader's
+parent, which kills its child when it is itself stopped. The row's `worker_id` is the
+one django-tasks-db writes on the tasks the worker claims.
 """
 
 import datetime
