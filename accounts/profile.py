@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from submissions.emails import send_templated
+from submissions.emails import send_templated, send_templated_now
 
 from .errors import Refused
 from .models import AuditEntry
@@ -64,7 +64,7 @@ def request_email_change(user, new_email: str) -> None:
         }
     # Sent now: if the mail server refuses, the person sees the error and can retry.
     try:
-        send_templated(name, context, [recipient])
+        send_templated_now(name, context, [recipient])
     except Exception as error:
         logger.exception("E-mail change confirmation not sent")
         raise Refused(

@@ -1,5 +1,7 @@
 from django.urls import path
 
+import submissions.converters  # noqa: F401  (registers the <id:…> converter)
+
 from .views import invitations, profile, staff, teams, twofactor
 
 app_name = "accounts"
@@ -53,4 +55,6 @@ urlpatterns = [
     path("staff/invitations/", staff.invitation_list, name="staff-invitations"),
     path("staff/invitations/new/", staff.invitation_new, name="staff-invitation-new"),
     path("staff/audit/", staff.audit, name="staff-audit"),
+    path("staff/emails/", staff.email_list, name="staff-emails"),
+    path("staff/emails/<id:pk>/send-again/", staff.email_send_again, name="staff-email-again"),
 ]

@@ -3,7 +3,8 @@ templates/emails/: <name>_subject.txt, <name>_body.txt and <name>_body.html.
 
 Sent after the transaction commits (see workflow.py), one message per recipient so
 nobody sees the others' addresses, each in the recipient's own language (their
-profile's interface language). Only active accounts receive mail, and only the
+profile's interface language), through the outbox (`submissions.outbox`): stored,
+and retried when the mail server refuses. Only active accounts receive mail, and only the
 notifications they have not turned off (`OPTIONAL_NOTIFICATIONS`).
 """
 
@@ -16,7 +17,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
-from .models import Decision, InputTarget, ReviewerAssignment, ReviewEvent
+from . import outbox
+from .models import Decision, InputTarget, OutgoingEmail, ReviewerAssignment, ReviewEvent
 
 # The e-mails a person may turn off in their profile, with the User field that says
 # whether they want it. Every other e-mail is required by the workflow or the account
@@ -32,13 +34,10 @@ OPTIONAL_NOTIFICATIONS = {
 REVIEWER_NOTIFICATIONS = {"input_withdrawn": "notify_new_inputs"}
 
 
-def send_templated(name: str, context: dict, recipients) -> int:
-    """Render the three templates of `name` and send one message to each recipient.
-
-    `recipients` holds addresses (sent in the default language) or (address,
-    language) pairs; the templates are rendered once per language."""
-    if not recipients:
-        return 0
+def _render(name: str, context: dict, recipients):
+    """(address, language, subject, text, html) for each recipient; the templates are
+    rendered once per language. `recipients` holds addresses (the default language) or
+    (address, language) pairs."""
     by_language = defaultdict(list)
     for recipient in recipients:
         address, language = (
@@ -46,17 +45,49 @@ def send_templated(name: str, context: dict, recipients) -> int:
         )
         by_language[language or settings.LANGUAGE_CODE].append(address)
     context = {**context, "site_url": settings.SITE_URL}
-    messages = []
     for language, addresses in by_language.items():
         with translation.override(language):
             subject = " ".join(render_to_string(f"emails/{name}_subject.txt", context).split())
             text = render_to_string(f"emails/{name}_body.txt", context)
             html = render_to_string(f"emails/{name}_body.html", context)
         for address in addresses:
-            message = EmailMultiAlternatives(subject, text, to=[address])
-            message.attach_alternative(html, "text/html")
-            messages.append(message)
-    return get_connection().send_messages(messages)
+            yield address, language, subject, text, html
+
+
+def send_templated(name: str, context: dict, recipients) -> int:
+    """Render the three templates of `name` and queue one message to each recipient
+    (`submissions.outbox`: stored, sent at once, retried with back-off when the mail
+    server refuses). Returns how many were sent at once.
+
+    `recipients` holds addresses (sent in the default language) or (address,
+    language) pairs. Call it once the change it reports is committed."""
+    return outbox.queue(
+        [
+            OutgoingEmail(
+                template=name,
+                to=address,
+                language=language,
+                subject=subject,
+                text_body=text,
+                html_body=html,
+            )
+            for address, language, subject, text, html in _render(name, context, recipients)
+        ]
+    )
+
+
+def send_templated_now(name: str, context: dict, recipients) -> int:
+    """Like `send_templated`, but sent now and never stored: for a message that carries
+    a secret link, whose sender is told at once when the mail server refuses (the
+    exception is raised) and tries again. Returns the number of messages sent."""
+    messages = []
+    for address, language, subject, text, html in _render(name, context, recipients):
+        message = EmailMultiAlternatives(
+            subject, text, to=[address], headers={"Content-Language": language}
+        )
+        message.attach_alternative(html, "text/html")
+        messages.append(message)
+    return get_connection().send_messages(messages) if messages else 0
 
 
 def _wanting(people, notification: str | None):

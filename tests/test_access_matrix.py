@@ -42,7 +42,7 @@ from reviews import editions, package_pdf, packages, synthesis_drafts, synthesis
 from reviews.models import RegionalPackage
 from submissions import editing, workflow
 from submissions.comments import add_review_comment
-from submissions.models import Membership, ReviewerAssignment, WrittenInput
+from submissions.models import Membership, OutgoingEmail, ReviewerAssignment, WrittenInput
 
 from .factories import UserFactory
 from .reviews.conftest import compiler  # noqa: F401  (fixture)
@@ -245,6 +245,8 @@ EXPECTED = {
     "accounts:staff-invitations":         (LOGIN, 404,  404,  404,  404,  404,  404,  200),
     "accounts:staff-invitation-new":      (LOGIN, 404,  404,  404,  404,  404,  404,  200),
     "accounts:staff-audit":               (LOGIN, 404,  404,  404,  404,  404,  404,  200),
+    "accounts:staff-emails":              (LOGIN, 404,  404,  404,  404,  404,  404,  200),
+    "accounts:staff-email-again":         (405,   405,  405,  405,  405,  405,  405,  405),
 }
 # fmt: on
 
@@ -389,6 +391,9 @@ def objects(world, compiler, make_input, django_capture_on_commit_callbacks):  #
     )
     lead_membership = Membership.objects.get(user=world.lead_user, iscm=world.lead)
     assignment = ReviewerAssignment.objects.filter(user=world.reviewer).first()
+    refused_email = OutgoingEmail.objects.create(
+        template="input_submitted", to="refused@example.org", subject="Refused", status="failed"
+    )
     joint.refresh_from_db()
     assert (joint.status, joint.versions.count()) == ("submitted", 2)
 
@@ -503,6 +508,7 @@ def objects(world, compiler, make_input, django_capture_on_commit_callbacks):  #
         },
         "accounts:staff-assignment-remove": {"pk": assignment.pk},
         "accounts:staff-region-assign": {"pk": world.regions.amr.pk},
+        "accounts:staff-email-again": {"pk": refused_email.pk},
     }
     return SimpleNamespace(
         users=users,

@@ -18,7 +18,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from submissions.models import ISCM, Membership, Region, ReviewerAssignment
+from submissions import outbox
+from submissions.models import ISCM, Membership, OutgoingEmail, Region, ReviewerAssignment
 
 from .. import invitations, rules, staffing, teams, twofactor
 from ..errors import Refused, isolated
@@ -56,6 +57,7 @@ def home(request):
         "people": get_user_model().objects.filter(is_active=True).count(),
         "pending": Invitation.objects.pending(now).count(),
         "recent": AuditEntry.objects.select_related("actor", "person", "iscm", "region")[:10],
+        "email_problems": outbox.problems().count(),
     }
     return render(request, "accounts/staff/home.html", context)
 
@@ -369,3 +371,32 @@ def audit(request):
             | Q(detail__icontains=q)
         )
     return render(request, "accounts/staff/audit.html", {"page": _page(request, entries), "q": q})
+
+
+@administrators_only
+def email_list(request):
+    """E-mails the mail server refused: failed ones (with "send again") and those
+    waiting for their next attempt, newest first."""
+    problems = outbox.problems().order_by("-created_at", "-pk")
+    return render(
+        request,
+        "accounts/staff/email_list.html",
+        {"page": _page(request, problems), "max_attempts": outbox.MAX_ATTEMPTS},
+    )
+
+
+@require_POST
+@administrators_only
+def email_send_again(request, pk):
+    email = get_object_or_404(OutgoingEmail, pk=pk)
+    if outbox.send_again(email.pk):
+        messages.success(
+            request,
+            _("The e-mail to %(address)s is queued again: it goes out within a minute.")
+            % {"address": email.to},
+        )
+    else:
+        messages.info(
+            request, _("The e-mail to %(address)s was sent already.") % {"address": email.to}
+        )
+    return redirect(safe_next(request, reverse("accounts:staff-emails")))

@@ -10,6 +10,7 @@ from .inputs import (
     Status,
     WrittenInput,
 )
+from .outbox import OutgoingEmail
 from .people import Membership, ReviewerAssignment
 from .reference import (
     ISCM,
@@ -43,6 +44,7 @@ __all__ = [
     "InputVersion",
     "Membership",
     "ObjectiveResponse",
+    "OutgoingEmail",
     "Outline",
     "OutlineSection",
     "Priority",
