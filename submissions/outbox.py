@@ -117,6 +117,16 @@ def send_again(pk: int) -> bool:
     return bool(changed)
 
 
+def forget_sent(*, older_than: timedelta, now=None) -> int:
+    """Delete the messages sent more than `older_than` ago (addresses and text of
+    people's mail are not kept for ever); returns how many."""
+    now = now or timezone.now()
+    deleted, _ = OutgoingEmail.objects.filter(
+        status=Status.SENT, sent_at__lt=now - older_than
+    ).delete()
+    return deleted
+
+
 def problems():
     """Messages an administrator should know of: failed, or refused at least once and
     waiting for their next attempt, or held by a run that died."""

@@ -175,9 +175,10 @@ def _record(reminder: SentReminder, addresses: list[tuple[str, str]]) -> bool:
     reminder; a duplicate would be the price of the reverse, and it would happen on
     every overlapping run, not only on a crash. A lost reminder is also the lesser
     harm here: the deadline is on the dashboard and in the call for inputs, and a
-    lost 14-day step is followed by the 3-day one. A failed send, far more likely
-    than a crash (mail server down), is not lost: `_send` removes the row again so
-    the next run retries it.
+    lost 14-day step is followed by the 3-day one. A refused send, far more likely
+    than a crash (mail server down), is not lost: the outbox stores the message and
+    retries it (submissions/outbox.py); if rendering or storing it fails, `_send`
+    removes the row again so the next run retries it.
     """
     rows = [
         DeadlineReminder(

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks import default_task_backend
@@ -208,10 +208,27 @@ def test_sending_stores_and_sends_in_few_queries(relay, django_assert_num_querie
         assert emails.send_templated("email_changed", context, addresses) == 5
 
 
-def test_the_sweep_command_sends_what_is_due(relay, capsys):
+def test_the_sweep_command_sends_what_is_due_and_forgets_old_sent_mail(relay, capsys):
     relay.refusals = 1
-    _notice()
-    OutgoingEmail.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+    _notice("due@example.org")
+    _notice("old@example.org")
+    _notice("recent@example.org")
+    OutgoingEmail.objects.filter(to="due@example.org").update(
+        next_attempt_at=timezone.now() - timedelta(seconds=1)
+    )
+    OutgoingEmail.objects.filter(to="old@example.org").update(
+        sent_at=timezone.now() - timedelta(days=31)
+    )
     call_command("send_queued_email")
-    assert "1 e-mail(s) sent; 0 failed or waiting" in capsys.readouterr().out
-    assert len(mail.outbox) == 1
+    assert capsys.readouterr().out.strip() == (
+        "1 e-mail(s) sent; 0 failed or waiting to be retried; "
+        "1 sent more than 30 days ago deleted."
+    )
+    sent_to = [m.to[0] for m in mail.outbox]
+    assert sent_to == ["old@example.org", "recent@example.org", "due@example.org"]
+    assert sorted(OutgoingEmail.objects.values_list("to", flat=True)) == [
+        "due@example.org",
+        "recent@example.org",
+    ]
+    with pytest.raises(CommandError, match="at least 1"):
+        call_command("send_queued_email", "--keep-days", "0")
