@@ -6,12 +6,14 @@ apply every other filter but not its own, so each value's count is what the list
 would hold with that value chosen too (and the other values of a chosen facet stay
 visible with their counts). One GROUP BY query per facet.
 
-A search is bounded: the match is evaluated once per applied filter set, as the ids of
-the newest SEARCH_CANDIDATES matching inputs (`_candidates`); the facets are counted,
-the total taken and the results ranked within those ids, never by evaluating the match
-again over the archive. Up to that many matches (nearly every search) this is exact;
-past it, the page says that only the newest that many are listed, ranked and counted,
-so the cost of a common word stays bounded at any size of the archive.
+A filtered list and a search are bounded: the selection is evaluated once per applied
+filter set, as the ids of the newest SELECTION_LIMIT inputs in it (`_candidates`); the
+facets are counted, the total taken and the results ranked within those ids, never by
+evaluating the filters or the match again over the archive. Up to that many (nearly
+every selection a person makes) this is exact; past it, the page says that only the
+newest that many are listed, ranked and counted (as large catalogues do, e.g. a code
+host's search stops at 1,000 results), and the open-data files of the selection hold
+all of it. So the cost stays bounded at any size of the archive.
 
 Counts and result pages are cached (Django's cache, `PUBLIC_CACHE_SECONDS`, 0 turns it
 off) under a key that holds the newest workflow event id: every publication or
@@ -55,9 +57,10 @@ from submissions.models import (
 from .filters import DIRECT, JOINT, JOINT_CHOICES, NEWEST, RELEVANCE, ContributionFilter
 
 PAGE_SIZE = 20
-# A search lists, ranks and counts at most this many matches, the newest: its cost stays
-# bounded whatever the size of the archive (the page says when the cap was reached).
-SEARCH_CANDIDATES = 1000
+# A filtered list or a search lists, ranks and counts at most this many contributions,
+# the newest: its cost stays bounded whatever the size of the archive (the page says
+# when the limit was reached; the open-data files of the selection hold all of it).
+SELECTION_LIMIT = 1000
 
 
 def public_inputs():
@@ -196,8 +199,8 @@ class Results:
     # Names this selection at this generation: the template caches the facet panel
     # under it (with the interface language), so a warm page skips the label queries.
     key: str = ""
-    # A search matched more than SEARCH_CANDIDATES: only the newest that many are listed
-    # and counted (the page says so).
+    # The selection held more than SELECTION_LIMIT: only the newest that many are
+    # listed and counted (the page says so).
     capped: bool = False
 
     @property
@@ -219,20 +222,22 @@ def _filter_key(filterset) -> dict:
     return key
 
 
-def _candidates(filterset, query: str, applied: dict) -> dict:
-    """{facet name (or "" for the whole selection) → (ids of the newest SEARCH_CANDIDATES
-    published inputs matching the search and every applied filter but that facet's,
-    whether more matched)}: the bounded sets a search lists, ranks and counts.
+def _candidates(filterset, applied: dict) -> dict:
+    """{facet name (or "" for the whole selection) → (ids of the newest
+    SELECTION_LIMIT published inputs matching the search and every applied filter but
+    that facet's, whether more matched)}: the bounded sets a filtered list or a search
+    lists, ranks and counts.
 
-    A facet with no filter applied shares the whole selection's set, so a search with
-    k filters applied costs k + 1 bounded queries whatever the size of the archive."""
+    A facet with no filter applied shares the whole selection's set, so a selection
+    with k filters applied costs k + 1 bounded queries whatever the size of the
+    archive."""
     found = {}
     for name in ("", *ContributionFilter.FACETS):
         if name and not applied.get(name):
             continue
         selection = filterset.selection(without=name or None).order_by("-published_at", "-pk")
-        ids = list(selection.values_list("pk", flat=True)[: SEARCH_CANDIDATES + 1])
-        found[name] = (ids[:SEARCH_CANDIDATES], len(ids) > SEARCH_CANDIDATES)
+        ids = list(selection.values_list("pk", flat=True)[: SELECTION_LIMIT + 1])
+        found[name] = (ids[:SELECTION_LIMIT], len(ids) > SELECTION_LIMIT)
     return found
 
 
@@ -252,37 +257,32 @@ def browse(params, *, page_number=None) -> Results:
             kept = public_tallies.load(public_tallies.CONTRIBUTIONS)
             facets = {name: kept[name] for name in COUNTERS}
             return {"facets": facets, "total": kept[public_tallies.TOTAL].get("", 0)}
-        if query:
-            # Counted within the bounded candidates (see `_candidates`), each facet
-            # over the set that leaves its own filter out.
-            found = _candidates(filterset, query, key["filters"])
-            counts = {
-                name: counter(public_inputs().filter(pk__in=found.get(name, found[""])[0]))
-                for name, counter in COUNTERS.items()
-            }
-            ids, more = found[""]
-            return {"facets": counts, "total": len(ids), "ids": ids, "capped": more}
+        # Counted within the bounded candidates (see `_candidates`), each facet over
+        # the set that leaves its own filter out.
+        found = _candidates(filterset, key["filters"])
         counts = {
-            name: counter(filterset.selection(without=name)) for name, counter in COUNTERS.items()
+            name: counter(public_inputs().filter(pk__in=found.get(name, found[""])[0]))
+            for name, counter in COUNTERS.items()
         }
-        return {"facets": counts, "total": filterset.selection().count()}
+        ids, more = found[""]
+        return {"facets": counts, "total": len(ids), "ids": ids, "capped": more}
 
     counted = _cached({**key, "what": "facets"}, count_facets)
     page = Paginator(range(counted["total"]), PAGE_SIZE).get_page(page_number)
 
     def page_of_results():
         start = page.start_index() - 1 if counted["total"] else 0
-        if query and sort != RELEVANCE:
-            ids = counted["ids"][start : start + PAGE_SIZE]  # already newest first
-        elif query:
+        if "ids" not in counted:  # the whole archive, newest first through the index
+            selection = public_inputs().order_by("-published_at", "-pk")
+            ids = list(selection.values_list("pk", flat=True)[start : start + PAGE_SIZE])
+        elif sort == RELEVANCE:
             candidates = public_inputs().filter(pk__in=counted["ids"])
             selection = search.ranked(candidates, query).order_by(
                 "-search_rank", "-published_at", "-pk"
             )
             ids = list(selection.values_list("pk", flat=True)[start : start + PAGE_SIZE])
         else:
-            selection = filterset.selection().order_by("-published_at", "-pk")
-            ids = list(selection.values_list("pk", flat=True)[start : start + PAGE_SIZE])
+            ids = counted["ids"][start : start + PAGE_SIZE]  # already newest first
         snippets = {pk: str(s) for pk, s in search.snippets(ids, query).items()}
         return {"ids": ids, "snippets": snippets}
 

@@ -14,15 +14,17 @@ package publish. To make that hold:
 - serialisation is deterministic: records and fields in a fixed order, English texts
   whatever the page's language, no time of generation, `ensure_ascii=False`, CSV lines
   ending in CRLF; building the same data twice gives the same bytes;
-- the stored file is named after the cycle's publication state (`_publication_state`:
-  how many of its inputs are published, the sum of their ids and published version
-  numbers, the latest publication time). Publishing, taking off the portal or
-  publishing a new version in that cycle changes it, so the frozen files are built
-  anew then, and only then: a contribution taken off the portal leaves its cycle's
-  open data too. Anything else, an edit of reference data (an ISCM's name) or a
-  publication in another cycle, leaves them as they are. (Should two app servers'
-  clocks disagree, taking one input off and publishing another of the same cycle at
-  once still changes the sum of ids.)
+- the stored file is named after the cycle's publication state (`_publication_states`:
+  how many of its inputs are published, the sums of their ids, published version
+  numbers and publication times, kept by `submissions.public_tallies` as inputs are
+  published, so the open-data page reads them instead of counting the archive).
+  Publishing, taking off the portal or publishing a new version in that cycle changes
+  it, so the frozen files are built anew then, and only then: a contribution taken off
+  the portal leaves its cycle's open data too. Anything else, an edit of reference data
+  (an ISCM's name) or a publication in another cycle, leaves them as they are. (Should
+  two app servers' clocks disagree, taking one input off and publishing another of the
+  same cycle at once still changes the sum of ids; publishing the same version again
+  later changes the sum of publication times.)
 
 An open cycle's files are built on every request by the same code, and so are the
 files that take the list's filters (`/open-data/contributions.csv?region=ECA`).
@@ -38,11 +40,12 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db.models import Count, Max, Prefetch, Sum
+from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from submissions import public_tallies
 from submissions.languages import source_text
 from submissions.models import RegionalReview, ReviewCycle, WrittenInput
 
@@ -128,29 +131,20 @@ class CycleExport:
 
 
 def _publication_states(cycle_ids) -> dict:
-    """{cycle id: what its published inputs are} in one query (see the module
-    docstring: any change of what is public in a cycle changes its entry)."""
-    rows = (
-        WrittenInput.objects.published()
-        .filter(cycle__in=cycle_ids)
-        .values("cycle")
-        .annotate(
-            n=Count("pk"),
-            ids=Sum("pk"),
-            versions=Sum("published_version"),
-            last=Max("published_at"),
-        )
-        .order_by()
-    )
+    """{cycle id: what its published inputs are}, read from the numbers kept as inputs
+    are published (`public_tallies`: how many, and the sums of their ids, published
+    version numbers and publication times), not counted over the archive: any change
+    of what is public in a cycle changes its entry (see the module docstring)."""
+    kept = public_tallies.load(public_tallies.CONTRIBUTIONS)
     return {
-        row["cycle"]: {
-            "n": row["n"],
-            # PostgreSQL sums integers as numeric (a Decimal here).
-            "ids": int(row["ids"]),
-            "versions": int(row["versions"] or 0),
-            "last": row["last"].isoformat() if row["last"] else None,
+        cycle_id: {
+            "n": kept["cycle"][cycle_id],
+            "ids": kept["cycle_ids"].get(cycle_id, 0),
+            "versions": kept["cycle_versions"].get(cycle_id, 0),
+            "times": kept["cycle_times"].get(cycle_id, 0),
         }
-        for row in rows
+        for cycle_id in cycle_ids
+        if kept["cycle"].get(cycle_id)
     }
 
 

@@ -16,7 +16,10 @@ and their keys (as the lists' query strings name them, kept as text):
 - contributions: cycle, region (of its reviews), iscm (lead or partner), kind (of its
   ISCMs: RCP, IRF, GLOBAL; an input counts once per kind), objective (inputs reporting
   on it), round_table (inputs reporting on one of its objectives), principle, format,
-  language, joint ("joint" with partners, else "direct");
+  language, joint ("joint" with partners, else "direct"); and, not shown as facets, per
+  cycle the sums that name its publication state (`STATE_FACETS`: the published
+  inputs' ids, published version numbers and publication times (`_moment`)),
+  which the open data's frozen files are named after (`public.opendata_cycles`);
 - practices: cycle, region, iscm, objective, principle (each practice counted once
   per value).
 """
@@ -49,8 +52,39 @@ FACETS = {
     ),
     PRACTICES: ("cycle", "region", "iscm", "objective", "principle"),
 }
+# Per cycle, sums over its published inputs: any change of what is public in a cycle
+# (an input published or taken off, a new version published, one published again
+# later) changes one of them, and every one can be counted again from scratch.
+STATE_FACETS = ("cycle_ids", "cycle_versions", "cycle_times")
 # Facets whose keys are ids (the others are text: language, kind, joint).
-_BY_ID = {"cycle", "region", "iscm", "objective", "round_table", "principle", "format"}
+_BY_ID = {
+    "cycle",
+    "region",
+    "iscm",
+    "objective",
+    "round_table",
+    "principle",
+    "format",
+    *STATE_FACETS,
+}
+
+
+def _state_sums(cycle_id: int, pk: int, version, published_at) -> dict:
+    """What one published input adds to its cycle's `STATE_FACETS`."""
+    return {
+        ("cycle_ids", str(cycle_id)): pk,
+        ("cycle_versions", str(cycle_id)): version or 0,
+        ("cycle_times", str(cycle_id)): _moment(published_at),
+    }
+
+
+def _moment(published_at) -> int:
+    """The publication time to the microsecond (the open data writes it so), folded
+    below 2**31 so that a cycle's sum fits in its kept number: two publications of the
+    same version a moment apart still differ."""
+    if published_at is None:
+        return 0
+    return round(published_at.timestamp() * 1_000_000) % 2_147_483_647
 
 
 def public_practices():
@@ -108,6 +142,9 @@ def _count_contributions() -> Counter:
     joint = inputs.filter(pk__in=partners.values("writteninput")).count()
     found[("joint", JOINT)] = joint
     found[("joint", DIRECT)] = found[(TOTAL, "")] - joint
+    states = inputs.values_list("cycle", "pk", "published_version", "published_at")
+    for row in states.order_by().iterator(chunk_size=2000):
+        found.update(_state_sums(*row))
     return found
 
 
@@ -180,6 +217,8 @@ def load(listing: str) -> dict[str, dict]:
             PublicTally.objects.filter(listing=listing).values_list("facet", "key", "count")
         )
     found = {facet: {} for facet in (TOTAL, *FACETS[listing])}
+    if listing == CONTRIBUTIONS:
+        found.update({facet: {} for facet in STATE_FACETS})
     for facet, key, n in rows:
         if facet in found:
             found[facet][int(key) if facet in _BY_ID else key] = n
@@ -195,12 +234,20 @@ def contribution(written_input: WrittenInput) -> Counter:
     found = Counter()
     state = (
         WrittenInput.objects.filter(pk=written_input.pk)
-        .values_list("status", "publication_consent", "cycle_id", "lead_iscm_id", "language")
+        .values_list(
+            "status",
+            "publication_consent",
+            "cycle_id",
+            "lead_iscm_id",
+            "language",
+            "published_version",
+            "published_at",
+        )
         .first()
     )
     if state is None or state[0] != Status.PUBLISHED:
         return found
-    _status, consent, cycle_id, lead_id, language = state
+    _status, consent, cycle_id, lead_id, language, version, published_at = state
     links = WrittenInput.target_reviews.through.objects.filter(writteninput=written_input.pk)
     regions = set(links.values_list("regionalreview__region_id", flat=True))
     iscm_kinds = dict(ISCM.objects.filter(pk=lead_id).values_list("pk", "kind"))
@@ -240,6 +287,8 @@ def contribution(written_input: WrittenInput) -> Counter:
         "joint": {JOINT if len(iscm_kinds) > 1 else DIRECT},
     }
     found[(CONTRIBUTIONS, TOTAL, "")] += 1
+    for (facet, key), n in _state_sums(cycle_id, written_input.pk, version, published_at).items():
+        found[(CONTRIBUTIONS, facet, key)] += n
     for facet, keys in entries.items():
         for key in keys:
             found[(CONTRIBUTIONS, facet, str(key))] += 1

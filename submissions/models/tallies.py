@@ -54,7 +54,8 @@ class PublicTally(models.Model):
     listing = models.CharField(max_length=16, choices=Listing.choices)
     facet = models.CharField(max_length=16)
     key = models.CharField(max_length=32, blank=True)
-    count = models.PositiveIntegerField(default=0)
+    # Big: a cycle's sums of ids and publication times (`public_tallies.STATE_FACETS`).
+    count = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         constraints = [

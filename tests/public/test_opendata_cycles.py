@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from public import opendata, opendata_cycles
-from submissions import workflow
+from submissions import public_tallies, workflow
 from submissions.models import RegionalReview
 
 from ..factories import RegionalReviewFactory, ReviewCycleFactory
@@ -276,3 +276,29 @@ def test_frozen_downloads_and_the_page_cost_the_same_queries_whatever_the_data(
     assert (count_queries(client, url), count_queries(client, page)) == few
     # The cycle with its reviews and the publication state: nothing per record.
     assert few[0] <= 4
+
+
+def test_a_cycles_publication_state_is_kept_and_follows_each_change(world, cycles):
+    """The state that names a closed cycle's frozen files is read from the numbers kept
+    as inputs are published (the same as a count from scratch) and changes with each
+    publication, unpublication and publication again, not with another cycle's."""
+    old = cycles["old"]
+
+    def state():
+        (export,) = opendata_cycles.cycle_exports(timezone.localdate(), slug=old.slug, build=False)
+        return export.state
+
+    first = state()
+    assert first["n"] == 2
+    publish_practices(world, "Another current input", {world.objectives[0]: "More."})
+    assert state() == first
+    workflow.unpublish_input(cycles["second"], by=world.reviewer, reason="Taken down.")
+    taken_off = state()
+    assert taken_off["n"] == 1
+    assert taken_off["ids"] == cycles["first"].pk
+    workflow.publish_input(cycles["second"], by=world.reviewer)
+    again = state()
+    assert again["n"] == 2
+    assert again not in (first, taken_off)
+    public_tallies.rebuild()  # counted from scratch: the same state
+    assert state() == again

@@ -156,11 +156,11 @@ def test_newest_first_and_relevance_when_searching(client, world, make_input):
 def test_a_search_past_the_cap_lists_ranks_and_counts_only_the_newest_matches(
     client, world, make_input, monkeypatch, settings
 ):
-    """A search matching more than SEARCH_CANDIDATES inputs works on the newest that
+    """A search matching more than SELECTION_LIMIT inputs works on the newest that
     many (its cost then stays bounded at any size of the archive): listed, ranked and
     counted in the facets, and the page says so."""
     settings.PUBLIC_CACHE_SECONDS = 0
-    monkeypatch.setattr(browse, "SEARCH_CANDIDATES", 2)
+    monkeypatch.setattr(browse, "SELECTION_LIMIT", 2)
     oldest = make_input(f"The {SECRET} report", language="fr", intro="Texte.")
     middle = make_input("Middle", intro=f"{SECRET} in the text only.")
     newest = make_input("Newest", language="es", intro=f"Sobre {SECRET}.")
@@ -185,12 +185,35 @@ def test_a_search_past_the_cap_lists_ranks_and_counts_only_the_newest_matches(
     # Its own facet is counted over the matches without it (capped: the newest two).
     assert french.facets["language"] == {"en": 1, "es": 1}
     assert french.facets["cycle"] == {world.cycle.pk: 1}
-    monkeypatch.setattr(browse, "SEARCH_CANDIDATES", 3)
+    monkeypatch.setattr(browse, "SELECTION_LIMIT", 3)
     whole = client.get(url, {"q": SECRET}).context["results"]
     assert not whole.capped
     assert whole.total == 3
     assert whole.inputs[0].pk == oldest.pk  # the title weighs more
     assert 'id="search-capped"' not in client.get(url, {"q": SECRET}).content.decode()
+
+
+def test_a_filtered_list_past_the_limit_lists_and_counts_only_the_newest(
+    client, world, make_input, monkeypatch, settings
+):
+    """A filtered list holding more than SELECTION_LIMIT inputs (no search) pages and
+    counts the newest that many, says so, and its open data links keep the filters
+    (the whole selection); the unfiltered list is not limited."""
+    settings.PUBLIC_CACHE_SECONDS = 0
+    monkeypatch.setattr(browse, "SELECTION_LIMIT", 2)
+    made = [make_input(f"Input {n}", language="fr" if n else "en") for n in range(4)]
+    url = reverse("public:contribution-list")
+    response = client.get(url, {"language": ["fr", "en"]})
+    results = response.context["results"]
+    assert results.capped
+    assert [i.pk for i in results.inputs] == [made[3].pk, made[2].pk]
+    assert results.facets["language"] == {"fr": 2}
+    page = response.content.decode()
+    assert "More than 2 contributions" in page
+    assert "language=fr" in page  # the open-data links of the selection
+    whole = client.get(url).context["results"]
+    assert not whole.capped
+    assert whole.total == 4
 
 
 def test_search_covers_sections_and_objective_texts_with_highlighted_snippets(
