@@ -1,10 +1,11 @@
 """A mail relay on loopback for the mail-outage test (tests/submissions/test_outbox_smtp.py),
-run as its own process: `python smtp_stub.py PORT MAILBOX [--refuse]`.
+run as its own process: `python smtp_stub.py PORT MAILBOX [--refuse | --silent]`.
 
 It speaks just enough SMTP for Django's SMTP backend (greeting, EHLO/HELO, MAIL, RCPT,
 DATA, RSET, NOOP, QUIT) and appends each message it takes to MAILBOX as one JSON line.
 With --refuse it answers every connection "421 service not available" and hangs up, as
-a relay does when it is overloaded or shutting down. It prints "ready" once it
+a relay does when it is overloaded or shutting down; with --silent it takes the
+connection and never says a word, as a relay that hangs. It prints "ready" once it
 listens."""
 
 import json
@@ -18,6 +19,9 @@ class Relay(socketserver.StreamRequestHandler):
         self.wfile.flush()
 
     def handle(self):
+        if self.server.silent:
+            self.rfile.read()  # until the client gives up and closes
+            return
         if self.server.refuse:
             self.reply("421 stub.test Service not available, closing transmission channel")
             return
@@ -61,5 +65,6 @@ if __name__ == "__main__":
     port, mailbox = int(sys.argv[1]), sys.argv[2]
     with Server(("127.0.0.1", port), Relay) as server:
         server.mailbox, server.refuse = mailbox, "--refuse" in sys.argv
+        server.silent = "--silent" in sys.argv
         print("ready", flush=True)
         server.serve_forever()

@@ -99,3 +99,15 @@ def test_a_notice_queued_while_the_relay_is_down_reaches_it_when_it_is_back(rela
     # Nothing more goes out later: sent once.
     assert outbox.deliver_due(now=timezone.now() + timedelta(days=2)) == 0
     assert len(relay.received()) == 1
+
+
+def test_a_relay_that_never_answers_is_a_failed_attempt_not_a_stuck_worker(relay, settings):
+    settings.EMAIL_TIMEOUT = 1
+    relay.start("--silent")
+    context = {"person": None, "old_email": "lea@example.org", "new_email": "new@example.org"}
+
+    assert emails.send_templated("email_changed", context, ["lea@example.org"]) == 0
+    queued = OutgoingEmail.objects.get()
+    assert (queued.status, queued.attempts) == (OutgoingEmail.Status.QUEUED, 1)
+    assert "timed out" in queued.last_error
+    assert queued.next_attempt_at > timezone.now()
