@@ -1,5 +1,7 @@
 """Rendering a queued regional package: both editions (review and public) from the
-versions the package was created with, through WeasyPrint, stored with their SHA-256.
+versions the package was created with, through WeasyPrint in pieces assembled into one
+PDF (package_parts.py: each input's part cached and rendered in parallel), stored with
+their SHA-256.
 Called by the task worker (`tasks.compile_package_task`) and `manage.py
 compile_package`; what goes in a package and when is decided in `packages.py`.
 
@@ -23,7 +25,6 @@ from collections import Counter
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language_bidi, to_locale
@@ -31,9 +32,9 @@ from django.utils.translation import gettext as _
 from pypdf import PdfReader
 
 from submissions.models import ISCM, ContentLanguage, GCMObjective, RoundTable
-from submissions.pdf import PortalURLFetcher, render_html_to_pdf
 from submissions.snapshots import objectives_by_round_table
 
+from . import package_parts
 from .heartbeat import Heartbeat
 from .models import RegionalPackage
 
@@ -66,9 +67,10 @@ def compile_package(package_pk: int) -> RegionalPackage:
     and records stage and percent as it goes; renders the input versions the package
     was created with (later versions of an input wait for the next package); stores the
     PDF through Django's storage API under a random name with its sha256, page count
-    and size; marks it done, unless it was given up on meanwhile (then the file is
-    deleted). Any error marks it failed with the error text (the compiler can retry);
-    nothing half-written is kept.
+    and size (both editions assembled from pieces, each input's part taken from the
+    parts cache or rendered and stored there: package_parts.py); marks it done,
+    unless it was given up on meanwhile (then the file is deleted). Any error marks it
+    failed with the error text (the compiler can retry); nothing half-written is kept.
     """
     now = timezone.now()  # also names this run (see _this_run)
     claimed = RegionalPackage.objects.filter(
@@ -95,20 +97,27 @@ def compile_package(package_pk: int) -> RegionalPackage:
     names = []
     try:
         fields = {}
-        # Both editions from the same contents, layout and run; the public one never
-        # sees an input that is not in `public_input_versions`.
+        # Only the rendering is in the package's language: the stages and errors are for
+        # the compiler's page.
+        with translation.override(package.language):
+            # Both editions from the same contents, layout and run; the public one never
+            # sees an input that is not in `public_input_versions`.
+            contexts = {
+                edition: package_context(package, edition=edition)
+                for edition in (REVIEW_EDITION, PUBLIC_EDITION)
+            }
+        _progress(package, _("Laying out the pages"), 20)
+        with translation.override(package.language):
+            # Each input's part, from the cache or rendered in parallel: shared by both
+            # editions (package_parts.py).
+            parts = package_parts.input_parts(list(contexts.values()), package.language)
         for edition, prefix, percent in (
-            (REVIEW_EDITION, "", 30),
-            (PUBLIC_EDITION, "public_", 60),
+            (REVIEW_EDITION, "", 60),
+            (PUBLIC_EDITION, "public_", 75),
         ):
             _progress(package, _("Laying out the pages"), percent)
-            # Only the rendering is in the package's language: the stages and errors
-            # above are for the compiler's page.
             with translation.override(package.language):
-                context = package_context(package, edition=edition)
-                html = render_to_string("pdf/package.html", context)
-            fetcher = PortalURLFetcher(attachments=context["attachment_files"])
-            pdf = render_html_to_pdf(html, fetcher=fetcher)
+                pdf = package_parts.edition_pdf(contexts[edition], parts)
             name = default_storage.save(
                 f"packages/{package.review_id}/{uuid.uuid4().hex}.pdf", ContentFile(pdf)
             )
@@ -189,6 +198,11 @@ def package_context(package: RegionalPackage, *, edition: str = REVIEW_EDITION) 
         # The mark sits at the end of the header line: the left in a right-to-left package.
         "review_mark_box": "top-left" if right_to_left else "top-right",
         "review": package.review,
+        # The running header of every page after the cover (set from the cover's title).
+        "running_title": (
+            f"{package.review.region.code} · {package.review.cycle.name} "
+            f"({package.review.cycle.years})"
+        ),
         "documents": documents,
         "annexes": annexes,
         "attachment_files": files,

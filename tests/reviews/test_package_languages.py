@@ -17,7 +17,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext
 from pypdf import PdfReader
 
-from reviews import editions, emails, package_pdf, packages
+from reviews import editions, emails, package_parts, package_pdf, packages
 from reviews.models import RegionalPackage
 from submissions import editing, workflow
 from submissions.models import ContentLanguage, ContributionFormat
@@ -269,7 +269,7 @@ def test_a_language_that_failed_at_the_latest_version_is_compiled_again_there(
 ):
     _accepted(world, "en")
     _compiled(world, compiler, "en")
-    monkeypatch.setattr(package_pdf, "render_html_to_pdf", _broken)
+    monkeypatch.setattr(package_parts, "render_html_to_pdf", _broken)
     failed, _created = packages.request_compile(
         world.reviews.amr, language="fr", by=compiler, enqueue=False
     )

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from reviews import package_pdf, packages
+from reviews import package_parts, package_pdf, packages
 from reviews.heartbeat import Heartbeat
 from reviews.models import RegionalPackage
 from submissions import workflow
@@ -103,7 +103,7 @@ def test_a_compile_that_ends_after_being_given_up_on_keeps_nothing(
     package stays failed and the file it stored is deleted."""
     _accepted(world, "Accepted input")
     package, _ = packages.request_compile(world.reviews.amr, by=compiler, enqueue=False)
-    real_render = package_pdf.render_html_to_pdf
+    real_render = package_parts.render_html_to_pdf
 
     def slow_render(html, *, fetcher=None):
         pdf = real_render(html, fetcher=fetcher)
@@ -111,7 +111,7 @@ def test_a_compile_that_ends_after_being_given_up_on_keeps_nothing(
         RegionalPackage.objects.filter(pk=package.pk).update(status="failed", error="stalled")
         return pdf
 
-    monkeypatch.setattr(package_pdf, "render_html_to_pdf", slow_render)
+    monkeypatch.setattr(package_parts, "render_html_to_pdf", slow_render)
     result = package_pdf.compile_package(package.pk)
     assert result.status == "failed" and result.error == "stalled"
     assert not result.file
@@ -137,7 +137,7 @@ def test_an_old_run_finishing_late_leaves_the_retried_run_alone(
     then A finishes. B's run stays B's: A neither marks it done nor keeps a file."""
     _accepted(world, "Accepted input")
     package, _ = packages.request_compile(world.reviews.amr, by=compiler, enqueue=False)
-    real_render = package_pdf.render_html_to_pdf
+    real_render = package_parts.render_html_to_pdf
     b_started = timezone.now() + datetime.timedelta(minutes=10)
 
     def render_while_others_act(html, *, fetcher=None):
@@ -149,7 +149,7 @@ def test_an_old_run_finishing_late_leaves_the_retried_run_alone(
         )
         return pdf
 
-    monkeypatch.setattr(package_pdf, "render_html_to_pdf", render_while_others_act)
+    monkeypatch.setattr(package_parts, "render_html_to_pdf", render_while_others_act)
     package_pdf.compile_package(package.pk)  # worker A
     package.refresh_from_db()
     assert (package.status, package.started_at) == ("running", b_started)

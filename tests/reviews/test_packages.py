@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from reviews import package_pdf, packages
+from reviews import package_parts, package_pdf, packages
 from reviews.models import RegionalPackage
 from submissions import editing, workflow
 
@@ -86,7 +86,7 @@ def test_a_failed_compile_records_the_error_and_can_be_retried(
     def broken(*args, **kwargs):
         raise RuntimeError("renderer crashed")
 
-    monkeypatch.setattr(package_pdf, "render_html_to_pdf", broken)
+    monkeypatch.setattr(package_parts, "render_html_to_pdf", broken)
     with django_capture_on_commit_callbacks(execute=True):
         package, _ = packages.request_compile(world.reviews.amr, by=compiler)
     package.refresh_from_db()

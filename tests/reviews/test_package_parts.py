@@ -1,0 +1,247 @@
+"""Packages assembled from pieces (reviews/package_parts.py, package_assembly.py): the
+assembled file is the document one WeasyPrint render of the whole package gives, and
+each input's part is rendered once per version, language and layout."""
+
+import io
+import re
+from collections import Counter
+
+import pytest
+from django.core.files.storage import default_storage
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from pypdf import PdfReader
+
+from reviews import package_parts, packages
+from reviews.package_pdf import PUBLIC_EDITION, REVIEW_EDITION, compile_package, package_context
+from submissions import editing, workflow
+from submissions.pdf import PortalURLFetcher, render_html_to_pdf
+
+from ..submissions.conftest import fill
+from .conftest import read_stored
+
+pytestmark = pytest.mark.django_db
+
+TYPED = {
+    "en": ("English input", "Joint work on regular pathways continued"),
+    "ar": ("مساهمة المسار العربي", "توسعت مسارات الهجرة النظامية في المنطقة للمرة الأولى"),
+    "zh": ("巴厘进程的意见", "该地区的正规移民渠道有所扩大"),
+    "ru": ("Вклад Будапештского процесса", "Сотрудничество в области регулярной миграции"),
+}
+
+
+def _accepted(world, language, title=None):
+    typed_title, text = TYPED[language]
+    written_input = editing.create_input(
+        by=world.lead_user,
+        cycle=world.cycle,
+        lead_iscm=world.lead,
+        partners=[],
+        targets=[world.reviews.amr],
+        title=title or typed_title,
+        language=language,
+        basis="written_input",
+    )
+    fill(written_input, world, intro=text)
+    workflow.submit_input(written_input, by=world.lead_user, today=timezone.localdate())
+    workflow.accept_input(written_input, by=world.reviewer)
+    return written_input
+
+
+def _compiled(world, compiler, language="en"):
+    package, created = packages.request_compile(
+        world.reviews.amr, language=language, by=compiler, enqueue=False
+    )
+    assert created
+    package = compile_package(package.pk)
+    assert package.status == "done", package.error
+    return package
+
+
+def _one_render(package, edition=REVIEW_EDITION) -> bytes:
+    """The whole package as one WeasyPrint render (pdf/package.html), what the compile
+    did before it assembled pieces."""
+    with translation.override(package.language):
+        context = package_context(package, edition=edition)
+        html = render_to_string("pdf/package.html", context)
+    return render_html_to_pdf(html, fetcher=PortalURLFetcher(context["attachment_files"]))
+
+
+def _outline(reader) -> list:
+    """The bookmarks as nested (title, page number, children)."""
+
+    def walk(items):
+        tree = []
+        for item in items:
+            if isinstance(item, list):
+                tree[-1] = (*tree[-1][:2], walk(item))
+            else:
+                tree.append((item.title, reader.get_destination_page_number(item) + 1, []))
+        return tree
+
+    return walk(reader.outline)
+
+
+def _structure(reader) -> Counter:
+    """How many structure elements of each type the tagged PDF holds."""
+    kinds = Counter()
+
+    def walk(element):
+        element = element.get_object()
+        if isinstance(element, list):
+            for child in element:
+                walk(child)
+        elif hasattr(element, "get") and element.get("/Type") == "/StructElem":
+            kinds[element["/S"]] += 1
+            if "/K" in element:
+                walk(element["/K"])
+
+    walk(reader.trailer["/Root"]["/StructTreeRoot"]["/K"])
+    return kinds
+
+
+def _words(page) -> list[str]:
+    # Brackets set aside: in right-to-left text pypdf extracts "(2028)" drawn on the
+    # page as ")2028(" but the same glyphs drawn from a form XObject (the margin layer)
+    # as "(2028)".
+    return sorted(word.strip("()") for word in page.extract_text().split())
+
+
+def test_assembled_package_is_the_document_one_render_gives(world, compiler):
+    """An Arabic (right to left) package of inputs in four scripts, both editions."""
+    language = "ar"
+    for typed in ("en", "ar", "zh", "ru"):
+        _accepted(world, typed)
+    package = _compiled(world, compiler, language)
+
+    for edition, stored in ((REVIEW_EDITION, package.file), (PUBLIC_EDITION, package.public_file)):
+        assembled = PdfReader(io.BytesIO(read_stored(stored)))
+        single = PdfReader(io.BytesIO(_one_render(package, edition)))
+        # Same pages with the same words on each: contents' numbers, running header,
+        # "page X of Y" and the review mark included.
+        assert len(assembled.pages) == len(single.pages)
+        for number, (ours, theirs) in enumerate(
+            zip(assembled.pages, single.pages, strict=True), start=1
+        ):
+            assert _words(ours) == _words(theirs), (edition, number)
+        assert _outline(assembled) == _outline(single)
+        assert _structure(assembled) == _structure(single)
+        root, single_root = assembled.trailer["/Root"], single.trailer["/Root"]
+        assert root["/Lang"] == single_root["/Lang"] == language
+        assert root["/MarkInfo"]["/Marked"] and root["/ViewerPreferences"]["/DisplayDocTitle"]
+        assert b"pdfuaid" in root["/Metadata"].get_object().get_data()
+        for key in ("/Title", "/Author", "/Subject", "/Keywords"):
+            assert assembled.metadata[key] == single.metadata[key], key
+
+    # Text extraction per script, as typed, from the assembled review edition.
+    assembled = PdfReader(io.BytesIO(read_stored(package.file)))
+    pages = [" ".join(page.extract_text().split()) for page in assembled.pages]
+    text = " ".join(pages)
+    for typed_title, typed_text in TYPED.values():
+        assert typed_title in text and typed_text in text
+
+
+def test_assembled_package_is_tagged_and_its_links_land_on_their_inputs(world, compiler):
+    made = [_accepted(world, typed) for typed in ("en", "ru")]
+    package = _compiled(world, compiler)
+    reader = PdfReader(io.BytesIO(read_stored(package.file)))
+    root = reader.trailer["/Root"]["/StructTreeRoot"]
+    nums = root["/ParentTree"]["/Nums"]
+    entries = {nums[i]: nums[i + 1] for i in range(0, len(nums), 2)}
+    # Every page and every annotation has its parent tree entry, numbered as
+    # WeasyPrint numbers them: pages first, then annotations.
+    annotations = [
+        annotation.get_object()
+        for page in reader.pages
+        for annotation in page.get("/Annots") or []
+    ]
+    assert [page["/StructParents"] for page in reader.pages] == list(range(len(reader.pages)))
+    keys = sorted(a["/StructParent"] for a in annotations if "/StructParent" in a)
+    assert keys == list(range(len(reader.pages), len(reader.pages) + len(keys))) and keys
+    assert sorted(entries) == [*range(len(reader.pages)), *keys]
+    assert root["/ParentTreeNextKey"] == len(reader.pages) + len(keys)
+    for annotation in annotations:  # each annotation's element holds it
+        element = entries[annotation["/StructParent"]].get_object()
+        kids = element["/K"] if isinstance(element["/K"], list) else [element["/K"]]
+        held = [kid.get_object().get("/Obj") for kid in kids if hasattr(kid.get_object(), "get")]
+        assert annotation.indirect_reference.idnum in {ref.idnum for ref in held if ref}
+
+    # The contents' links name the inputs' anchors, which point at their first pages,
+    # the pages the contents give.
+    pages = [" ".join(page.extract_text().split()) for page in reader.pages]
+    contents = next(page for page in pages if page.startswith("Contents"))
+    for written_input in made:
+        destination = reader.named_destinations[f"input-{written_input.pk}"]
+        first_page = reader.get_destination_page_number(destination) + 1
+        assert written_input.title in pages[first_page - 1]
+        assert re.search(rf"{re.escape(written_input.title)}\W*{first_page}\b", contents)
+
+
+def _parts_stored():
+    folder = f"{package_parts.CACHE_FOLDER}/{package_parts.layout_version()}/en"
+    return set(default_storage.listdir(folder)[1]) if default_storage.exists(folder) else set()
+
+
+def test_a_recompile_renders_only_the_part_of_the_input_that_changed(world, compiler):
+    first = [_accepted(world, "en", title=f"Input {n}") for n in range(3)]
+    package = _compiled(world, compiler)
+    versions = {v.input_id: v.pk for v in package.input_versions.all()}
+    assert _parts_stored() == {f"{versions[i.pk]}.pdf" for i in first}
+    cached = {
+        name: default_storage.get_modified_time(f"{package_parts.CACHE_FOLDER}/"
+                                                f"{package_parts.layout_version()}/en/{name}")
+        for name in _parts_stored()
+    }  # fmt: skip
+
+    added = _accepted(world, "en", title="Input added late")
+    newer = _compiled(world, compiler)
+    assert newer.number == 2
+    new_version = newer.input_versions.get(input=added).pk
+    # One part more, the others untouched (read from the cache, not rendered and stored).
+    assert _parts_stored() == {*cached, f"{new_version}.pdf"}
+    for name, modified in cached.items():
+        path = f"{package_parts.CACHE_FOLDER}/{package_parts.layout_version()}/en/{name}"
+        assert default_storage.get_modified_time(path) == modified
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(read_stored(newer.file))).pages)
+    assert "Input added late" in text and "Input 2" in text
+
+    # Another language is another part.
+    _compiled(world, compiler, "fr")
+    folder = f"{package_parts.CACHE_FOLDER}/{package_parts.layout_version()}/fr"
+    assert len(default_storage.listdir(folder)[1]) == 4
+
+
+def test_a_new_layout_version_renders_every_part_again(world, compiler, monkeypatch):
+    _accepted(world, "en")
+    package = _compiled(world, compiler)
+    assert len(_parts_stored()) == 1
+    monkeypatch.setattr(package_parts, "PACKAGE_LAYOUT_VERSION", "bumped")
+    package_parts.layout_version.cache_clear()
+    try:
+        assert _parts_stored() == set()  # the old layout's parts are not used
+        with translation.override("en"):
+            package_parts.input_parts([package_context(package)], "en", workers=1)
+        assert len(_parts_stored()) == 1
+    finally:
+        package_parts.layout_version.cache_clear()
+
+
+def test_parts_rendered_in_worker_processes_are_the_parts_rendered_in_process(world, compiler):
+    for typed in ("en", "zh"):
+        _accepted(world, typed)
+    package, _ = packages.request_compile(world.reviews.amr, by=compiler, enqueue=False)
+    with translation.override(package.language):
+        context = package_context(package)
+        in_workers = package_parts.input_parts([context], "en", workers=2, parallel_from=2)
+        stored = {}
+        for pk in in_workers:
+            with default_storage.open(package_parts.part_name(pk, "en"), "rb") as part:
+                stored[package_parts.part_name(pk, "en")] = part.read()
+        for name in stored:
+            default_storage.delete(name)
+        in_process = package_parts.input_parts([context], "en", workers=1)
+    assert in_workers.keys() == in_process.keys() and len(in_workers) == 2
+    for pk, pdf in in_workers.items():
+        assert stored[package_parts.part_name(pk, "en")] == pdf
+        ours, theirs = PdfReader(io.BytesIO(pdf)), PdfReader(io.BytesIO(in_process[pk]))
+        assert [_words(p) for p in ours.pages] == [_words(p) for p in theirs.pages]
