@@ -29,12 +29,13 @@ expires (PUBLIC_CACHE_SECONDS) or the next event is written.
 
 import hashlib
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Count, Max, Q
+from django.db.models import Max
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
@@ -60,7 +61,7 @@ PAGE_SIZE = 20
 # A filtered list or a search lists, ranks and counts at most this many contributions,
 # the newest: its cost stays bounded whatever the size of the archive (the page says
 # when the limit was reached; the open-data files of the selection hold all of it).
-SELECTION_LIMIT = 1000
+SELECTION_LIMIT = 500
 
 
 def public_inputs():
@@ -115,76 +116,78 @@ def _cached(key_parts: dict, compute):
     return value
 
 
-def _through_counts(relation: str, column: str, selection) -> dict:
-    # A plain COUNT is right: each through table holds an (input, value) pair once, and
-    # an input targets one review per region (one cycle), so no input counts twice.
-    through = getattr(WrittenInput, relation).through
-    rows = (
-        through.objects.filter(writteninput__in=selection.values("pk"))
-        .values(column)
-        .annotate(n=Count("pk"))
-        .order_by()
+FACET_NAMES = (
+    "cycle",
+    "region",
+    "iscm",
+    "kind",
+    "objective",
+    "round_table",
+    "principle",
+    "format",
+    "language",
+    "joint",
+)
+
+
+def _facet_values(ids) -> dict[int, dict[str, set]]:
+    """{input id: {facet name: the values it counts under}} for `ids`, in six queries
+    (the inputs with their lead ISCM, regions, partners, objectives, principles,
+    formats). An input counts once per value: once per region it targets, per ISCM
+    (lead or partner, never both), per kind of its ISCMs, per objective and round
+    table it reports on, per principle and format, and under "joint" when it has
+    partners, else "direct"."""
+    values = {}
+    inputs = WrittenInput.objects.filter(pk__in=ids).values_list(
+        "pk", "cycle_id", "language", "lead_iscm_id", "lead_iscm__kind"
     )
-    return {row[column]: row["n"] for row in rows}
+    for pk, cycle_id, language, lead_id, lead_kind in inputs:
+        values[pk] = {
+            "cycle": {cycle_id},
+            "language": {language},
+            "iscm": {lead_id},
+            "kind": {lead_kind},
+            **{name: set() for name in ("region", "objective", "round_table")},
+            **{name: set() for name in ("principle", "format")},
+        }
+    related = (
+        ("region", WrittenInput.target_reviews.through, "regionalreview__region_id"),
+        ("principle", WrittenInput.principles.through, "guidingprinciple_id"),
+        ("format", WrittenInput.formats.through, "contributionformat_id"),
+    )
+    for name, through, column in related:
+        for pk, value in through.objects.filter(writteninput__in=ids).values_list(
+            "writteninput_id", column
+        ):
+            values[pk][name].add(value)
+    partners = WrittenInput.partner_iscms.through.objects.filter(writteninput__in=ids)
+    for pk, iscm_id, kind in partners.values_list("writteninput_id", "iscm_id", "iscm__kind"):
+        values[pk]["iscm"].add(iscm_id)
+        values[pk]["kind"].add(kind)
+    responses = ObjectiveResponse.objects.filter(input__in=ids).values_list(
+        "input_id", "objective_id", "objective__round_table"
+    )
+    for pk, objective_id, round_table in responses:
+        values[pk]["objective"].add(objective_id)
+        values[pk]["round_table"].add(round_table)
+    for found in values.values():
+        found["joint"] = {JOINT if len(found["iscm"]) > 1 else DIRECT}
+    return values
 
 
-def _column_counts(column: str, selection) -> dict:
-    rows = selection.order_by().values(column).annotate(n=Count("pk"))
-    return {row[column]: row["n"] for row in rows}
-
-
-def _iscm_counts(selection) -> dict:
-    # An ISCM is never lead and partner of the same input, so the two counts add up.
-    counts = _column_counts("lead_iscm", selection)
-    for iscm_id, n in _through_counts("partner_iscms", "iscm", selection).items():
-        counts[iscm_id] = counts.get(iscm_id, 0) + n
-    return counts
-
-
-def _kind_counts(selection) -> dict:
-    partners = WrittenInput.partner_iscms.through.objects
-    aggregates = {
-        kind: Count(
-            "pk",
-            filter=Q(lead_iscm__kind=kind)
-            | Q(pk__in=partners.filter(iscm__kind=kind).values("writteninput")),
+def _facet_counts(found: dict) -> dict:
+    """Each facet's {value → count} over its bounded set of `_candidates` (its own
+    when a filter of it is applied, else the whole selection's), from one reading of
+    the facet values of all their inputs."""
+    ids = set().union(*(candidates for candidates, _more in found.values()))
+    values = _facet_values(sorted(ids))
+    counts = {}
+    for name in FACET_NAMES:
+        candidates, _more = found.get(name, found[""])
+        counts[name] = dict(
+            Counter(value for pk in candidates if pk in values for value in values[pk][name])
         )
-        for kind in ISCM.Kind.values
-    }
-    return selection.order_by().aggregate(**aggregates)
-
-
-def _objective_counts(column: str, selection, *, distinct: bool) -> dict:
-    # One response per (input, objective); several objectives share a round table.
-    rows = (
-        ObjectiveResponse.objects.filter(input__in=selection.values("pk"))
-        .values(column)
-        .annotate(n=Count("input", distinct=distinct))
-        .order_by()
-    )
-    return {row[column]: row["n"] for row in rows}
-
-
-def _joint_counts(selection) -> dict:
-    partners = WrittenInput.partner_iscms.through.objects.values("writteninput")
-    counts = selection.order_by().aggregate(
-        total=Count("pk"), joint=Count("pk", filter=Q(pk__in=partners))
-    )
-    return {JOINT: counts["joint"], DIRECT: counts["total"] - counts["joint"]}
-
-
-COUNTERS = {
-    "cycle": lambda s: _column_counts("cycle", s),
-    "region": lambda s: _through_counts("target_reviews", "regionalreview__region", s),
-    "iscm": _iscm_counts,
-    "kind": _kind_counts,
-    "objective": lambda s: _objective_counts("objective", s, distinct=False),
-    "round_table": lambda s: _objective_counts("objective__round_table", s, distinct=True),
-    "principle": lambda s: _through_counts("principles", "guidingprinciple", s),
-    "format": lambda s: _through_counts("formats", "contributionformat", s),
-    "language": lambda s: _column_counts("language", s),
-    "joint": _joint_counts,
-}
+    return counts
 
 
 @dataclass
@@ -255,17 +258,13 @@ def browse(params, *, page_number=None) -> Results:
         if not any(key["filters"].values()):
             # The whole archive: the numbers kept as inputs are published.
             kept = public_tallies.load(public_tallies.CONTRIBUTIONS)
-            facets = {name: kept[name] for name in COUNTERS}
+            facets = {name: kept[name] for name in FACET_NAMES}
             return {"facets": facets, "total": kept[public_tallies.TOTAL].get("", 0)}
         # Counted within the bounded candidates (see `_candidates`), each facet over
         # the set that leaves its own filter out.
         found = _candidates(filterset, key["filters"])
-        counts = {
-            name: counter(public_inputs().filter(pk__in=found.get(name, found[""])[0]))
-            for name, counter in COUNTERS.items()
-        }
         ids, more = found[""]
-        return {"facets": counts, "total": len(ids), "ids": ids, "capped": more}
+        return {"facets": _facet_counts(found), "total": len(ids), "ids": ids, "capped": more}
 
     counted = _cached({**key, "what": "facets"}, count_facets)
     page = Paginator(range(counted["total"]), PAGE_SIZE).get_page(page_number)
