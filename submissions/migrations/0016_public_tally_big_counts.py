@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('submissions', '0015_outgoing_email'),
+        ("submissions", "0015_outgoing_email"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='publictally',
-            name='count',
+            model_name="publictally",
+            name="count",
             field=models.PositiveBigIntegerField(default=0),
         ),
     ]
