@@ -52,7 +52,7 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from reviews import package_pdf, packages
+from reviews import package_parts, package_pdf, packages
 from reviews.models import RegionalPackage
 from submissions import pdf as pdf_module
 from submissions.models import (
@@ -847,7 +847,11 @@ def test_regional_package_of_hostile_inputs(hostile_world, make_input, monkeypat
             attachments=[(case.typed[:TITLE_MAX_LENGTH], upload)],
         )
     RecordingFetcher.asked = []
-    monkeypatch.setattr(package_pdf, "PortalURLFetcher", RecordingFetcher)
+    # Every piece is rendered in this process (no worker processes), through the
+    # recording fetcher: the parts and margins by default, the annexes with theirs.
+    monkeypatch.setenv("PACKAGE_RENDER_WORKERS", "1")
+    monkeypatch.setattr(pdf_module, "PortalURLFetcher", RecordingFetcher)
+    monkeypatch.setattr(package_parts, "PortalURLFetcher", RecordingFetcher)
     package, _created = packages.request_compile(world.reviews.amr, by=compiler, enqueue=False)
     started = time.perf_counter()
     package = package_pdf.compile_package(package.pk)
