@@ -116,18 +116,7 @@ def _cached(key_parts: dict, compute):
     return value
 
 
-FACET_NAMES = (
-    "cycle",
-    "region",
-    "iscm",
-    "kind",
-    "objective",
-    "round_table",
-    "principle",
-    "format",
-    "language",
-    "joint",
-)
+FACET_NAMES = ContributionFilter.FACETS  # the list's facets, in the panel's order
 
 
 def _facet_values(ids) -> dict[int, dict[str, set]]:

@@ -18,6 +18,7 @@ from submissions.reference_data import load_reference_data
 from submissions.roles import sync_role_groups
 
 from . import factories
+from .submissions.flaky_mail import FlakyBackend
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -170,3 +171,13 @@ def admin_user_(db):
 def plain_user(db):
     """Signed in, but with no membership or assignment."""
     return factories.UserFactory(full_name="No Role")
+
+
+@pytest.fixture
+def relay(settings):
+    """The mail server (`FlakyBackend`), up until a test says how many messages it
+    refuses: the outbox's tests and the staff page of undelivered e-mails."""
+    settings.EMAIL_BACKEND = f"{FlakyBackend.__module__}.FlakyBackend"
+    FlakyBackend.refusals = FlakyBackend.refused = 0
+    yield FlakyBackend
+    FlakyBackend.refusals = FlakyBackend.refused = 0

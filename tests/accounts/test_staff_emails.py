@@ -14,20 +14,11 @@ from submissions import emails, outbox
 from submissions.models import OutgoingEmail
 
 from ..factories import UserFactory
-from ..submissions.flaky_mail import FlakyBackend
 
 pytestmark = pytest.mark.django_db
 
 EMAILS = reverse("accounts:staff-emails")
 Status = OutgoingEmail.Status
-
-
-@pytest.fixture
-def relay(settings):
-    settings.EMAIL_BACKEND = f"{FlakyBackend.__module__}.FlakyBackend"
-    FlakyBackend.refusals = FlakyBackend.refused = 0
-    yield FlakyBackend
-    FlakyBackend.refusals = FlakyBackend.refused = 0
 
 
 def _refused(relay, n=1, *, fail=False):

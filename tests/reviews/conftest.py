@@ -4,14 +4,16 @@ import io
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from pypdf import PdfReader
 
-from reviews import editions, packages
-from submissions import workflow
+from reviews import editions, package_pdf, packages
+from submissions import editing, workflow
 from submissions.roles import sync_role_groups
 
 from ..factories import ReviewerAssignmentFactory, UserFactory
 from ..submissions.conftest import (  # noqa: F401 (fixtures)
+    fill,
     joint_input,
     make_input,
     ready_input,
@@ -118,3 +120,45 @@ def review_world(world, compiler, django_capture_on_commit_callbacks):  # noqa: 
     editions.set_published(package, publish=True)
     package.refresh_from_db()
     return package, private, public
+
+
+# What the secretariats typed, per language of their input (title, text).
+TYPED = {
+    # Ending on the lam-alef maksura ligature, which some Arabic fonts write apart at the
+    # end of a line, so that extraction moves it (static/css/print.css).
+    "ar": ("مساهمة المسار العربي", "توسعت مسارات الهجرة النظامية في المنطقة للمرة الأولى"),
+    "zh": ("巴厘进程的意见", "该地区的正规移民渠道有所扩大"),
+    "en": ("English input", "Joint work on regular pathways continued"),
+    "ru": ("Вклад Будапештского процесса", "Сотрудничество в области регулярной миграции"),
+}
+
+
+def accepted_typed(world, language, title=None):  # noqa: F811 (the fixture imported above)
+    """An input in `language` with its TYPED title (or `title`) and text, accepted by
+    the AMR review."""
+    typed_title, text = TYPED[language]
+    written_input = editing.create_input(
+        by=world.lead_user,
+        cycle=world.cycle,
+        lead_iscm=world.lead,
+        partners=[],
+        targets=[world.reviews.amr],
+        title=title or typed_title,
+        language=language,
+        basis="written_input",
+    )
+    fill(written_input, world, intro=text)
+    workflow.submit_input(written_input, by=world.lead_user, today=timezone.localdate())
+    workflow.accept_input(written_input, by=world.reviewer)
+    return written_input
+
+
+def compiled_package(world, compiler, language="en"):  # noqa: F811
+    """The AMR review's package in `language`, compiled now."""
+    package, created = packages.request_compile(
+        world.reviews.amr, language=language, by=compiler, enqueue=False
+    )
+    assert created
+    package = package_pdf.compile_package(package.pk)
+    assert package.status == "done", package.error
+    return package

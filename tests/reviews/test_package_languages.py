@@ -19,13 +19,16 @@ from pypdf import PdfReader
 
 from reviews import editions, emails, package_parts, package_pdf, packages
 from reviews.models import RegionalPackage
-from submissions import editing, workflow
+from submissions import workflow
 from submissions.models import ContentLanguage, ContributionFormat
 
-from ..submissions.conftest import fill, submitted_input
+from ..submissions.conftest import submitted_input
 from .conftest import (
+    TYPED,
+    accepted_typed,
     body_bytes,
     bookmark_titles,
+    compiled_package,
     margin_text,
     pdf_pages,
     placed_text,
@@ -34,14 +37,6 @@ from .conftest import (
 
 pytestmark = pytest.mark.django_db
 
-# What the secretariats typed, per language of their input.
-TYPED = {
-    # Ending on the lam-alef maksura ligature, which some Arabic fonts write apart at the
-    # end of a line, so that extraction moves it (static/css/print.css).
-    "ar": ("مساهمة المسار العربي", "توسعت مسارات الهجرة النظامية في المنطقة للمرة الأولى"),
-    "zh": ("巴厘进程的意见", "该地区的正规移民渠道有所扩大"),
-    "en": ("English input", "Joint work on regular pathways continued"),
-}
 # Unicode's presentation forms: shaped Arabic glyphs and CJK compatibility forms. Text
 # extracted as these is not the text that was typed (searching it finds nothing).
 PRESENTATION_FORMS = re.compile("[\ufb50-\ufdff\ufe70-\ufeff\uf900-\ufaff]")
@@ -61,34 +56,6 @@ def translated(world):
     intro.title_ar, intro.title_zh_hans = "مقدمة", "导言"
     intro.save()
     return world
-
-
-def _accepted(world, language):
-    title, text = TYPED[language]
-    written_input = editing.create_input(
-        by=world.lead_user,
-        cycle=world.cycle,
-        lead_iscm=world.lead,
-        partners=[],
-        targets=[world.reviews.amr],
-        title=title,
-        language=language,
-        basis="written_input",
-    )
-    fill(written_input, world, intro=text)
-    workflow.submit_input(written_input, by=world.lead_user, today=timezone.localdate())
-    workflow.accept_input(written_input, by=world.reviewer)
-    return written_input
-
-
-def _compiled(world, compiler, language):
-    package, created = packages.request_compile(
-        world.reviews.amr, language=language, by=compiler, enqueue=False
-    )
-    assert created
-    package = package_pdf.compile_package(package.pk)
-    assert package.status == "done", package.error
-    return package
 
 
 def _assert_typed_text_extracts_as_typed(pages, languages):
@@ -143,8 +110,8 @@ def test_arabic_package_is_in_arabic_right_to_left_with_each_input_in_its_own(
 ):
     world = translated
     for language in ("ar", "en", "zh"):
-        _accepted(world, language)
-    package = _compiled(world, compiler, "ar")
+        accepted_typed(world, language)
+    package = compiled_package(world, compiler, "ar")
     assert package.language == "ar"
 
     with translation.override("ar"):
@@ -179,8 +146,8 @@ def test_chinese_package_is_in_chinese_with_arabic_and_chinese_inputs_as_typed(
 ):
     world = translated
     for language in ("zh", "ar"):
-        _accepted(world, language)
-    package = _compiled(world, compiler, "zh-hans")
+        accepted_typed(world, language)
+    package = compiled_package(world, compiler, "zh-hans")
 
     with translation.override("zh-hans"):
         html = render_to_string("pdf/package.html", package_pdf.package_context(package))
@@ -199,7 +166,7 @@ def test_chinese_package_is_in_chinese_with_arabic_and_chinese_inputs_as_typed(
 def test_a_name_without_a_translation_falls_back_to_english_marked_as_english(world, compiler):
     """The region has no Russian name: the Russian package shows the English one, marked
     lang="en" so a reader pronounces it as English."""
-    _accepted(world, "en")
+    accepted_typed(world, "en")
     package, _created = packages.request_compile(
         world.reviews.amr, language="ru", by=compiler, enqueue=False
     )
@@ -228,8 +195,8 @@ def test_overview_names_formats_in_the_package_language(world, compiler, make_in
 def test_a_second_language_of_the_same_version_is_its_own_file_with_the_same_number(
     world, compiler, django_capture_on_commit_callbacks
 ):
-    _accepted(world, "en")
-    english = _compiled(world, compiler, "en")
+    accepted_typed(world, "en")
+    english = compiled_package(world, compiler, "en")
 
     with django_capture_on_commit_callbacks(execute=True):
         arabic, created = packages.request_compile(world.reviews.amr, language="ar", by=compiler)
@@ -250,7 +217,7 @@ def test_a_second_language_of_the_same_version_is_its_own_file_with_the_same_num
         assert (again.pk, created) == (package.pk, False)
 
     # A change of inputs makes a new version, which the other language then joins.
-    _accepted(world, "ar")
+    accepted_typed(world, "ar")
     newer, created = packages.request_compile(
         world.reviews.amr, language="ar", by=compiler, enqueue=False
     )
@@ -267,8 +234,8 @@ def test_a_second_language_of_the_same_version_is_its_own_file_with_the_same_num
 def test_a_language_that_failed_at_the_latest_version_is_compiled_again_there(
     world, compiler, monkeypatch
 ):
-    _accepted(world, "en")
-    _compiled(world, compiler, "en")
+    accepted_typed(world, "en")
+    compiled_package(world, compiler, "en")
     monkeypatch.setattr(package_parts, "render_html_to_pdf", _broken)
     failed, _created = packages.request_compile(
         world.reviews.amr, language="fr", by=compiler, enqueue=False
@@ -289,7 +256,7 @@ def _broken(*args, **kwargs):
 
 
 def test_default_language_is_the_regional_reviews_then_the_regions(world, compiler, client):
-    _accepted(world, "en")
+    accepted_typed(world, "en")
     region, review = world.regions.amr, world.reviews.amr
     region.package_language = "es"
     region.save()
@@ -309,8 +276,8 @@ def test_default_language_is_the_regional_reviews_then_the_regions(world, compil
 
 
 def test_compile_button_compiles_the_language_chosen_and_says_so(client, world, compiler):
-    _accepted(world, "en")
-    _compiled(world, compiler, "en")
+    accepted_typed(world, "en")
+    compiled_package(world, compiler, "en")
     client.force_login(compiler)
     url = reverse("reviews:package-compile", args=[world.reviews.amr.pk])
     response = client.post(url, {"language": "ar"}, follow=True)
@@ -335,8 +302,8 @@ def test_compile_button_compiles_the_language_chosen_and_says_so(client, world, 
 
 
 def test_package_page_links_every_language_of_its_version(client, world, compiler):
-    _accepted(world, "en")
-    english = _compiled(world, compiler, "en")
+    accepted_typed(world, "en")
+    english = compiled_package(world, compiler, "en")
     arabic, _created = packages.request_compile(
         world.reviews.amr, language="ar", by=compiler, enqueue=False
     )
@@ -363,8 +330,8 @@ def test_package_page_links_every_language_of_its_version(client, world, compile
 def test_each_language_has_the_permissions_of_the_package(
     client, world, compiler, persona, page, download
 ):
-    _accepted(world, "en")
-    arabic = _compiled(world, compiler, "ar")
+    accepted_typed(world, "en")
+    arabic = compiled_package(world, compiler, "ar")
     user = compiler if persona == "compiler" else getattr(world, persona)
     client.force_login(user)
     assert client.get(arabic.get_absolute_url()).status_code == page
@@ -383,7 +350,7 @@ def test_each_language_has_the_permissions_of_the_package(
 def test_package_pages_query_counts_do_not_grow_with_languages(
     client, world, compiler, count_queries, django_assert_max_num_queries
 ):
-    _accepted(world, "en")
+    accepted_typed(world, "en")
     english, _created = packages.request_compile(
         world.reviews.amr, language="en", by=compiler, enqueue=False
     )
@@ -400,7 +367,7 @@ def test_package_pages_query_counts_do_not_grow_with_languages(
 
 
 def test_compile_package_command_takes_the_language(world, tmp_path):
-    _accepted(world, "en")
+    accepted_typed(world, "en")
     target = tmp_path / "package.pdf"
     out = StringIO()
     call_command(

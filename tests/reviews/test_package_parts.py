@@ -9,53 +9,16 @@ from collections import Counter
 import pytest
 from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import translation
 from pypdf import PdfReader
 
 from reviews import package_parts, packages
-from reviews.package_pdf import PUBLIC_EDITION, REVIEW_EDITION, compile_package, package_context
-from submissions import editing, workflow
+from reviews.package_pdf import PUBLIC_EDITION, REVIEW_EDITION, package_context
 from submissions.pdf import PortalURLFetcher, render_html_to_pdf
 
-from ..submissions.conftest import fill
-from .conftest import read_stored
+from .conftest import TYPED, accepted_typed, compiled_package, read_stored
 
 pytestmark = pytest.mark.django_db
-
-TYPED = {
-    "en": ("English input", "Joint work on regular pathways continued"),
-    "ar": ("مساهمة المسار العربي", "توسعت مسارات الهجرة النظامية في المنطقة للمرة الأولى"),
-    "zh": ("巴厘进程的意见", "该地区的正规移民渠道有所扩大"),
-    "ru": ("Вклад Будапештского процесса", "Сотрудничество в области регулярной миграции"),
-}
-
-
-def _accepted(world, language, title=None):
-    typed_title, text = TYPED[language]
-    written_input = editing.create_input(
-        by=world.lead_user,
-        cycle=world.cycle,
-        lead_iscm=world.lead,
-        partners=[],
-        targets=[world.reviews.amr],
-        title=title or typed_title,
-        language=language,
-        basis="written_input",
-    )
-    fill(written_input, world, intro=text)
-    workflow.submit_input(written_input, by=world.lead_user, today=timezone.localdate())
-    workflow.accept_input(written_input, by=world.reviewer)
-    return written_input
-
-
-def _compiled(world, compiler, language="en"):
-    package, created = packages.request_compile(
-        world.reviews.amr, language=language, by=compiler, enqueue=False
-    )
-    assert created
-    package = compile_package(package.pk)
-    assert package.status == "done", package.error
-    return package
 
 
 def _one_render(package, edition=REVIEW_EDITION) -> bytes:
@@ -111,8 +74,8 @@ def test_assembled_package_is_the_document_one_render_gives(world, compiler):
     """An Arabic (right to left) package of inputs in four scripts, both editions."""
     language = "ar"
     for typed in ("en", "ar", "zh", "ru"):
-        _accepted(world, typed)
-    package = _compiled(world, compiler, language)
+        accepted_typed(world, typed)
+    package = compiled_package(world, compiler, language)
 
     for edition, stored in ((REVIEW_EDITION, package.file), (PUBLIC_EDITION, package.public_file)):
         assembled = PdfReader(io.BytesIO(read_stored(stored)))
@@ -142,8 +105,8 @@ def test_assembled_package_is_the_document_one_render_gives(world, compiler):
 
 
 def test_assembled_package_is_tagged_and_its_links_land_on_their_inputs(world, compiler):
-    made = [_accepted(world, typed) for typed in ("en", "ru")]
-    package = _compiled(world, compiler)
+    made = [accepted_typed(world, typed) for typed in ("en", "ru")]
+    package = compiled_package(world, compiler)
     reader = PdfReader(io.BytesIO(read_stored(package.file)))
     root = reader.trailer["/Root"]["/StructTreeRoot"]
     nums = root["/ParentTree"]["/Nums"]
@@ -183,8 +146,8 @@ def _parts_stored():
 
 
 def test_a_recompile_renders_only_the_part_of_the_input_that_changed(world, compiler):
-    first = [_accepted(world, "en", title=f"Input {n}") for n in range(3)]
-    package = _compiled(world, compiler)
+    first = [accepted_typed(world, "en", title=f"Input {n}") for n in range(3)]
+    package = compiled_package(world, compiler)
     versions = {v.input_id: v.pk for v in package.input_versions.all()}
     assert _parts_stored() == {f"{versions[i.pk]}.pdf" for i in first}
     cached = {
@@ -193,8 +156,8 @@ def test_a_recompile_renders_only_the_part_of_the_input_that_changed(world, comp
         for name in _parts_stored()
     }  # fmt: skip
 
-    added = _accepted(world, "en", title="Input added late")
-    newer = _compiled(world, compiler)
+    added = accepted_typed(world, "en", title="Input added late")
+    newer = compiled_package(world, compiler)
     assert newer.number == 2
     new_version = newer.input_versions.get(input=added).pk
     # One part more, the others untouched (read from the cache, not rendered and stored).
@@ -206,14 +169,14 @@ def test_a_recompile_renders_only_the_part_of_the_input_that_changed(world, comp
     assert "Input added late" in text and "Input 2" in text
 
     # Another language is another part.
-    _compiled(world, compiler, "fr")
+    compiled_package(world, compiler, "fr")
     folder = f"{package_parts.CACHE_FOLDER}/{package_parts.layout_version()}/fr"
     assert len(default_storage.listdir(folder)[1]) == 4
 
 
 def test_a_new_layout_version_renders_every_part_again(world, compiler, monkeypatch):
-    _accepted(world, "en")
-    package = _compiled(world, compiler)
+    accepted_typed(world, "en")
+    package = compiled_package(world, compiler)
     assert len(_parts_stored()) == 1
     monkeypatch.setattr(package_parts, "PACKAGE_LAYOUT_VERSION", "bumped")
     package_parts.layout_version.cache_clear()
@@ -228,7 +191,7 @@ def test_a_new_layout_version_renders_every_part_again(world, compiler, monkeypa
 
 def test_parts_rendered_in_worker_processes_are_the_parts_rendered_in_process(world, compiler):
     for typed in ("en", "zh"):
-        _accepted(world, typed)
+        accepted_typed(world, typed)
     package, _ = packages.request_compile(world.reviews.amr, by=compiler, enqueue=False)
     with translation.override(package.language):
         context = package_context(package)

@@ -16,20 +16,10 @@ from submissions import emails, outbox
 from submissions.models import OutgoingEmail
 
 from ..factories import UserFactory
-from .flaky_mail import FlakyBackend
 
 pytestmark = pytest.mark.django_db
 
 Status = OutgoingEmail.Status
-
-
-@pytest.fixture
-def relay(settings):
-    """The mail server, up until a test says how many messages it refuses."""
-    settings.EMAIL_BACKEND = f"{FlakyBackend.__module__}.FlakyBackend"
-    FlakyBackend.refusals = FlakyBackend.refused = 0
-    yield FlakyBackend
-    FlakyBackend.refusals = FlakyBackend.refused = 0
 
 
 def _notice(address="lea@example.org", language="fr"):
