@@ -207,3 +207,19 @@ def test_a_word_after_a_minus_is_left_out_in_every_language(make_input):
     assert found("migration -data") == {without.pk}
     assert found("migration") == {with_data.pk, without.pk}
     assert found("-data migration") == {without.pk}
+
+
+@postgresql_only
+def test_the_snippet_of_a_long_input_marks_a_word_written_far_into_it(make_input):
+    """The headline is looked for around the first place the word is written (not over
+    the whole text): a word after 4,000 characters is marked, with its neighbours."""
+    written_input = make_input("Long")
+    filler = "Regional consultations continued on several topics. " * 80
+    WrittenInput.objects.filter(pk=written_input.pk).update(
+        search_document=f"{filler}The Quetzaltenango workshop met."
+    )
+    snippet = search.snippets([written_input.pk], "quetzaltenango")[written_input.pk]
+    assert "<mark>Quetzaltenango</mark> workshop" in snippet
+    # A stem-only match (the word not written as typed) is still marked, from the whole text.
+    snippet = search.snippets([written_input.pk], "consultation")[written_input.pk]
+    assert "<mark>consultations</mark>" in snippet
