@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Max
+from django.db.models import F, Lookup, Max
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
@@ -119,6 +119,24 @@ def _cached(key_parts: dict, compute):
 FACET_NAMES = ContributionFilter.FACETS  # the list's facets, in the panel's order
 
 
+class _AnyOf(Lookup):
+    """`column = ANY(ids)` on PostgreSQL: the ids in one array parameter. Django
+    prepares each value of an IN list one by one, which took most of the time of the
+    facet values' queries over a few hundred ids; an IN list elsewhere (SQLite)."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, params = self.process_lhs(compiler, connection)
+        ids = [int(pk) for pk in self.rhs]
+        if not ids:
+            return "1 = 0", []
+        if connection.vendor == "postgresql":
+            return f"{lhs} = ANY(%s)", [*params, ids]
+        return f"{lhs} IN ({', '.join(['%s'] * len(ids))})", [*params, *ids]
+
+
 def _facet_values(ids) -> dict[int, dict[str, set]]:
     """{input id: {facet name: the values it counts under}} for `ids`, in six queries
     (the inputs with their lead ISCM, regions, partners, objectives, principles,
@@ -127,7 +145,7 @@ def _facet_values(ids) -> dict[int, dict[str, set]]:
     table it reports on, per principle and format, and under "joint" when it has
     partners, else "direct"."""
     values = {}
-    inputs = WrittenInput.objects.filter(pk__in=ids).values_list(
+    inputs = WrittenInput.objects.filter(_AnyOf(F("pk"), ids)).values_list(
         "pk", "cycle_id", "language", "lead_iscm_id", "lead_iscm__kind"
     )
     for pk, cycle_id, language, lead_id, lead_kind in inputs:
@@ -145,15 +163,15 @@ def _facet_values(ids) -> dict[int, dict[str, set]]:
         ("format", WrittenInput.formats.through, "contributionformat_id"),
     )
     for name, through, column in related:
-        for pk, value in through.objects.filter(writteninput__in=ids).values_list(
+        for pk, value in through.objects.filter(_AnyOf(F("writteninput_id"), ids)).values_list(
             "writteninput_id", column
         ):
             values[pk][name].add(value)
-    partners = WrittenInput.partner_iscms.through.objects.filter(writteninput__in=ids)
+    partners = WrittenInput.partner_iscms.through.objects.filter(_AnyOf(F("writteninput_id"), ids))
     for pk, iscm_id, kind in partners.values_list("writteninput_id", "iscm_id", "iscm__kind"):
         values[pk]["iscm"].add(iscm_id)
         values[pk]["kind"].add(kind)
-    responses = ObjectiveResponse.objects.filter(input__in=ids).values_list(
+    responses = ObjectiveResponse.objects.filter(_AnyOf(F("input_id"), ids)).values_list(
         "input_id", "objective_id", "objective__round_table"
     )
     for pk, objective_id, round_table in responses:
@@ -264,7 +282,7 @@ def browse(params, *, page_number=None) -> Results:
             selection = public_inputs().order_by("-published_at", "-pk")
             ids = list(selection.values_list("pk", flat=True)[start : start + PAGE_SIZE])
         elif sort == RELEVANCE:
-            candidates = public_inputs().filter(pk__in=counted["ids"])
+            candidates = public_inputs().filter(_AnyOf(F("pk"), counted["ids"]))
             selection = search.ranked(candidates, query).order_by(
                 "-search_rank", "-published_at", "-pk"
             )
