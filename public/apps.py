@@ -12,3 +12,15 @@ class PublicConfig(AppConfig):
 
     name = "public"
     verbose_name = _("Public site")
+
+    def ready(self):
+        # The generated open-data files are rebuilt after each change of what is
+        # published (public/opendata_files.py); submissions sends, never imports us.
+        # Imported here: the models must be loaded first.
+        from submissions import public_tallies  # noqa: PLC0415
+
+        from . import tasks  # noqa: PLC0415
+
+        public_tallies.publication_changed.connect(
+            tasks.publication_changed, dispatch_uid="public-open-data-files"
+        )

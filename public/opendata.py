@@ -288,6 +288,15 @@ def resource_descriptor(resource: Resource, fmt: str, *, name: str, path: str) -
             )
             % {"key": resource.name}
         )
+    if path.endswith(f"/open-data/{resource.name}.{fmt}"):
+        described["description"] += " " + str(
+            _(
+                "With filters in the query string, a page of 1,000 records at a time: "
+                'the JSON adds "page", "page_size", "next" and "previous" (the addresses '
+                "of the following and preceding pages, null at the ends); both formats "
+                'give the next page in a Link header (rel="next").'
+            )
+        )
     described["schema"] = {
         "fields": [f.descriptor() for f in resource.schema],
         "primaryKey": "id",

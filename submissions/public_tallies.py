@@ -28,6 +28,7 @@ from collections import Counter
 
 from django.db import transaction
 from django.db.models import Count, Q
+from django.dispatch import Signal
 
 from .models import ISCM, ObjectiveResponse, PublicTally, Status, WrittenInput
 
@@ -56,6 +57,12 @@ FACETS = {
 # (an input published or taken off, a new version published, one published again
 # later) changes one of them, and every one can be counted again from scratch.
 STATE_FACETS = ("cycle_ids", "cycle_versions", "cycle_times")
+# Sent by `apply` when the publication state of cycles changes (an input published, taken
+# off or published in a new version), inside the transaction of the change, with
+# `cycle_ids`. The public site's generated open-data files listen (`public/apps.py`
+# connects `public.tasks.publication_changed`, which builds them after commit): this app
+# never imports that one.
+publication_changed = Signal()
 # Facets whose keys are ids (the others are text: language, kind, joint).
 _BY_ID = {
     "cycle",
@@ -305,10 +312,14 @@ def contribution(written_input: WrittenInput) -> Counter:
 
 def apply(delta: dict) -> None:
     """Add `delta` ((listing, facet, key) → n) to the kept numbers of the lists that
-    were ever counted."""
+    were ever counted; when it changes a cycle's publication state (`STATE_FACETS`),
+    send `publication_changed` first (its receivers act after commit)."""
     delta = {entry: n for entry, n in delta.items() if n}
     if not delta:
         return
+    changed_cycles = {int(key) for _listing, facet, key in delta if facet in STATE_FACETS}
+    if changed_cycles:
+        publication_changed.send(sender=PublicTally, cycle_ids=changed_cycles)
     # Each list's "built" row, locked: publications change the numbers in turn, and a
     # count from scratch waits for this transaction (so it sees this publication).
     built = {

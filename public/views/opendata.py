@@ -1,10 +1,12 @@
-"""Open data: the published contributions and practices as JSON and CSV (any selection,
-or a cycle's own files, frozen once the cycle is closed), the data package that
+"""Open data: the published contributions and practices as JSON and CSV (the whole
+archive and each open cycle's files as generated files served from storage, a closed
+cycle's frozen ones, any filtered selection a page at a time), the data package that
 describes them, the page that explains it all, and an Atom feed."""
 
 import base64
 import json
 import re
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
@@ -12,16 +14,26 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import get_conditional_response
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
+from django.utils.http import http_date
 from django.utils.translation import gettext_lazy as _
 
 from submissions.models import WrittenInput
+from submissions.querystrings import parse_id
 from submissions.responses import serve_stored_file
 
-from .. import opendata, opendata_cycles, opendata_formats, practices
+from .. import opendata, opendata_cycles, opendata_files, opendata_formats, practices, tasks
 
 FEED_SIZE = 50
+# Records per page of a filtered export (`?region=ECA`): a page is built in well under
+# a second; the whole archive is a generated file instead.
+PAGE_SIZE = 1000
+LARGEST_PAGE = 1_000_000  # beyond, no database could hold the records
+# Which file a download of a generated file got (opendata_files.CURRENT, PREVIOUS: the
+# last one built, a few seconds older than the latest publication, or BUILT_NOW).
+STATE_HEADER = "Open-Data-State"
 # Characters XML 1.0 cannot carry, which Django's feed generator refuses with an
 # exception: typed text may hold them (pasted from other programs, or entity-encoded
 # like "&#14;", which becomes the character in the plain text of the summary).
@@ -40,6 +52,7 @@ def about(request):
             "cycles": opendata_cycles.cycle_exports(timezone.localdate()),
             "form": filterset.form,
             "query": request.GET.urlencode(),
+            "page_size": PAGE_SIZE,
         },
     )
 
@@ -56,49 +69,162 @@ def _streamed(chunks, fmt: str, filename: str) -> StreamingHttpResponse:
     return response
 
 
-def contributions_json(request):
-    """{"source", "count", "errors", "fields", "contributions": [...]}: the
-    contributions the list's filters select, streamed."""
-    filterset, queryset = opendata.selection(request.GET)
-    head = {
-        "source": settings.SITE_URL + request.path,
-        "count": queryset.count(),
-        "errors": _bad_filters(filterset),
-        "fields": list(opendata.FIELDS),
-    }
-    chunks = opendata_formats.json_chunks(head, "contributions", opendata.records(queryset))
-    return _streamed(chunks, "json", "iscm-contributions.json")
+def _generated_response(request, found, fmt: str, filename: str):
+    """A generated or frozen file from storage, streamed by FileResponse, with its sha256
+    as ETag and Repr-Digest and its time of building as Last-Modified; 304 when the
+    request's If-None-Match or If-Modified-Since says the client has it."""
+    etag = f'"{found.sha256}"'
+    # Whole seconds, as Last-Modified and If-Modified-Since carry them.
+    last_modified = int(found.built_at.timestamp()) if found.built_at else None
+    not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
+    if not_modified is not None:
+        response = not_modified
+    else:
+        response = serve_stored_file(
+            found.name, filename=filename, content_type=opendata_formats.MEDIA_TYPES[fmt]
+        )
+        if fmt == "json":
+            # Readable in the browser like the other JSON files; nosniff stays.
+            response["Content-Disposition"] = response["Content-Disposition"].replace(
+                "attachment", "inline", 1
+            )
+        digest = base64.b64encode(bytes.fromhex(found.sha256)).decode()
+        response["Repr-Digest"] = f"sha-256=:{digest}:"
+    response["ETag"] = etag
+    if last_modified is not None:
+        response["Last-Modified"] = http_date(last_modified)
+    # Asked again each time (a 304 costs nothing): a contribution taken off the portal
+    # leaves every copy at the next request.
+    response["Cache-Control"] = "no-cache"
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
 
 
-def contributions_csv(request):
-    """One row per contribution the filters select (`opendata_formats.csv_chunks`)."""
-    _filterset, queryset = opendata.selection(request.GET)
-    chunks = opendata_formats.csv_chunks(opendata.FIELDS, opendata.records(queryset))
-    return _streamed(chunks, "csv", "iscm-contributions.csv")
+def _generated(request, resource_name: str, fmt: str):
+    """The whole archive's file (no query string): generated, served from storage."""
+    scope = opendata_files.site_scope()
+    found = opendata_files.obtain(
+        scope, f"{resource_name}.{fmt}", request_build=tasks.request_build
+    )
+    response = _generated_response(request, found, fmt, f"iscm-{resource_name}.{fmt}")
+    response[STATE_HEADER] = found.state
+    return response
 
 
-def practices_json(request):
-    """{"source", "count", "errors", "fields", "practices": [...]}: the practices the
-    practices list's filters select, streamed."""
-    filterset = practices.filtered(request.GET)
-    queryset = filterset.selection()
-    head = {
-        "source": settings.SITE_URL + request.path,
-        "count": queryset.count(),
-        "errors": _bad_filters(filterset),
-        "fields": list(opendata.PRACTICE_FIELDS),
-    }
-    rows = opendata.practice_records(practices.export_order(queryset))
-    return _streamed(
-        opendata_formats.json_chunks(head, "practices", rows), "json", "iscm-practices.json"
+def _is_whole(request) -> bool:
+    """No filter and no page asked for: the whole archive's generated file."""
+    return not any(
+        value for name, values in request.GET.lists() if name != "sort" for value in values
     )
 
 
-def practices_csv(request):
+@dataclass
+class _Page:
+    """One page of a filtered export: PAGE_SIZE records from the `offset`-th, and the
+    addresses of the next and previous pages (None at the ends)."""
+
+    number: int
+    count: int
+    next: str | None
+    previous: str | None
+    errors: dict
+
+
+def _page(request, queryset, errors: dict) -> tuple[_Page, object]:
+    """(the page asked for by `?page=` (1 if missing or not a number), its rows)."""
+    errors = dict(errors)
+    given = request.GET.get("page") or "1"
+    number = parse_id(given, largest=LARGEST_PAGE) or 0
+    if number < 1:
+        errors["page"] = [str(_("Not a page number: the first page is given."))]
+        number = 1
+    count = queryset.count()
+
+    def address(n):
+        params = request.GET.copy()
+        params["page"] = str(n)
+        return f"{settings.SITE_URL}{request.path}?{params.urlencode()}"
+
+    offset = (number - 1) * PAGE_SIZE
+    page = _Page(
+        number=number,
+        count=count,
+        next=address(number + 1) if offset + PAGE_SIZE < count else None,
+        previous=address(min(number - 1, max(1, -(-count // PAGE_SIZE)))) if number > 1 else None,
+        errors=errors,
+    )
+    return page, queryset[offset : offset + PAGE_SIZE]
+
+
+def _paged(request, page: _Page, resource, rows, fmt: str):
+    """A page of a filtered export: JSON with the head of the whole file plus "page",
+    "next" and "previous"; CSV with the same rows. Both say the next and previous
+    pages in a Link header (RFC 8288)."""
+    filename = f"iscm-{resource.name}.{fmt}"
+    if fmt == "csv":
+        response = _streamed(opendata_formats.csv_chunks(resource.fields, rows), fmt, filename)
+    else:
+        head = {
+            "source": settings.SITE_URL + request.path,
+            "count": page.count,
+            "errors": page.errors,
+            "fields": list(resource.fields),
+            "page": page.number,
+            "page_size": PAGE_SIZE,
+            "next": page.next,
+            "previous": page.previous,
+        }
+        chunks = opendata_formats.json_chunks(head, resource.name, rows)
+        response = _streamed(chunks, fmt, filename)
+    pages = (("next", page.next), ("prev", page.previous))
+    links = [f'<{url}>; rel="{rel}"' for rel, url in pages if url]
+    if links:
+        response["Link"] = ", ".join(links)
+    response["X-Total-Count"] = str(page.count)
+    return response
+
+
+def _contributions(request, fmt: str):
+    if _is_whole(request):
+        return _generated(request, opendata.CONTRIBUTIONS.name, fmt)
+    filterset, queryset = opendata.selection(request.GET)
+    page, selected = _page(request, queryset, _bad_filters(filterset))
+    return _paged(request, page, opendata.CONTRIBUTIONS, opendata.records(selected), fmt)
+
+
+def _practices(request, fmt: str):
+    if _is_whole(request):
+        return _generated(request, opendata.PRACTICES.name, fmt)
     filterset = practices.filtered(request.GET)
-    rows = opendata.practice_records(practices.export_order(filterset.selection()))
-    chunks = opendata_formats.csv_chunks(opendata.PRACTICE_FIELDS, rows)
-    return _streamed(chunks, "csv", "iscm-practices.csv")
+    queryset = practices.export_order(filterset.selection())
+    page, selected = _page(request, queryset, _bad_filters(filterset))
+    return _paged(request, page, opendata.PRACTICES, opendata.practice_records(selected), fmt)
+
+
+def contributions_json(request):
+    """Without a query string: every published contribution, {"source", "count",
+    "errors", "fields", "next": null, "contributions": [...]}, a generated file
+    (`opendata_files`). With filters or `?page=`: a page of PAGE_SIZE of the
+    contributions they select, the same object plus "page", "page_size", "next" and
+    "previous" (addresses or null)."""
+    return _contributions(request, "json")
+
+
+def contributions_csv(request):
+    """One row per contribution (`opendata_formats.csv_chunks`): all of them as a
+    generated file, or a page of those the filters select (Link: rel="next")."""
+    return _contributions(request, "csv")
+
+
+def practices_json(request):
+    """Like `contributions_json`, for the practices worth sharing ("practices"), with
+    the practices list's filters."""
+    return _practices(request, "json")
+
+
+def practices_csv(request):
+    """Like `contributions_csv`, for the practices worth sharing."""
+    return _practices(request, "csv")
 
 
 def _json_document(document: dict) -> HttpResponse:
@@ -120,8 +246,9 @@ def datapackage(request):
 def cycle_file(request, cycle, filename):
     """A cycle's own file (`opendata_cycles.CYCLE_FILES`) or its data package. A closed
     cycle's file is served as stored, the same bytes on every download (ETag and
-    Repr-Digest carry its sha256); an open cycle's is built now. Query strings are
-    ignored: a cycle's file is always the whole cycle."""
+    Repr-Digest carry its sha256); an open cycle's is a generated file
+    (`opendata_files`), rebuilt after each publication. Query strings are ignored: a
+    cycle's file is always the whole cycle."""
     if filename != "datapackage.json" and filename not in opendata_cycles.CYCLE_FILES:
         raise Http404("No such file")
     exports = opendata_cycles.cycle_exports(timezone.localdate(), slug=cycle, build=False)
@@ -135,21 +262,16 @@ def cycle_file(request, cycle, filename):
         return _json_document(opendata_cycles.datapackage(exports, scope=export))
     download_name = f"iscm-{cycle}-{filename}"
     fmt = filename.rsplit(".", 1)[1]
-    if not export.closed:
-        return _streamed(opendata_cycles.cycle_chunks(export, filename), fmt, download_name)
-    frozen = opendata_cycles.freeze(export, export.file(filename))
-    response = serve_stored_file(
-        frozen.stored_name, filename=download_name, content_type=opendata_formats.MEDIA_TYPES[fmt]
-    )
-    if fmt == "json":
-        # Readable in the browser like the other JSON files; nosniff stays.
-        response["Content-Disposition"] = response["Content-Disposition"].replace(
-            "attachment", "inline", 1
+    if export.closed:
+        frozen = opendata_cycles.freeze(export, export.file(filename))
+        found = opendata_files.Generated(
+            frozen.stored_name, frozen.sha256, frozen.size, None, opendata_files.CURRENT
         )
-    response["ETag"] = f'"{frozen.sha256}"'
-    digest = base64.b64encode(bytes.fromhex(frozen.sha256)).decode()
-    response["Repr-Digest"] = f"sha-256=:{digest}:"
-    response["Access-Control-Allow-Origin"] = "*"
+        return _generated_response(request, found, fmt, download_name)
+    scope = opendata_files.cycle_scope(export)
+    found = opendata_files.obtain(scope, filename, request_build=tasks.request_build)
+    response = _generated_response(request, found, fmt, download_name)
+    response[STATE_HEADER] = found.state
     return response
 
 

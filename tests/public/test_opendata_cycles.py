@@ -134,15 +134,18 @@ def test_a_closed_cycles_files_change_when_its_publication_changes(client, world
 
 
 def test_an_open_cycles_files_follow_each_publication(client, world, cycles):
+    """An open cycle's files are generated files (`public/opendata_files.py`): a new
+    file, with a new ETag, for each publication state."""
     url = cycle_file(world.cycle, "practices.csv")
-    before = download(client, url).decode("utf-8-sig")
+    first = client.get(url)
+    before = b"".join(first.streaming_content).decode("utf-8-sig")
     assert "New agreements." in before
     publish_practices(world, "Yet another current input", {world.objectives[1]: "More."})
-    after = download(client, url).decode("utf-8-sig")
-    assert len(after.splitlines()) == len(before.splitlines()) + 1
     response = client.get(url)
-    b"".join(response.streaming_content)
-    assert not response.has_header("ETag")
+    after = b"".join(response.streaming_content).decode("utf-8-sig")
+    assert len(after.splitlines()) == len(before.splitlines()) + 1
+    assert response["ETag"] == f'"{hashlib.sha256(after.encode("utf-8-sig")).hexdigest()}"'
+    assert response["ETag"] != first["ETag"]
 
 
 def test_the_open_data_page_shows_each_frozen_files_sha256(client, world, cycles):
