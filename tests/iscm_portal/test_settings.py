@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
 
 from iscm_portal.settings import database_from_url, env_bool, env_int
 
@@ -82,12 +83,34 @@ def test_database_url_postgres_and_sqlite(tmp_path):
         "db.internal",
         "5433",
     )
-    assert pg["OPTIONS"] == {"sslmode": "require"}
+    assert pg["OPTIONS"] == {
+        "sslmode": "require",
+        "options": "-c max_parallel_workers_per_gather=0",
+    }
     lite = database_from_url(f"sqlite:///{tmp_path}/new-folder/db.sqlite3")
     assert lite["NAME"] == f"{tmp_path}/new-folder/db.sqlite3"
     assert (tmp_path / "new-folder").is_dir()
     with pytest.raises(ImproperlyConfigured, match="names no database"):
         database_from_url("postgres://localhost/")
+
+
+def test_parallel_query_is_off_unless_asked_for(monkeypatch):
+    """The connection's `options` turn PostgreSQL's parallel query off (short page
+    queries pay its start-up); DATABASE_PARALLEL_WORKERS sets it, the URL wins."""
+    monkeypatch.setenv("DATABASE_PARALLEL_WORKERS", "2")
+    assert database_from_url("postgres://h/iscm")["OPTIONS"] == {
+        "options": "-c max_parallel_workers_per_gather=2"
+    }
+    url = "postgres://h/iscm?options=-c%20statement_timeout%3D5000"
+    assert database_from_url(url)["OPTIONS"] == {"options": "-c statement_timeout=5000"}
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL setting")
+def test_the_connection_runs_without_parallel_query():
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        assert cursor.fetchone()[0] == "0"
 
 
 def _make_run(tmp_path, *arguments, **env):
