@@ -196,6 +196,17 @@ PACKAGE_HEARTBEAT_SECONDS = env_int("PACKAGE_HEARTBEAT_SECONDS", 10)
 PACKAGE_COMPILE_TIMEOUT = env_int("PACKAGE_COMPILE_TIMEOUT", 300)
 # A package no worker has started after this many seconds is failed too (retryable).
 PACKAGE_QUEUE_TIMEOUT = env_int("PACKAGE_QUEUE_TIMEOUT", 3600)
+# The workers' own recovery (reviews/recovery.py, run by every db_worker's heartbeat
+# thread): a running package or synthesis draft without a heartbeat for
+# PACKAGE_STALE_SECONDS is taken over (a package is compiled again once, then failed;
+# a draft is failed), and the task row of a worker not seen for WORKER_STALE_SECONDS
+# is reaped. PACKAGE_COMPILE_TIMEOUT above stays the cron's safety net.
+PACKAGE_STALE_SECONDS = env_int("PACKAGE_STALE_SECONDS", 60)
+WORKER_STALE_SECONDS = env_int("WORKER_STALE_SECONDS", 90)
+# A compile runs in a child process of the worker (reviews/package_child.py), which
+# exits with its memory when the package is done; off only in tests, to compile in
+# process.
+PACKAGE_COMPILE_IN_CHILD = env_bool("PACKAGE_COMPILE_IN_CHILD", True)
 
 # Every task worker refreshes its WorkerHeartbeat row this often (iscm_portal/workers.py);
 # /healthz fails its "worker" check when no worker was seen for WORKER_SEEN_SECONDS.

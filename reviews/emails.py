@@ -10,6 +10,19 @@ from submissions.models import ReviewerAssignment
 from .models import RegionalPackage
 
 
+def notify_compile_failed(package_pk: int) -> int:
+    """E-mail the person who asked for the package (if any, and active) that its compile
+    failed after an automatic retry, with the reason. Returns the messages sent."""
+    package = RegionalPackage.objects.select_related(
+        "review__region", "review__cycle", "created_by"
+    ).get(pk=package_pk)
+    person = package.created_by
+    if person is None or not person.is_active or not person.email:
+        return 0
+    context = {"package": package, "package_url": settings.SITE_URL + package.get_absolute_url()}
+    return send_templated("package_failed", context, [(person.email, person.language)])
+
+
 def notify_compilers_offline(package_pk: int, new_version_pk: int) -> int:
     """E-mail the active compilers of the package's region that its public edition went
     offline and which new version is being compiled. Returns the messages sent."""

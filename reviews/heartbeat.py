@@ -40,14 +40,14 @@ class Heartbeat(threading.Thread):
         self.join()
 
 
-def fail_stale(model, *, now, never_started: str, stopped: str) -> int:
+def fail_stale(model, *, now, never_started: str, stopped: str, timeout: int | None = None) -> int:
     """Mark as failed the jobs of `model` (a package or a synthesis draft: `status`,
     `queued_at`, `heartbeat_at`, `error`, `finished_at`) that no worker took within
-    PACKAGE_QUEUE_TIMEOUT, or whose heartbeat is older than PACKAGE_COMPILE_TIMEOUT.
-    `never_started` and `stopped` are the messages, each with `%(minutes)s`. Two
-    conditional UPDATEs; returns how many."""
+    PACKAGE_QUEUE_TIMEOUT, or whose heartbeat is older than `timeout` seconds
+    (PACKAGE_COMPILE_TIMEOUT by default). `never_started` and `stopped` are the
+    messages, each with `%(minutes)s`. Two conditional UPDATEs; returns how many."""
     queue_timeout = settings.PACKAGE_QUEUE_TIMEOUT
-    timeout = settings.PACKAGE_COMPILE_TIMEOUT
+    timeout = settings.PACKAGE_COMPILE_TIMEOUT if timeout is None else timeout
     failed = model.Status.FAILED
     never = model.objects.filter(
         status=model.Status.QUEUED,

@@ -114,6 +114,10 @@ class RegionalPackage(models.Model):
     # Written every few seconds by the compiling worker (reviews/packages.py): a running
     # package whose heartbeat stops is one whose worker died.
     heartbeat_at = models.DateTimeField(_("last sign of life"), null=True, blank=True)
+    # Which attempt the current compile is: 1, or 2 once the workers' recovery compiled
+    # it again after its worker died (reviews/packages.py::recover_stale_packages); a
+    # person's "Try again" starts at 1.
+    attempt = models.PositiveSmallIntegerField(_("attempt"), default=1)
 
     objects = RegionalPackageQuerySet.as_manager()
 
@@ -140,6 +144,30 @@ class RegionalPackage(models.Model):
     @property
     def in_progress(self) -> bool:
         return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+
+class PackageEvent(models.Model):
+    """One line of a package's history that its status alone does not tell: its worker
+    died and it was compiled again automatically, or failed after that retry (written by
+    reviews/packages.py::recover_stale_packages; shown on the package's page)."""
+
+    package = models.ForeignKey(
+        RegionalPackage,
+        on_delete=models.CASCADE,
+        related_name="events",
+        verbose_name=_("package"),
+    )
+    at = models.DateTimeField(_("when"))
+    attempt = models.PositiveSmallIntegerField(_("attempt"))
+    message = models.TextField(_("what happened"))
+
+    class Meta:
+        verbose_name = _("package event")
+        verbose_name_plural = _("package events")
+        ordering = ["package", "at", "pk"]
+
+    def __str__(self):
+        return f"{self.package} — {self.at:%Y-%m-%d %H:%M:%S}: {self.message}"
 
 
 class SynthesisDraft(models.Model):

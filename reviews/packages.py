@@ -14,8 +14,12 @@ and a django-tasks task (`tasks.compile_package_task`) renders it with
 packages → tasks → package_pdf; publication is `editions.py`.
 
 A worker can die mid-compile (killed, out of memory, machine lost): `package_pdf`
-beats a heartbeat, and `fail_stale_packages` here marks a running package whose
-heartbeat is older than PACKAGE_COMPILE_TIMEOUT as failed (the compiler can try again).
+beats a heartbeat, and `recover_stale_packages` here, run by the live workers every
+beat (reviews/recovery.py) and by every compile request, takes over a running package
+whose heartbeat is older than PACKAGE_STALE_SECONDS, or whose worker is known dead: it
+is compiled again once automatically, then failed and its compiler told, each step a
+line of the package's history. `fail_stale_packages` (PACKAGE_COMPILE_TIMEOUT, the
+cron's) stays as the safety net.
 """
 
 import datetime
@@ -24,7 +28,7 @@ from functools import partial
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,7 +41,7 @@ from submissions.models import (
 
 from . import tasks
 from .heartbeat import fail_stale
-from .models import RegionalPackage
+from .models import PackageEvent, RegionalPackage
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +107,10 @@ def request_compile(review: RegionalReview, *, language: str | None = None, by=N
     language = language or review.default_package_language
     if language not in package_languages():
         raise ValueError(f"Not a package language: {language!r}")
-    fail_stale_packages()  # a compile whose worker died must not block a new one
+    # A compile whose worker died must neither block a new one nor pass for one on its
+    # way ("nothing changed").
+    recover_stale_packages()
+    fail_stale_packages()
     with transaction.atomic():
         RegionalReview.objects.select_for_update().get(pk=review.pk)
         versions = accepted_versions(review)
@@ -170,6 +177,7 @@ def retry_compile(package: RegionalPackage, *, enqueue: bool = True) -> Regional
         started_at=None,
         heartbeat_at=None,
         finished_at=None,
+        attempt=1,
     )
     if reset and enqueue:
         _enqueue_after_commit(package)
@@ -205,6 +213,93 @@ def fail_stale_packages(now: datetime.datetime | None = None) -> int:
             "minutes. Nothing was published; try again."
         ),
     )
+
+
+# A compile whose worker died is compiled again automatically this many times in all.
+AUTOMATIC_ATTEMPTS = 2
+
+
+def recover_stale_packages(
+    now: datetime.datetime | None = None, dead_runs: dict[int, datetime.datetime] | None = None
+) -> int:
+    """Take over the running packages whose worker died: those whose heartbeat is older
+    than PACKAGE_STALE_SECONDS, and those of `dead_runs` ({package pk: when the dead
+    worker claimed its task}, from the task rows reaped by iscm_portal/workers.py) whose
+    run began after that claim and whose heartbeat missed two beats.
+
+    Side effects, per package, with a conditional UPDATE on the run it saw (a run that
+    beat or ended meanwhile is left alone, and two workers recovering at once take it
+    over once): on its first attempt, queued again as attempt 2 and its task enqueued
+    after commit; otherwise failed with the reason, and its compiler e-mailed after
+    commit (tasks.send_package_failed_email, through the outbox). Either way a line of
+    its history (PackageEvent) says what happened. Returns how many were taken over.
+    """
+    now = now or timezone.now()
+    stale_seconds = settings.PACKAGE_STALE_SECONDS
+    missed_beats = now - datetime.timedelta(seconds=2 * settings.PACKAGE_HEARTBEAT_SECONDS)
+    dead_runs = dead_runs or {}
+    running = RegionalPackage.objects.filter(status=RegionalPackage.Status.RUNNING)
+    candidates = running.filter(
+        Q(heartbeat_at__lt=now - datetime.timedelta(seconds=stale_seconds))
+        | Q(pk__in=list(dead_runs), heartbeat_at__lt=missed_beats)
+    ).values("pk", "started_at", "heartbeat_at", "percent", "attempt")
+    taken = 0
+    for run in candidates:
+        claimed = dead_runs.get(run["pk"])
+        too_old = run["heartbeat_at"] < now - datetime.timedelta(seconds=stale_seconds)
+        if not too_old and (claimed is None or run["started_at"] < claimed):
+            continue  # a later run than the dead worker's: not its to give up
+        taken += _take_over(run, now)
+    return taken
+
+
+def _take_over(run: dict, now: datetime.datetime) -> int:
+    silent = max(1, round((now - (run["heartbeat_at"] or run["started_at"])).total_seconds()))
+    named = {"percent": run["percent"], "seconds": silent, "attempt": run["attempt"] + 1}
+    this_run = RegionalPackage.objects.filter(
+        pk=run["pk"],
+        status=RegionalPackage.Status.RUNNING,
+        started_at=run["started_at"],
+        heartbeat_at=run["heartbeat_at"],
+    )
+    with transaction.atomic():
+        if run["attempt"] < AUTOMATIC_ATTEMPTS:
+            message = (
+                _(
+                    "The worker stopped at %(percent)s %% (no sign of life for %(seconds)s s); "
+                    "compiled again automatically (attempt %(attempt)s)."
+                )
+                % named
+            )
+            changed = this_run.update(
+                status=RegionalPackage.Status.QUEUED,
+                attempt=F("attempt") + 1,
+                stage=_("Waiting for a worker"),
+                percent=0,
+                started_at=None,
+                heartbeat_at=None,
+            )
+            after_commit = partial(tasks.compile_package_task.enqueue, run["pk"])
+        else:
+            message = (
+                _(
+                    "The worker stopped at %(percent)s %% (no sign of life for %(seconds)s s) "
+                    "again after an automatic retry. Nothing was published; try again, and "
+                    "tell the administrator if it happens again."
+                )
+                % named
+            )
+            changed = this_run.update(
+                status=RegionalPackage.Status.FAILED, error=message, finished_at=now
+            )
+            after_commit = partial(tasks.send_package_failed_email.enqueue, run["pk"])
+        if changed:
+            PackageEvent.objects.create(
+                package_id=run["pk"], at=now, attempt=run["attempt"], message=message
+            )
+            logger.warning("Package %s taken over: %s", run["pk"], message)
+            transaction.on_commit(after_commit, robust=True)
+    return changed
 
 
 def package_filename(package: RegionalPackage, edition: str = REVIEW_EDITION) -> str:

@@ -10,7 +10,10 @@ Who: the IOM staff who may open the review's staff dashboard
 A worker can die mid-build: `fail_stale_drafts` marks a running draft without a
 heartbeat for PACKAGE_COMPILE_TIMEOUT seconds, or a queued one no worker took within
 PACKAGE_QUEUE_TIMEOUT, as failed (the same limits as packages), so the page never shows
-"drafting" forever and the person can ask again.
+"drafting" forever and the person can ask again. The live workers do it sooner, every
+beat (reviews/recovery.py): `fail_stale_drafts(timeout=PACKAGE_STALE_SECONDS)`. A
+draft is not built again on its own (it is quick to ask again, and nobody waits for an
+e-mail about it).
 """
 
 import datetime
@@ -79,16 +82,18 @@ def request_draft(
     return draft, True
 
 
-def fail_stale_drafts(now: datetime.datetime | None = None) -> int:
+def fail_stale_drafts(now: datetime.datetime | None = None, *, timeout: int | None = None) -> int:
     """Mark drafts whose worker shows no sign of life as failed.
 
     Side effects: two conditional UPDATEs — queued for longer than
-    PACKAGE_QUEUE_TIMEOUT, running with a heartbeat older than PACKAGE_COMPILE_TIMEOUT
-    → failed, with a message saying so. Returns how many.
+    PACKAGE_QUEUE_TIMEOUT, running with a heartbeat older than `timeout` seconds
+    (PACKAGE_COMPILE_TIMEOUT by default) → failed, with a message saying so. Returns
+    how many.
     """
     return fail_stale(
         SynthesisDraft,
         now=now or timezone.now(),
+        timeout=timeout,
         never_started=_(
             "No worker started the draft within %(minutes)s minutes. Ask again, and tell "
             "the administrator if it happens again."

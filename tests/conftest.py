@@ -100,6 +100,8 @@ def _test_settings(settings, tmp_path):
     # Tasks run inline in tests; static files without the collectstatic manifest;
     # uploads into a folder that disappears with the test.
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    # Compiles in process (tests/reviews/test_package_recovery.py goes through the child).
+    settings.PACKAGE_COMPILE_IN_CHILD = False
     settings.STORAGES = {
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

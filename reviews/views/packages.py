@@ -69,6 +69,15 @@ def package_compile(request, review_pk):
         messages.success(
             request, _("Version %(number)s in %(language)s is being compiled.") % named
         )
+    elif package.in_progress:  # on its way (request_compile took over any dead run first)
+        messages.info(
+            request,
+            _(
+                "Version %(number)s in %(language)s is already being compiled (same "
+                "accepted inputs, same layout): no new version was made."
+            )
+            % named,
+        )
     else:
         messages.info(
             request,
