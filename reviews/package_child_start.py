@@ -24,6 +24,11 @@ def start(entry: str, args: tuple, parent_pid: int, overrides: dict) -> None:
     """The child's whole life: die with the parent, take the parent's `overrides` of
     the settings, set Django up, then call `entry` (a dotted path) with `args`."""
     die_with_parent(parent_pid)
+    # A stop signal is for the worker (systemd's and a terminal's reach the whole
+    # group): its first one lets the running task finish, so the compile goes on; if
+    # the worker then ends before it, the child dies with it.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     for name, value in overrides.items():
         setattr(settings, name, value)
     django.setup()

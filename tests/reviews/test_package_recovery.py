@@ -252,9 +252,9 @@ def test_the_compile_runs_in_a_child_process(world, compiler):
     assert not multiprocessing.active_children()
 
 
-@postgresql_only
-@pytest.mark.django_db(transaction=True)
-def test_a_child_that_crashes_fails_the_package_with_a_message(world, compiler):
+def _kill_the_child_while_running(world, compiler, signal_number) -> RegionalPackage:
+    """Compile in a child (from a thread), send the child `signal_number` once it
+    runs the package, and return the package as compile_in_child left it."""
     for n in range(3):
         _accepted(world, f"Accepted input {n}")
     package, _created = request_compile(world.reviews.amr, by=compiler, enqueue=False)
@@ -274,13 +274,29 @@ def test_a_child_that_crashes_fails_the_package_with_a_message(world, compiler):
             "the child did not claim the package",
         )
         [child] = multiprocessing.active_children()
-        os.kill(child.pid, signal.SIGKILL)
+        os.kill(child.pid, signal_number)
     finally:
         thread.join(timeout=120)
     [result] = results
+    return result
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_child_that_crashes_fails_the_package_with_a_message(world, compiler):
+    result = _kill_the_child_while_running(world, compiler, signal.SIGKILL)
     assert result.status == "failed"
     assert "its process ended with code -9" in result.error
     assert not result.file
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_stop_signal_is_for_the_worker_the_child_finishes_the_compile(world, compiler):
+    """systemd's SIGTERM reaches the whole group: the worker's first one lets the task
+    finish, so the child must not die of it."""
+    result = _kill_the_child_while_running(world, compiler, signal.SIGTERM)
+    assert result.status == "done", result.error
 
 
 @postgresql_only
