@@ -9,6 +9,15 @@ it assembled pieces); the peak RSS of the full compile, its worker processes inc
 Ends with one JSON line of the figures.
 
     .venv/bin/python bench/compile_package.py [--inputs 60]
+    .venv/bin/python bench/compile_package.py --memory [--inputs 600]
+
+`--memory` (issue 21) measures instead a real `manage.py db_worker` compiling the
+package through its task: the worker's RSS when idle before (`worker_before_mb`), the
+peak RSS of the worker and all its processes summed (`peak_mb`, sampled every 100 ms
+from /proc), and the worker's RSS once idle again after (`worker_after_mb`); first as
+the portal runs it (the compile in a child process), then, for comparison (unless
+`--child-only`), with PACKAGE_COMPILE_IN_CHILD=0 (in the worker's own process, as
+before). Targets: 600 inputs < 1 GB peak, 60 < 600 MB, after ≈ before.
 
 Seeds its own SQLite database in a temporary folder (DATABASE_URL overrides), with N
 accepted inputs of about 1,600 words in six languages (`manage.py seed_bench`).
@@ -78,9 +87,113 @@ def run_measured(command, env) -> tuple[str, float]:
     return output, peak / 1024
 
 
+def _rss_kb(pid: int) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+
+
+def measure_worker_compile(review, language: str, env: dict) -> dict:
+    """Start a real db_worker, let it settle, queue `review`'s package in `language`
+    and sample the worker's process tree until the task is done. Returns the figures in
+    MB and seconds."""
+    from django.db import connection
+    from django_tasks_db.models import DBTaskResult
+
+    from iscm_portal.models import WorkerHeartbeat
+    from reviews.packages import request_compile
+
+    worker = subprocess.Popen(
+        [sys.executable, str(ROOT / "manage.py"), "db_worker", "--no-reload", "--worker-id",
+         f"bench-{language}"],
+        env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while not WorkerHeartbeat.objects.filter(worker_id=f"bench-{language}").exists():
+            if time.monotonic() > deadline or worker.poll() is not None:
+                sys.exit(f"the worker did not start: {worker.stderr.read()[-3000:]}")
+            time.sleep(0.2)
+        time.sleep(3)  # idle: its imports done, waiting for a task
+        before = _rss_kb(worker.pid)
+        package, created = request_compile(review, language=language)
+        assert created, "nothing new to compile"
+        started, peak = time.perf_counter(), 0
+        task = DBTaskResult.objects.filter(task_path="reviews.tasks.compile_package_task")
+        while True:
+            peak = max(peak, _tree_rss_kb(worker.pid))
+            package.refresh_from_db()
+            if (
+                package.status in ("done", "failed")
+                and not task.filter(status__in=["READY", "RUNNING"]).exists()
+            ):
+                break
+            if worker.poll() is not None:
+                sys.exit(f"the worker died: {worker.stderr.read()[-3000:]}")
+            time.sleep(0.1)
+        seconds = time.perf_counter() - started
+        if package.status != "done":
+            sys.exit(f"the compile failed: {package.error}")
+        time.sleep(3)  # idle again
+        after = _rss_kb(worker.pid)
+        connection.close()
+        return {
+            "worker_before_mb": round(before / 1024),
+            "peak_mb": round(peak / 1024),
+            "worker_after_mb": round(after / 1024),
+            "pages": package.page_count,
+            "seconds": round(seconds, 1),
+        }
+    finally:
+        worker.terminate()
+        try:
+            worker.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+
+
+def memory(args, env: dict, run) -> None:
+    """--memory: see the module's doc."""
+    run("migrate", "--noinput")
+    run("load_reference_data")
+    run("load_demo_data")
+    run("seed_bench", "--inputs", str(args.inputs), "--region", "ECLAC")
+    os.environ.update(env)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "iscm_portal.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from submissions.models import RegionalReview
+
+    review = RegionalReview.objects.filter(region__code="ECLAC").latest("cycle__start_year")
+    child = measure_worker_compile(review, "en", env)
+    rows = [("in a child process (the portal's way)", child)]
+    figures = {"inputs": args.inputs, **child}
+    if not args.child_only:
+        in_process = measure_worker_compile(review, "fr", {**env, "PACKAGE_COMPILE_IN_CHILD": "0"})
+        rows.append(("in the worker's process (before issue 21)", in_process))
+        figures["in_process"] = in_process
+    for name, row in rows:
+        print(f"compile {name}: {row['pages']} pages, {row['seconds']} s")
+        print(f"  worker RSS before: {row['worker_before_mb']} MB")
+        print(f"  peak RSS, worker and its processes: {row['peak_mb']} MB")
+        print(f"  worker RSS after: {row['worker_after_mb']} MB")
+    goal = 1024 if args.inputs >= 600 else 600
+    print(f"goal: peak < {goal} MB, after ≈ before")
+    print(json.dumps(figures))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--inputs", type=int, default=60)
+    parser.add_argument(
+        "--memory", action="store_true", help="the worker's memory through a real db_worker"
+    )
+    parser.add_argument(
+        "--child-only",
+        action="store_true",
+        help="with --memory: skip the comparison compile in the worker's own process",
+    )
     args = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="iscm-bench-"))
@@ -103,6 +216,10 @@ def main() -> None:
             capture_output=True,
             text=True,
         ).stdout
+
+    if args.memory:
+        memory(args, env, run)
+        return
 
     run("migrate", "--noinput")
     run("load_reference_data")
