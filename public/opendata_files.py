@@ -42,7 +42,7 @@ import json
 import os
 import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -300,10 +300,8 @@ def prune(scope: Scope) -> int:
 
 def _remove_folder(folder: str) -> None:
     """A file system storage keeps empty folders; others (S3) have none to remove."""
-    try:
+    with suppress(NotImplementedError, OSError):
         os.rmdir(default_storage.path(folder))
-    except (NotImplementedError, OSError):
-        pass
 
 
 # --- serving ---------------------------------------------------------------------------
