@@ -45,7 +45,8 @@ def fail_stale(model, *, now, never_started: str, stopped: str, timeout: int | N
     `queued_at`, `heartbeat_at`, `error`, `finished_at`) that no worker took within
     PACKAGE_QUEUE_TIMEOUT, or whose heartbeat is older than `timeout` seconds
     (PACKAGE_COMPILE_TIMEOUT by default). `never_started` and `stopped` are the
-    messages, each with `%(minutes)s`. Two conditional UPDATEs; returns how many."""
+    messages, with `%(minutes)s` (`stopped` may say `%(seconds)s` instead). Two
+    conditional UPDATEs; returns how many."""
     queue_timeout = settings.PACKAGE_QUEUE_TIMEOUT
     timeout = settings.PACKAGE_COMPILE_TIMEOUT if timeout is None else timeout
     failed = model.Status.FAILED
@@ -62,6 +63,6 @@ def fail_stale(model, *, now, never_started: str, stopped: str, timeout: int | N
         heartbeat_at__lt=now - datetime.timedelta(seconds=timeout),
     ).update(
         status=failed,
-        error=stopped % {"minutes": max(1, round(timeout / 60))},
+        error=stopped % {"minutes": max(1, round(timeout / 60)), "seconds": timeout},
         finished_at=now,
     )

@@ -99,7 +99,6 @@ def fail_stale_drafts(now: datetime.datetime | None = None, *, timeout: int | No
             "the administrator if it happens again."
         ),
         stopped=_(
-            "The worker stopped while drafting: no sign of life for %(minutes)s minutes. "
-            "Ask again."
+            "The worker stopped while drafting: no sign of life for %(seconds)s s. Ask again."
         ),
     )

@@ -187,7 +187,7 @@ def test_a_dead_synthesis_draft_is_failed_by_the_recovery(world, settings):
     assert recovery.recover()["drafts"] == 1
     dead.refresh_from_db()
     alive.refresh_from_db()
-    assert dead.status == "failed" and "no sign of life" in dead.error
+    assert dead.status == "failed" and "no sign of life for 60 s." in dead.error
     assert alive.status == "running"
 
 
