@@ -67,6 +67,9 @@ CACHE_FOLDER = "package-parts"
 # Below this many parts to render, rendering them in this process is faster than
 # starting workers (each imports Django and WeasyPrint, about the time of one part).
 PARALLEL_FROM = 6
+# From this many pages, the margin layer is rendered in a worker process (see
+# `_margin_layer`); a shorter one in process, where starting a worker would cost more.
+MARGINS_APART_FROM = 1000
 # The contents are laid out again while their length changes the numbers in them.
 _CONTENTS_ATTEMPTS = 4
 
@@ -180,7 +183,11 @@ def _margin_layer(context: dict, pages: int) -> bytes:
     if default_storage.exists(name):
         with default_storage.open(name, "rb") as stored:
             return stored.read()
-    pdf = render_html_to_pdf(html)
+    # A long package's layer is laid out in a worker process: WeasyPrint keeps every
+    # page's boxes until the end of a render, and a process keeps the memory it once
+    # took, which the assembly would then come on top of (600 inputs: 3,445 sheets).
+    apart = pages >= MARGINS_APART_FROM
+    (pdf,) = _render_all([html], render_workers(), parallel_from=1 if apart else 2)
     if not default_storage.exists(name):
         default_storage.save(name, ContentFile(pdf))
     return pdf

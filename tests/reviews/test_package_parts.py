@@ -208,3 +208,30 @@ def test_parts_rendered_in_worker_processes_are_the_parts_rendered_in_process(wo
         assert stored[package_parts.part_name(pk, "en")] == pdf
         ours, theirs = PdfReader(io.BytesIO(pdf)), PdfReader(io.BytesIO(in_process[pk]))
         assert [_words(p) for p in ours.pages] == [_words(p) for p in theirs.pages]
+
+
+def test_a_long_margin_layer_rendered_in_a_worker_process_is_the_one_rendered_here(
+    world, compiler, monkeypatch
+):
+    """From MARGINS_APART_FROM pages the layer is laid out in a worker process (its
+    memory then goes with it); the sheets are the same as laid out in process."""
+    accepted_typed(world, "en")
+    package, _ = packages.request_compile(world.reviews.amr, by=compiler, enqueue=False)
+    monkeypatch.setenv("PACKAGE_RENDER_WORKERS", "2")
+    monkeypatch.setattr(package_parts, "MARGINS_APART_FROM", 3)
+    real, calls = package_parts._render_all, []
+
+    def spy(pages, workers, parallel_from):
+        calls.append((len(pages), workers, parallel_from))
+        return real(pages, workers, parallel_from)
+
+    monkeypatch.setattr(package_parts, "_render_all", spy)
+    with translation.override(package.language):
+        context = package_context(package)
+        apart = package_parts._margin_layer(context, 3)
+        html = render_to_string("pdf/package_margin_layer.html", {**context, "sheets": range(3)})
+        here = render_html_to_pdf(html)
+    assert calls == [(1, 2, 1)]  # one page of HTML, to a pool of two: in a worker process
+    ours, theirs = PdfReader(io.BytesIO(apart)), PdfReader(io.BytesIO(here))
+    assert len(ours.pages) == len(theirs.pages) == 3
+    assert [_words(p) for p in ours.pages] == [_words(p) for p in theirs.pages]
