@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.http import Http404, HttpResponse, StreamingHttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
@@ -72,11 +72,16 @@ def _streamed(chunks, fmt: str, filename: str) -> StreamingHttpResponse:
 def _generated_response(request, found, fmt: str, filename: str):
     """A generated or frozen file from storage, streamed by FileResponse, with its sha256
     as ETag and Repr-Digest and its time of building as Last-Modified; 304 when the
-    request's If-None-Match or If-Modified-Since says the client has it."""
+    request's If-None-Match says the client has it.
+
+    If-Modified-Since alone is not answered with 304: a publication state can come
+    back (an input published, then taken off again), and its files, built earlier,
+    would be "not modified since" the copy that holds the input taken off. The ETag
+    names the bytes, so it never errs that way."""
     etag = f'"{found.sha256}"'
-    # Whole seconds, as Last-Modified and If-Modified-Since carry them.
+    # Whole seconds, as Last-Modified carries them.
     last_modified = int(found.built_at.timestamp()) if found.built_at else None
-    not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
+    not_modified = get_conditional_response(request, etag=etag)
     if not_modified is not None:
         response = not_modified
     else:
@@ -269,7 +274,10 @@ def cycle_file(request, cycle, filename):
         )
         return _generated_response(request, found, fmt, download_name)
     scope = opendata_files.cycle_scope(export)
-    found = opendata_files.obtain(scope, filename, request_build=tasks.request_build)
+    try:
+        found = opendata_files.obtain(scope, filename, request_build=tasks.request_build)
+    except LookupError:  # the cycle closed a moment ago: its frozen files now
+        return redirect(request.get_full_path())
     response = _generated_response(request, found, fmt, download_name)
     response[STATE_HEADER] = found.state
     return response
