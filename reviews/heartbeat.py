@@ -29,6 +29,8 @@ class Heartbeat(threading.Thread):
         try:
             while not self.stopped.wait(self.every):
                 try:
+                    # A connection the database dropped (a restart) is opened anew.
+                    connection.close_if_unusable_or_obsolete()
                     self.beat()
                 except Exception:  # e.g. a locked SQLite table: the next beat may pass
                     logger.exception("Heartbeat of %s failed", self.name)

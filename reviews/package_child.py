@@ -46,11 +46,16 @@ def compile_in_child(package_pk: int):
     """Compile `package_pk` in a child process and wait for it; returns the package as
     the child left it. Side effects: those of `package_pdf.compile_package`, in the
     child; if the child ends with a non-zero exit code while the package is still
-    running from a claim made after the child started, marks it failed with that code.
+    running from a claim made after the child started, at the same attempt (not a run
+    the recovery handed to another worker meanwhile), marks it failed with that code.
     """
     overrides = {name: getattr(settings, name) for name in FORWARDED}
     overrides["DATABASES"] = {**settings.DATABASES, "default": dict(connection.settings_dict)}
     started = timezone.now()
+    # The attempt this task runs: a run the recovery gave to another worker meanwhile
+    # has the next one, and a failure of this child must not end it.
+    attempt = RegionalPackage.objects.filter(pk=package_pk).values_list("attempt", flat=True)
+    attempt = attempt.first()
     child = multiprocessing.get_context("spawn").Process(
         target=package_child_start.start,
         # By path: the child imports this module only once Django is set up.
@@ -62,7 +67,10 @@ def compile_in_child(package_pk: int):
     if child.exitcode:
         logger.error("Package %s: the compile's process ended with %s", package_pk, child.exitcode)
         RegionalPackage.objects.filter(
-            pk=package_pk, status=RegionalPackage.Status.RUNNING, started_at__gte=started
+            pk=package_pk,
+            status=RegionalPackage.Status.RUNNING,
+            started_at__gte=started,
+            attempt=attempt,
         ).update(
             status=RegionalPackage.Status.FAILED,
             error=_(

@@ -35,6 +35,13 @@ def start(entry: str, args: tuple, parent_pid: int, overrides: dict) -> None:
     import_string(entry)(*args)
 
 
+def pool_worker_start(parent_pid: int) -> None:
+    """The initializer of the processes a compile renders its pieces in
+    (package_parts.py): they die with the compile's process too, then set Django up."""
+    die_with_parent(parent_pid)
+    django.setup()
+
+
 def die_with_parent(parent_pid: int) -> None:
     """Make this process end when `parent_pid` (its parent) does: SIGKILL from the
     kernel on Linux, and on every system a daemon thread that exits when the parent

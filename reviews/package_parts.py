@@ -40,7 +40,6 @@ import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
 
-import django
 import weasyprint
 from django.contrib.staticfiles import finders
 from django.core.files.base import ContentFile
@@ -49,6 +48,7 @@ from django.template.loader import get_template, render_to_string
 
 from submissions.pdf import PortalURLFetcher, render_html_to_pdf
 
+from . import package_child_start
 from .package_assembly import assemble, page_count
 
 # Bump when code (not a template or stylesheet, which are hashed) changes what a cached
@@ -199,7 +199,11 @@ def _render_all(pages: list[str], workers: int, parallel_from: int) -> list[byte
     # Spawned, not forked: the compiling process runs a heartbeat thread, and a fork
     # copies whatever lock another thread holds at that moment.
     spawn = multiprocessing.get_context("spawn")
+    # Each dies with this process: a compile killed outright leaves no renderer behind.
     with ProcessPoolExecutor(
-        max_workers=min(workers, len(pages)), mp_context=spawn, initializer=django.setup
+        max_workers=min(workers, len(pages)),
+        mp_context=spawn,
+        initializer=package_child_start.pool_worker_start,
+        initargs=(os.getpid(),),
     ) as pool:
         return list(pool.map(render_html_to_pdf, pages))

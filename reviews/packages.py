@@ -174,6 +174,7 @@ def retry_compile(package: RegionalPackage, *, enqueue: bool = True) -> Regional
         error="",
         percent=0,
         stage=_("Waiting for a worker"),
+        queued_at=timezone.now(),  # fail_stale's "no worker took it" counts from here
         started_at=None,
         heartbeat_at=None,
         finished_at=None,
@@ -225,7 +226,8 @@ def recover_stale_packages(
     """Take over the running packages whose worker died: those whose heartbeat is older
     than PACKAGE_STALE_SECONDS, and those of `dead_runs` ({package pk: when the dead
     worker claimed its task}, from the task rows reaped by iscm_portal/workers.py) whose
-    run began after that claim and whose heartbeat missed two beats.
+    run began just after that claim (the dead worker's own, not a later one) and whose
+    heartbeat missed two beats.
 
     Side effects, per package, with a conditional UPDATE on the run it saw (a run that
     beat or ended meanwhile is left alone, and two workers recovering at once take it
@@ -243,12 +245,17 @@ def recover_stale_packages(
         Q(heartbeat_at__lt=now - datetime.timedelta(seconds=stale_seconds))
         | Q(pk__in=list(dead_runs), heartbeat_at__lt=missed_beats)
     ).values("pk", "started_at", "heartbeat_at", "percent", "attempt")
+    # The run a dead worker began follows its claim of the task within seconds; a later
+    # run (another worker's, after a take-over) begins at least the shorter of the two
+    # staleness limits after that claim.
+    window = datetime.timedelta(seconds=min(stale_seconds, settings.WORKER_STALE_SECONDS) / 2)
     taken = 0
     for run in candidates:
         claimed = dead_runs.get(run["pk"])
         too_old = run["heartbeat_at"] < now - datetime.timedelta(seconds=stale_seconds)
-        if not too_old and (claimed is None or run["started_at"] < claimed):
-            continue  # a later run than the dead worker's: not its to give up
+        the_dead_run = claimed is not None and claimed <= run["started_at"] < claimed + window
+        if not too_old and not the_dead_run:
+            continue  # not the dead worker's run: not its to give up
         taken += _take_over(run, now)
     return taken
 
@@ -276,6 +283,7 @@ def _take_over(run: dict, now: datetime.datetime) -> int:
                 attempt=F("attempt") + 1,
                 stage=_("Waiting for a worker"),
                 percent=0,
+                queued_at=now,
                 started_at=None,
                 heartbeat_at=None,
             )

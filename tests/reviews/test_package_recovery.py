@@ -135,13 +135,18 @@ def test_the_history_is_on_the_package_page_and_a_retry_by_hand_starts_again_at_
 @pytest.mark.django_db
 def test_a_dead_workers_run_is_taken_over_sooner_but_not_a_later_run(queued, settings):
     """The task rows reaped for a dead worker name their package: taken over once its
-    heartbeat missed two beats, before PACKAGE_STALE_SECONDS; a run that started after
-    that worker's claim (another worker's) is left alone."""
+    heartbeat missed two beats, before PACKAGE_STALE_SECONDS; a run that started before
+    that worker's claim, or long after it (another worker's), is left alone."""
     settings.PACKAGE_STALE_SECONDS = 60
     settings.PACKAGE_HEARTBEAT_SECONDS = 5
     _stopped(queued, silent=15)
     later_claim = queued.started_at + datetime.timedelta(seconds=1)
     dead = [("reviews.tasks.compile_package_task", [queued.pk], later_claim)]
+    assert recovery.recover(dead_tasks=dead)["packages"] == 0
+    # A run begun 35 s after the dead worker's claim is another worker's (the dead run
+    # was taken over first): its late beats are not enough.
+    settings.WORKER_STALE_SECONDS = 90
+    dead = [("reviews.tasks.compile_package_task", [queued.pk], _ago(50))]
     assert recovery.recover(dead_tasks=dead)["packages"] == 0
     dead = [("reviews.tasks.compile_package_task", [queued.pk], _ago(30))]
     assert recovery.recover(dead_tasks=dead)["packages"] == 1
