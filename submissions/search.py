@@ -356,7 +356,8 @@ def ranked(queryset, text: str):
 
 def snippets(input_ids, text: str) -> dict[int, SafeString]:
     """{input id: an HTML excerpt around the matches, with <mark>} for a page of
-    results: one query, only for these inputs."""
+    results: one query, only for these inputs (a second for the few whose headline window
+    missed the match: `_headline_window`)."""
     text = text.strip()[:MAX_QUERY_LENGTH]
     if not text or not input_ids:
         return {}
@@ -370,27 +371,41 @@ def snippets(input_ids, text: str) -> dict[int, SafeString]:
         # word (one "word" to the parser) or an Arabic one (matched only by the Arabic
         # configuration's own folding).
         needs_document = bool(_CJK_RUN.search(text) or _ARABIC.search(text))
-        rows = (
-            WrittenInput.objects.filter(pk__in=input_ids)
-            .annotate(
-                snippet=SearchHeadline(
-                    _headline_window(max(words, key=len)),
-                    _query(text),
-                    config=config,
-                    start_sel=_START,
-                    stop_sel=_STOP,
-                    max_words=40,
-                    min_words=15,
-                    max_fragments=2,
-                    fragment_delimiter=" … ",
-                ),
-                document=F("search_document") if needs_document else Value(""),
+
+        def headline(document):
+            return SearchHeadline(
+                document,
+                _query(text),
+                config=config,
+                start_sel=_START,
+                stop_sel=_STOP,
+                max_words=40,
+                min_words=15,
+                max_fragments=2,
+                fragment_delimiter=" … ",
             )
-            .values_list("pk", "snippet", "document")
-        )
+
+        def rows(ids, document):
+            return (
+                WrittenInput.objects.filter(pk__in=ids)
+                .annotate(
+                    snippet=headline(document),
+                    document=F("search_document") if needs_document else Value(""),
+                )
+                .values_list("pk", "snippet", "document")
+            )
+
+        found = {pk: (s, d) for pk, s, d in rows(input_ids, _headline_window(max(words, key=len)))}
+        # A window without the match (the word written inside a longer one first, the
+        # match itself further on): those few again, over the whole text (one query).
+        # (A CJK or Arabic query's misses are cut from the stored text in Python instead.)
+        missed = [pk for pk, (snippet, _d) in found.items() if _START not in snippet]
+        if missed and not needs_document:
+            whole = Coalesce(F("search_document"), Value(""), output_field=TextField())
+            found.update({pk: (s, d) for pk, s, d in rows(missed, whole)})
         return {
             pk: _marked(snippet) if _START in snippet or not document else _cut(document, words)
-            for pk, snippet, document in rows
+            for pk, (snippet, document) in found.items()
         }
     documents = WrittenInput.objects.filter(pk__in=input_ids).values_list("pk", "search_document")
     return {pk: _cut(document, words) for pk, document in documents}

@@ -223,3 +223,10 @@ def test_the_snippet_of_a_long_input_marks_a_word_written_far_into_it(make_input
     # A stem-only match (the word not written as typed) is still marked, from the whole text.
     snippet = search.snippets([written_input.pk], "consultation")[written_input.pk]
     assert "<mark>consultations</mark>" in snippet
+    # Written first inside a longer word ("Quetzaltenangoan" is no match), the word
+    # itself much further on: the window misses it, the whole text's headline does not.
+    WrittenInput.objects.filter(pk=written_input.pk).update(
+        search_document=f"Quetzaltenangoan {filler}The Quetzaltenango workshop met."
+    )
+    snippet = search.snippets([written_input.pk], "quetzaltenango")[written_input.pk]
+    assert "<mark>Quetzaltenango</mark> workshop" in snippet
