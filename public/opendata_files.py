@@ -286,16 +286,24 @@ def prune(scope: Scope) -> int:
         if key in kept:
             continue
         folder = f"{scope.folder}/{key}"
-        _dirs, names = default_storage.listdir(folder)
-        if manifest is None:
-            metas = [stored(scope, f, key=key) for f in FILES]
-            if any(meta and meta.built_at > limit for meta in metas):
-                continue  # a request may be building it now
+        try:
+            _dirs, names = default_storage.listdir(folder)
+        except (FileNotFoundError, OSError):  # another build pruned it a moment ago
+            continue
+        if manifest is None and any(_modified_since(f"{folder}/{n}", limit) for n in names):
+            continue  # a request may be building it now (a file, its meta still to come)
         for name in names:
             default_storage.delete(f"{folder}/{name}")
         _remove_folder(folder)
         pruned += 1
     return pruned
+
+
+def _modified_since(name: str, limit: datetime.datetime) -> bool:
+    try:
+        return default_storage.get_modified_time(name) > limit
+    except (FileNotFoundError, OSError, NotImplementedError):
+        return False
 
 
 def _remove_folder(folder: str) -> None:

@@ -8,9 +8,12 @@ import csv
 import hashlib
 import io
 import json
+import os
+import time
 
 import pytest
 from django.core.cache import cache
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.urls import reverse
 from django_tasks import default_task_backend
@@ -184,6 +187,21 @@ def test_old_states_are_pruned(client, world, varied):
         tasks.build_open_data.call()
     keys, _files = default_storage.listdir(f"{opendata_files.FOLDER}/site")
     assert len(keys) == opendata_files.KEEP
+
+
+def test_a_state_a_request_is_building_is_not_pruned_until_it_is_old(world, varied):
+    """A file saved, its meta not yet written (a request building it): kept by another
+    build's pruning, unless untouched for STRAY_HOURS."""
+    tasks.build_open_data.call()
+    scope = opendata_files.site_scope()
+    partial = f"{scope.folder}/partial/contributions.json"
+    default_storage.save(partial, ContentFile(b"[]"))
+    assert opendata_files.prune(scope) == 0
+    assert default_storage.exists(partial)
+    old = time.time() - (opendata_files.STRAY_HOURS + 1) * 3600
+    os.utime(default_storage.path(partial), (old, old))
+    assert opendata_files.prune(scope) == 1
+    assert not default_storage.exists(partial)
 
 
 def test_whole_files_cost_the_same_queries_whatever_the_data(client, world, varied, count_queries):
