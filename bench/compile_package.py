@@ -14,7 +14,10 @@ Ends with one JSON line of the figures.
 `--memory` (issue 21) measures instead a real `manage.py db_worker` compiling the
 package through its task: the worker's RSS when idle before (`worker_before_mb`), the
 peak RSS of the worker and all its processes summed (`peak_mb`, sampled every 100 ms
-from /proc), and the worker's RSS once idle again after (`worker_after_mb`); first as
+from /proc; shared pages such as libraries count once per process) and their peak PSS
+summed (`peak_pss_mb`, /proc/<pid>/smaps_rollup: each shared page divided among its
+processes, the memory they take together), and the worker's RSS once idle again after
+(`worker_after_mb`); first as
 the portal runs it (the compile in a child process), then, for comparison (unless
 `--child-only`), with PACKAGE_COMPILE_IN_CHILD=0 (in the worker's own process, as
 before). Targets: 600 inputs < 1 GB peak, 60 < 600 MB, after ≈ before.
@@ -57,13 +60,25 @@ print(f"seconds: {{time.perf_counter() - started:.3f}}")
 
 
 def _tree_rss_kb(pid: int) -> int:
-    """Resident memory of a process and all its descendants, in kB."""
+    """Resident memory of a process and all its descendants, in kB (pages the processes
+    share, such as libraries, count once per process)."""
+    return _tree_kb(pid, "/proc/{pid}/status", "VmRSS:")
+
+
+def _tree_pss_kb(pid: int) -> int:
+    """Proportional set size of a process and all its descendants, in kB: each shared
+    page divided among the processes sharing it, so the sum is the memory they take
+    together (what RSS summed over processes counts several times)."""
+    return _tree_kb(pid, "/proc/{pid}/smaps_rollup", "Pss:")
+
+
+def _tree_kb(pid: int, path: str, field: str) -> int:
     total, pending = 0, [pid]
     while pending:
         current = pending.pop()
         try:
-            with open(f"/proc/{current}/status") as status:
-                total += next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+            with open(path.format(pid=current)) as status:
+                total += next(int(line.split()[1]) for line in status if line.startswith(field))
             with open(f"/proc/{current}/task/{current}/children") as children:
                 pending += [int(child) for child in children.read().split()]
         except (FileNotFoundError, ProcessLookupError, StopIteration):
@@ -117,10 +132,11 @@ def measure_worker_compile(review, language: str, env: dict) -> dict:
         before = _rss_kb(worker.pid)
         package, created = request_compile(review, language=language)
         assert created, "nothing new to compile"
-        started, peak = time.perf_counter(), 0
+        started, peak, peak_pss = time.perf_counter(), 0, 0
         task = DBTaskResult.objects.filter(task_path="reviews.tasks.compile_package_task")
         while True:
             peak = max(peak, _tree_rss_kb(worker.pid))
+            peak_pss = max(peak_pss, _tree_pss_kb(worker.pid))
             package.refresh_from_db()
             if (
                 package.status in ("done", "failed")
@@ -139,6 +155,7 @@ def measure_worker_compile(review, language: str, env: dict) -> dict:
         return {
             "worker_before_mb": round(before / 1024),
             "peak_mb": round(peak / 1024),
+            "peak_pss_mb": round(peak_pss / 1024),
             "worker_after_mb": round(after / 1024),
             "pages": package.page_count,
             "seconds": round(seconds, 1),
@@ -177,9 +194,10 @@ def memory(args, env: dict, run) -> None:
         print(f"compile {name}: {row['pages']} pages, {row['seconds']} s")
         print(f"  worker RSS before: {row['worker_before_mb']} MB")
         print(f"  peak RSS, worker and its processes: {row['peak_mb']} MB")
+        print(f"  peak PSS, worker and its processes: {row['peak_pss_mb']} MB")
         print(f"  worker RSS after: {row['worker_after_mb']} MB")
     goal = 1024 if args.inputs >= 600 else 600
-    print(f"goal: peak < {goal} MB, after ≈ before")
+    print(f"goal: peak < {goal} MB (PSS: shared pages counted once), after ≈ before")
     print(json.dumps(figures))
 
 
