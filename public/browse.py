@@ -29,7 +29,6 @@ expires (PUBLIC_CACHE_SECONDS) or the next event is written.
 
 import hashlib
 import json
-from collections import Counter
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -47,7 +46,6 @@ from submissions.models import (
     ContributionFormat,
     GCMObjective,
     GuidingPrinciple,
-    ObjectiveResponse,
     Region,
     ReviewCycle,
     ReviewEvent,
@@ -55,7 +53,7 @@ from submissions.models import (
     WrittenInput,
 )
 
-from .filters import DIRECT, JOINT, JOINT_CHOICES, NEWEST, RELEVANCE, ContributionFilter
+from .filters import JOINT_CHOICES, NEWEST, RELEVANCE, ContributionFilter
 
 PAGE_SIZE = 20
 # A filtered list or a search lists, ranks and counts at most this many contributions,
@@ -137,64 +135,13 @@ class _AnyOf(Lookup):
         return f"{lhs} IN ({', '.join(['%s'] * len(ids))})", [*params, *ids]
 
 
-def _facet_values(ids) -> dict[int, dict[str, set]]:
-    """{input id: {facet name: the values it counts under}} for `ids`, in six queries
-    (the inputs with their lead ISCM, regions, partners, objectives, principles,
-    formats). An input counts once per value: once per region it targets, per ISCM
-    (lead or partner, never both), per kind of its ISCMs, per objective and round
-    table it reports on, per principle and format, and under "joint" when it has
-    partners, else "direct"."""
-    values = {}
-    inputs = WrittenInput.objects.filter(_AnyOf(F("pk"), ids)).values_list(
-        "pk", "cycle_id", "language", "lead_iscm_id", "lead_iscm__kind"
-    )
-    for pk, cycle_id, language, lead_id, lead_kind in inputs:
-        values[pk] = {
-            "cycle": {cycle_id},
-            "language": {language},
-            "iscm": {lead_id},
-            "kind": {lead_kind},
-            **{name: set() for name in ("region", "objective", "round_table")},
-            **{name: set() for name in ("principle", "format")},
-        }
-    related = (
-        ("region", WrittenInput.target_reviews.through, "regionalreview__region_id"),
-        ("principle", WrittenInput.principles.through, "guidingprinciple_id"),
-        ("format", WrittenInput.formats.through, "contributionformat_id"),
-    )
-    for name, through, column in related:
-        for pk, value in through.objects.filter(_AnyOf(F("writteninput_id"), ids)).values_list(
-            "writteninput_id", column
-        ):
-            values[pk][name].add(value)
-    partners = WrittenInput.partner_iscms.through.objects.filter(_AnyOf(F("writteninput_id"), ids))
-    for pk, iscm_id, kind in partners.values_list("writteninput_id", "iscm_id", "iscm__kind"):
-        values[pk]["iscm"].add(iscm_id)
-        values[pk]["kind"].add(kind)
-    responses = ObjectiveResponse.objects.filter(_AnyOf(F("input_id"), ids)).values_list(
-        "input_id", "objective_id", "objective__round_table"
-    )
-    for pk, objective_id, round_table in responses:
-        values[pk]["objective"].add(objective_id)
-        values[pk]["round_table"].add(round_table)
-    for found in values.values():
-        found["joint"] = {JOINT if len(found["iscm"]) > 1 else DIRECT}
-    return values
-
-
 def _facet_counts(found: dict) -> dict:
     """Each facet's {value → count} over its bounded set of `_candidates` (its own
-    when a filter of it is applied, else the whole selection's), from one reading of
-    the facet values of all their inputs."""
-    ids = set().union(*(candidates for candidates, _more in found.values()))
-    values = _facet_values(sorted(ids))
-    counts = {}
-    for name in FACET_NAMES:
-        candidates, _more = found.get(name, found[""])
-        counts[name] = dict(
-            Counter(value for pk in candidates if pk in values for value in values[pk][name])
-        )
-    return counts
+    when a filter of it is applied, else the whole selection's), added up by the
+    database from the inputs' kept facet keys (`public_tallies.count_facets`): one
+    query for all the sets, whose rows are the counts, never every input's values."""
+    counted = public_tallies.count_facets({name: ids for name, (ids, _more) in found.items()})
+    return {name: counted.get(name, counted[""])[name] for name in FACET_NAMES}
 
 
 @dataclass

@@ -22,15 +22,25 @@ and their keys (as the lists' query strings name them, kept as text):
   which the open data's frozen files are named after (`public.opendata_cycles`);
 - practices: cycle, region, iscm, objective, principle (each practice counted once
   per value).
+
+A filtered list counts its facets over a bounded set of inputs (`public.browse`). So
+that no value of every input has to be read for it, each published input keeps the
+"facet:value" keys it counts under (`WrittenInput.facet_keys`, with "total:"), written
+with its numbers (`keep_facet_keys`, from `contribution`); `count_facets` adds them up
+for several sets of inputs in one query, and fills in the keys of any input that has
+none yet (after a bulk load or the migration that made them: `refresh_facet_keys`).
 """
 
 from collections import Counter
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.dispatch import Signal
 
 from .models import ISCM, ObjectiveResponse, PublicTally, Status, WrittenInput
+
+# Inputs whose facet keys are computed together by `refresh_facet_keys`.
+_KEYS_CHUNK = 2000
 
 BUILT = "built"
 TOTAL = "total"
@@ -210,6 +220,8 @@ def rebuild(listings=(CONTRIBUTIONS, PRACTICES), *, unless_counted: bool = False
                 ],
                 batch_size=1000,
             )
+            if listing == CONTRIBUTIONS:
+                refresh_facet_keys()
             built.count = 1
             built.save(update_fields=["count"])
 
@@ -307,6 +319,141 @@ def contribution(written_input: WrittenInput) -> Counter:
                 found[(PRACTICES, facet, str(key))] += len(practices)
         for objective in practices:
             found[(PRACTICES, "objective", str(objective))] += 1
+    return found
+
+
+def facet_keys(counted: Counter) -> list[str]:
+    """The "facet:value" keys of an input's `contribution` to the contributions list
+    (with "total:"; the cycles' state sums left out): empty unless it is published."""
+    return sorted(
+        f"{facet}:{key}"
+        for (listing, facet, key), n in counted.items()
+        if listing == CONTRIBUTIONS and n > 0 and facet not in STATE_FACETS
+    )
+
+
+def keep_facet_keys(input_id: int, counted: Counter) -> None:
+    """Store the input's facet keys as `counted` (its `contribution` now) gives them."""
+    WrittenInput.objects.filter(pk=input_id).update(facet_keys=facet_keys(counted))
+
+
+def _facet_values(ids) -> dict[int, dict[str, set]]:
+    """{published input id: {facet: the keys (text) it counts under}} for `ids`, in six
+    queries: what `contribution` finds for one input, for many at once."""
+    values = {}
+    inputs = WrittenInput.objects.published().filter(pk__in=ids)
+    for pk, cycle_id, language, lead_id, lead_kind in inputs.values_list(
+        "pk", "cycle_id", "language", "lead_iscm_id", "lead_iscm__kind"
+    ):
+        values[pk] = {
+            TOTAL: {""},
+            "cycle": {cycle_id},
+            "language": {language},
+            "iscm": {lead_id},
+            "kind": {lead_kind},
+            **{name: set() for name in ("region", "objective", "round_table")},
+            **{name: set() for name in ("principle", "format")},
+        }
+    related = (
+        ("region", WrittenInput.target_reviews.through, "regionalreview__region_id"),
+        ("principle", WrittenInput.principles.through, "guidingprinciple_id"),
+        ("format", WrittenInput.formats.through, "contributionformat_id"),
+    )
+    for name, through, column in related:
+        rows = through.objects.filter(writteninput__in=list(values))
+        for pk, value in rows.values_list("writteninput_id", column):
+            values[pk][name].add(value)
+    partners = WrittenInput.partner_iscms.through.objects.filter(writteninput__in=list(values))
+    for pk, iscm_id, kind in partners.values_list("writteninput_id", "iscm_id", "iscm__kind"):
+        values[pk]["iscm"].add(iscm_id)
+        values[pk]["kind"].add(kind)
+    responses = ObjectiveResponse.objects.filter(input__in=list(values)).values_list(
+        "input_id", "objective_id", "objective__round_table"
+    )
+    for pk, objective_id, round_table in responses:
+        values[pk]["objective"].add(objective_id)
+        values[pk]["round_table"].add(round_table)
+    for found in values.values():
+        found["joint"] = {JOINT if len(found["iscm"]) > 1 else DIRECT}
+    return values
+
+
+def refresh_facet_keys(ids=None) -> None:
+    """Compute again and store the facet keys of the inputs `ids` (all inputs when
+    None): those of the published ones, none for the others."""
+    inputs = WrittenInput.objects.all() if ids is None else WrittenInput.objects.filter(pk__in=ids)
+    stale = inputs.exclude(status=Status.PUBLISHED).exclude(facet_keys=[])
+    stale.update(facet_keys=[])
+    published = list(
+        inputs.filter(status=Status.PUBLISHED).order_by("pk").values_list("pk", flat=True)
+    )
+    for start in range(0, len(published), _KEYS_CHUNK):
+        chunk = published[start : start + _KEYS_CHUNK]
+        values = _facet_values(chunk)
+        WrittenInput.objects.bulk_update(
+            [
+                WrittenInput(
+                    pk=pk,
+                    facet_keys=sorted(
+                        f"{facet}:{key}" for facet, keys in found.items() for key in keys
+                    ),
+                )
+                for pk, found in values.items()
+            ],
+            ["facet_keys"],
+            batch_size=500,
+        )
+
+
+def _count_keys(sets: dict[str, list]) -> dict[str, Counter]:
+    """{set name: Counter of "facet:value" keys over its inputs}, one query for all
+    (a GROUP BY per set over the keys unnested, joined by UNION ALL; SQL of our own,
+    since the ORM cannot unnest a JSON array: only the table name and placeholders are
+    written into it)."""
+    table = connection.ops.quote_name(WrittenInput._meta.db_table)
+    parts, params = [], []
+    for name, ids in sets.items():
+        ids = [int(pk) for pk in ids]
+        if not ids:
+            continue
+        if connection.vendor == "postgresql":
+            parts.append(
+                f"SELECT %s, k.value, COUNT(*) FROM {table} w"  # noqa: S608
+                " CROSS JOIN LATERAL jsonb_array_elements_text(w.facet_keys) AS k(value)"
+                " WHERE w.id = ANY(%s) GROUP BY k.value"
+            )
+            params += [name, ids]
+        else:
+            marks = ", ".join(["%s"] * len(ids))
+            parts.append(
+                f"SELECT %s, k.value, COUNT(*) FROM {table} w, json_each(w.facet_keys) k"  # noqa: S608
+                f" WHERE w.id IN ({marks}) GROUP BY k.value"
+            )
+            params += [name, *ids]
+    counted = {name: Counter() for name in sets}
+    if parts:
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts), params)
+            for name, key, n in cursor.fetchall():
+                counted[name][key] += n
+    return counted
+
+
+def count_facets(sets: dict[str, list]) -> dict[str, dict[str, dict]]:
+    """{set name: {facet: {value: count}}} over sets of published input ids (values as
+    `load` gives them: ids as int), from the inputs' kept facet keys, in one query.
+    An input without keys yet (after a bulk load) gets them first."""
+    counted = _count_keys(sets)
+    if any(counted[name][f"{TOTAL}:"] < len(ids) for name, ids in sets.items()):
+        refresh_facet_keys(sorted({pk for ids in sets.values() for pk in ids}))
+        counted = _count_keys(sets)
+    found = {}
+    for name, keys in counted.items():
+        found[name] = {facet: {} for facet in (TOTAL, *FACETS[CONTRIBUTIONS])}
+        for entry, n in keys.items():
+            facet, key = entry.split(":", 1)
+            if facet in found[name]:
+                found[name][facet][int(key) if facet in _BY_ID else key] = n
     return found
 
 

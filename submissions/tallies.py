@@ -233,7 +233,10 @@ def settle(written_input: WrittenInput, earlier: tuple[Counter, Counter, set]) -
     delta = {entry: n for entry, n in delta.items() if n}
     if delta:
         _apply(delta, written_input.pk)
-    practices = Counter(public_tallies.contribution(written_input))
+    now_public = public_tallies.contribution(written_input)
+    if public_tallies.facet_keys(now_public) != public_tallies.facet_keys(practices_before):
+        public_tallies.keep_facet_keys(written_input.pk, now_public)
+    practices = Counter(now_public)
     practices.subtract(practices_before)
     public_tallies.apply(practices)
     subject_tallies.apply(

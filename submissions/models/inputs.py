@@ -297,6 +297,12 @@ class WrittenInput(models.Model):
         verbose_name=_("started from"),
     )
     carried_over = models.JSONField(_("carried over"), default=dict, blank=True, editable=False)
+    # Kept by submissions/public_tallies.py (`keep_facet_keys`, in the transaction of
+    # each publication, withdrawal or change of a published input): the values the
+    # public list's facets count the input under, as "facet:value" ("total:",
+    # "cycle:3", "objective:12", "language:fr", "joint:direct", …); empty unless it is
+    # published. A filtered list counts its facets from them in one query.
+    facet_keys = models.JSONField(_("facet values"), default=list, blank=True, editable=False)
 
     objects = WrittenInputQuerySet.as_manager()
 

@@ -23,9 +23,9 @@ def test_cached_list_skips_the_counting_queries(client, world, make_input, cachi
     warm = count_queries(client, url)
     # Warm: the newest event id, the region filter's value, the page's inputs with
     # partners and regions. Skipped: the selection's newest ids (twice: with and
-    # without its region filter), the six readings of their facet values, the six
-    # facet label lists (the panel is a cached fragment).
-    assert (cold, warm) == (20, 6)
+    # without its region filter), the one query of their facet counts, the six facet
+    # label lists (the panel is a cached fragment).
+    assert (cold, warm) == (15, 6)
     assert client.get(url).context["results"].total == 1
 
 

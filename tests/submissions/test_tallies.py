@@ -17,6 +17,7 @@ from submissions.models import (
     PublicTally,
     RegionalReview,
     SubjectTally,
+    WrittenInput,
 )
 from tests.factories import ISCMFactory, MembershipFactory, ReviewerAssignmentFactory
 
@@ -197,6 +198,11 @@ def assert_lists_as_counted():
             (facet, str(key)): n for facet, values in kept.items() for key, n in values.items()
         }
         assert as_kept == dict(public_tallies.compute(listing)), listing
+    # Each input's facet keys, kept as it was published or taken off, are those computed
+    # again for all inputs at once (what a bulk load or the migration relies on).
+    kept_keys = dict(WrittenInput.objects.values_list("pk", "facet_keys"))
+    public_tallies.refresh_facet_keys()
+    assert dict(WrittenInput.objects.values_list("pk", "facet_keys")) == kept_keys
 
 
 def test_the_public_lists_counts_follow_publication(world, make_input):
@@ -303,3 +309,30 @@ def test_after_migration_0014_the_subjects_are_counted_again_with_their_regions(
     assert not public_tallies.is_counted(public_tallies.SUBJECTS)
     assert_subjects_as_counted()  # the first read counts them, per region too
     assert SubjectTally.objects.filter(region=world.regions.amr).count() == 2  # o1, intro
+
+
+def test_after_migration_0017_facet_keys_are_filled_by_their_first_reader(world, make_input):
+    """Keys missing (the migration that made them, a bulk load) are filled by the first
+    count of a filtered list that needs them, and by a count of the list from scratch;
+    the counts are right either way."""
+    o1, o2 = world.objectives[:2]
+    joint = make_input(
+        "Joint", "published", partners=[world.partner], objectives={o1: "a", o2: "b"}
+    )
+    direct = make_input("Direct", "published", language="fr", objectives={o2: "c"})
+    assert f"objective:{o1.pk}" in WrittenInput.objects.get(pk=joint.pk).facet_keys
+    kept = dict(WrittenInput.objects.values_list("pk", "facet_keys"))
+    WrittenInput.objects.update(facet_keys=[])
+    migration = importlib.import_module("submissions.migrations.0017_facet_keys")
+    migration.count_again(django_apps, None)
+    assert not public_tallies.is_counted(public_tallies.CONTRIBUTIONS)
+    counted = public_tallies.count_facets({"both": [joint.pk, direct.pk], "one": [direct.pk]})
+    assert counted["both"]["total"] == {"": 2}
+    assert counted["both"]["objective"] == {o1.pk: 1, o2.pk: 2}
+    assert counted["both"]["joint"] == {"joint": 1, "direct": 1}
+    assert counted["both"]["iscm"] == {world.lead.pk: 2, world.partner.pk: 1}
+    assert counted["one"]["language"] == {"fr": 1}
+    assert dict(WrittenInput.objects.values_list("pk", "facet_keys")) == kept
+    WrittenInput.objects.update(facet_keys=[])
+    public_tallies.load(public_tallies.CONTRIBUTIONS)  # counted from scratch
+    assert dict(WrittenInput.objects.values_list("pk", "facet_keys")) == kept
