@@ -259,10 +259,17 @@ def _safe(html: str) -> SafeString:
     return mark_safe(html)  # noqa: S308 — produced by search.snippets (escaped)
 
 
+# Columns no list entry shows, and the largest of an input's row: its whole text and
+# vector for search (13,000 characters on average in the benchmarks' archive) and the
+# kept facet and carry-over data. Read for 20 entries, they were most of a cached page.
+UNLISTED_FIELDS = ("search_document", "search_vector", "facet_keys", "carried_over")
+
+
 def listing_queryset():
     """Published inputs with what a list entry shows, in a fixed number of queries."""
     return (
         public_inputs()
+        .defer(*UNLISTED_FIELDS)
         .select_related("lead_iscm", "cycle")
         .prefetch_related("partner_iscms", "target_reviews__region")
     )
