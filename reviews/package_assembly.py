@@ -7,7 +7,8 @@ with as many pages as the package, holding only the running header, "page X of Y
 the review mark. Joined here with pikepdf (qpdf), so that:
 
 - pages follow each other, and the margin layer's page n is drawn over page n (as a
-  form XObject; WeasyPrint marked its content as an artifact);
+  form XObject, inside an /Artifact marked-content sequence: the layer is rendered
+  untagged, and PDF/UA wants every drawing tagged or marked as an artifact);
 - the structure tree (PDF/UA tagging) is one Document element whose children are every
   piece's, in order: WeasyPrint builds its tree page by page, so concatenating is what
   one render gives; the parent tree is renumbered (pages first, then annotations, as
@@ -38,14 +39,15 @@ from pikepdf import Array, Dictionary, Name, OutlineItem
 _GAP = 16
 
 
-def assemble(pieces: list[bytes], margin_layer: bytes) -> bytes:
+def assemble(pieces: list[bytes], margin_layers: list[bytes]) -> bytes:
     """The pieces' pages in order, the margin layer drawn over them, as one tagged PDF.
-    `margin_layer` must have exactly as many pages as the pieces together."""
+    The margin layer comes in one or more chunks (laid out side by side), whose pages
+    together must be exactly as many as the pieces'."""
     out = pikepdf.new()
     # qpdf reads a copied stream's data from its source at save: each source but the
     # first is closed once `_take_over_streams` gave its streams their data.
     first = pikepdf.open(io.BytesIO(pieces[0]))  # open to the end: its metadata is copied
-    layer = pikepdf.open(io.BytesIO(margin_layer))
+    layers = [pikepdf.open(io.BytesIO(chunk)) for chunk in margin_layers]
     structure_root = out.make_indirect(Dictionary(Type=Name.StructTreeRoot))
     document = out.make_indirect(
         Dictionary(Type=Name.StructElem, S=Name.Document, K=Array(), P=structure_root)
@@ -77,10 +79,11 @@ def assemble(pieces: list[bytes], margin_layer: bytes) -> bytes:
             next_id = _take_over_streams(out, next_id)
             source.close()
 
-    if len(layer.pages) != len(out.pages):
-        raise ValueError(f"margin layer of {len(layer.pages)} pages for {len(out.pages)}")
-    for page, margins in zip(out.pages, layer.pages, strict=True):
-        page.add_overlay(margins)
+    layer_pages = [page for layer in layers for page in layer.pages]
+    if len(layer_pages) != len(out.pages):
+        raise ValueError(f"margin layer of {len(layer_pages)} pages for {len(out.pages)}")
+    for page, margins in zip(out.pages, layer_pages, strict=True):
+        _draw_artifact_over(page, margins)
 
     # Annotations after every page, numbered from the page count as WeasyPrint does.
     nums = []  # a Python list: extending a pikepdf Array item by item is quadratic
@@ -123,6 +126,18 @@ def assemble(pieces: list[bytes], margin_layer: bytes) -> bytes:
         deterministic_id=True,
     )
     return buffer.getvalue()
+
+
+def _draw_artifact_over(page, margins) -> None:
+    """Draw the layer's page `margins` over `page` as pikepdf's `add_overlay` does (a
+    form XObject, the page's own drawing kept in its graphics state), with the layer's
+    drawing marked as an artifact (running header and footer, not content)."""
+    form = margins.as_form_xobject()
+    placed = page.add_resource(form, Name.XObject)
+    placement = page.calc_form_xobject_placement(form, placed, pikepdf.Rectangle(page.trimbox))
+    page.contents_add(b"q\n", prepend=True)
+    page.contents_add(b"Q\n/Artifact BMC\n" + placement + b"\nEMC\n", prepend=False)
+    page.contents_coalesce()
 
 
 def _take_over_streams(out, next_id: int) -> int:

@@ -107,17 +107,20 @@ def compile_package(package_pk: int) -> RegionalPackage:
                 for edition in (REVIEW_EDITION, PUBLIC_EDITION)
             }
         _progress(package, _("Laying out the pages"), 20)
-        with translation.override(package.language):
+        with (
+            translation.override(package.language),
+            package_parts.render_pool(list(contexts.values()), package.language) as renderer,
+        ):
             # Each input's part, from the cache or rendered in parallel: shared by both
             # editions (package_parts.py).
-            parts = package_parts.input_parts(list(contexts.values()), package.language)
-        for edition, prefix, percent in (
-            (REVIEW_EDITION, "", 60),
-            (PUBLIC_EDITION, "public_", 75),
-        ):
-            _progress(package, _("Laying out the pages"), percent)
-            with translation.override(package.language):
-                pdf = package_parts.edition_pdf(contexts[edition], parts)
+            parts = package_parts.input_parts(
+                list(contexts.values()), package.language, renderer=renderer
+            )
+            _progress(package, _("Laying out the pages"), 60)
+            # Both editions side by side (package_parts.py).
+            pdfs = package_parts.edition_pdfs(contexts, parts, renderer)
+        for edition, prefix in ((REVIEW_EDITION, ""), (PUBLIC_EDITION, "public_")):
+            pdf = pdfs[edition]
             name = default_storage.save(
                 f"packages/{package.review_id}/{uuid.uuid4().hex}.pdf", ContentFile(pdf)
             )

@@ -6,7 +6,9 @@ import io
 import re
 from collections import Counter
 
+import pikepdf
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -213,25 +215,190 @@ def test_parts_rendered_in_worker_processes_are_the_parts_rendered_in_process(wo
 def test_a_long_margin_layer_rendered_in_a_worker_process_is_the_one_rendered_here(
     world, compiler, monkeypatch
 ):
-    """From MARGINS_APART_FROM pages the layer is laid out in a worker process (its
-    memory then goes with it); the sheets are the same as laid out in process."""
+    """From MARGINS_APART_FROM pages the layer is laid out in a worker process of its
+    own (its memory then goes with it); the sheets are the same as laid out in process."""
     accepted_typed(world, "en")
     package, _ = packages.request_compile(world.reviews.amr, by=compiler, enqueue=False)
     monkeypatch.setenv("PACKAGE_RENDER_WORKERS", "2")
     monkeypatch.setattr(package_parts, "MARGINS_APART_FROM", 3)
-    real, calls = package_parts._render_all, []
+    real, calls = package_parts._pool, []
 
-    def spy(pages, workers, parallel_from):
-        calls.append((len(pages), workers, parallel_from))
-        return real(pages, workers, parallel_from)
+    def spy(workers):
+        calls.append(workers)
+        return real(workers)
 
-    monkeypatch.setattr(package_parts, "_render_all", spy)
+    monkeypatch.setattr(package_parts, "_pool", spy)
     with translation.override(package.language):
         context = package_context(package)
-        apart = package_parts._margin_layer(context, 3)
+        editions = [{"context": context, "total": 3}]
+        package_parts._margin_layers(editions, package_parts._Renderer(None))
+        (apart,) = [chunk.result() for chunk in editions[0]["margins"]]
         html = render_to_string("pdf/package_margin_layer.html", {**context, "sheets": range(3)})
-        here = render_html_to_pdf(html)
-    assert calls == [(1, 2, 1)]  # one page of HTML, to a pool of two: in a worker process
+        here = package_parts.render_untagged(html)
+    assert calls == [1]  # a pool of one worker process, for the layer alone
     ours, theirs = PdfReader(io.BytesIO(apart)), PdfReader(io.BytesIO(here))
     assert len(ours.pages) == len(theirs.pages) == 3
     assert [_words(p) for p in ours.pages] == [_words(p) for p in theirs.pages]
+
+
+def _drawn_text(page) -> list:
+    """What a page draws as text: (font size, text matrix, glyphs) of each TJ/Tj, with
+    marked content and the grouping of text objects set aside."""
+    drawn, size, matrix = [], None, None
+    if "/Contents" not in page.obj:  # nothing drawn
+        return drawn
+    for operands, operator in pikepdf.parse_content_stream(page):
+        operator = str(operator)
+        if operator == "Tf":
+            size = float(operands[1])
+        elif operator == "Tm":
+            matrix = [float(value) for value in operands]
+        elif operator in ("TJ", "Tj"):
+            drawn.append(
+                (size, matrix, bytes(pikepdf.unparse_content_stream([(operands, operator)])))
+            )
+    return drawn
+
+
+def test_the_untagged_margin_layer_draws_what_a_tagged_render_draws(world, compiler):
+    """Untagged (its tagging was a tenth of its cost) and marked as an artifact by the
+    assembly: the same text at the same places as the PDF/UA render, no tags of its own."""
+    accepted_typed(world, "en")
+    package, _ = packages.request_compile(world.reviews.amr, by=compiler, enqueue=False)
+    with translation.override(package.language):
+        context = package_context(package)
+        html = render_to_string("pdf/package_margin_layer.html", {**context, "sheets": range(3)})
+    untagged = pikepdf.open(io.BytesIO(package_parts.render_untagged(html)))
+    tagged = pikepdf.open(io.BytesIO(render_html_to_pdf(html)))
+    assert "/StructTreeRoot" not in untagged.Root and "/StructTreeRoot" in tagged.Root
+    for ours, theirs in zip(untagged.pages, tagged.pages, strict=True):
+        assert _drawn_text(ours) == _drawn_text(theirs) and _drawn_text(ours)
+        assert not [op for _, op in pikepdf.parse_content_stream(ours) if str(op) == "BDC"]
+
+
+def test_the_margin_layer_is_drawn_as_an_artifact_on_every_page(world, compiler):
+    accepted_typed(world, "en")
+    package = compiled_package(world, compiler)
+    with pikepdf.open(io.BytesIO(read_stored(package.file))) as pdf:
+        for page in pdf.pages:
+            operations = [
+                (operands, str(operator))
+                for operands, operator in pikepdf.parse_content_stream(page)
+            ]
+            # ... q <the page's own drawing> Q /Artifact BMC q <cm> /Fx Do Q EMC
+            (index,) = [i for i, (_, op) in enumerate(operations) if op == "Do"][-1:]
+            layer = page.Resources.XObject[operations[index][0][0]]
+            assert "/StructParents" not in layer and layer.Subtype == "/Form"
+            assert operations[index - 3] == ([pikepdf.Name.Artifact], "BMC")
+            assert [op for _, op in operations[index + 1 :]] == ["Q", "EMC"]
+            assert operations[index - 4][1] == "Q"  # the page's drawing closed before
+
+
+def test_a_piece_the_two_editions_share_is_rendered_once(world, compiler, monkeypatch):
+    """Every input public: the overview and annexes are the same HTML in both editions,
+    rendered once; the covers and margin layers differ (the edition shows)."""
+    accepted_typed(world, "en")
+    package, _ = packages.request_compile(world.reviews.amr, by=compiler, enqueue=False)
+    # As if its ISCM had consented and it were published.
+    package.public_input_versions.set(package.input_versions.all())
+    real, rendered = package_parts.render_html_to_pdf, []
+    real_piece, asked = package_parts._Renderer.piece, []
+
+    def counting(html, **kwargs):
+        rendered.append(html)
+        return real(html, **kwargs)
+
+    def asking(renderer, context, piece, **kwargs):
+        asked.append(piece)
+        return real_piece(renderer, context, piece, **kwargs)
+
+    monkeypatch.setattr(package_parts, "render_html_to_pdf", counting)
+    monkeypatch.setattr(package_parts._Renderer, "piece", asking)
+    with translation.override(package.language):
+        contexts = {
+            edition: package_context(package, edition=edition)
+            for edition in (REVIEW_EDITION, PUBLIC_EDITION)
+        }
+        parts = package_parts.input_parts(list(contexts.values()), "en", workers=1)
+        rendered.clear()
+        pdfs = package_parts.edition_pdfs(contexts, parts)
+    assert len(rendered) == len(set(rendered))
+    # Asked for by each edition, the overview and annexes rendered once each.
+    assert asked.count("overview") == asked.count("annexes") == 2
+    assert len(rendered) == len(asked) - 2
+    assert pdfs[REVIEW_EDITION] != pdfs[PUBLIC_EDITION]
+
+
+def test_the_contents_length_is_guessed_from_the_last_compile(world, compiler, monkeypatch):
+    """The cover and contents are laid out again while their length changes their page
+    numbers; the next compile starts from the length the last one settled on."""
+    monkeypatch.setattr(package_parts, "_CONTENTS_ATTEMPTS", 4)
+    for n in range(3):
+        accepted_typed(world, "en", title=f"Input {n}")
+    first = compiled_package(world, compiler)
+    with translation.override(first.language):
+        context = package_context(first)
+    stored = package_parts._contents_guess(context)
+    assert stored >= 2
+    # A wrong guess is corrected, not trusted: the contents' numbers stay right.
+    name = package_parts._contents_guess_name(context)
+    default_storage.delete(name)
+    default_storage.save(name, ContentFile(b"7"))
+    added = accepted_typed(world, "en", title="Input added late")
+    newer = compiled_package(world, compiler)
+    assert package_parts._contents_guess(context) == stored
+    reader = PdfReader(io.BytesIO(read_stored(newer.file)))
+    pages = [" ".join(page.extract_text().split()) for page in reader.pages]
+    contents = next(page for page in pages if page.startswith("Contents"))
+    destination = reader.named_destinations[f"input-{added.pk}"]
+    first_page = reader.get_destination_page_number(destination) + 1
+    assert "Input added late" in pages[first_page - 1][:50]
+    assert re.search(rf"Input added late\W*{first_page}\b", contents)
+
+
+def test_a_compile_in_worker_processes_is_the_compile_in_process(world, compiler, monkeypatch):
+    """With worker processes (a pool of two for the parts, then one beside this process
+    for a recompile with one part missing) and margin layers in chunks, the editions are
+    the ones rendered in process."""
+    monkeypatch.setenv("PACKAGE_RENDER_WORKERS", "2")
+    monkeypatch.setattr(package_parts, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(package_parts, "MARGINS_CHUNKS_FROM", 1)  # layers in chunks too
+    for typed in ("en", "ar"):
+        accepted_typed(world, typed)
+    compiled_package(world, compiler)
+    accepted_typed(world, "zh")
+    pools = []
+    real = package_parts._pool
+    monkeypatch.setattr(
+        package_parts, "_pool", lambda workers: pools.append(workers) or real(workers)
+    )
+    package = compiled_package(world, compiler)
+    assert pools == [1]  # one part missing: one worker, this process helping
+    for edition, stored in ((REVIEW_EDITION, package.file), (PUBLIC_EDITION, package.public_file)):
+        assembled = PdfReader(io.BytesIO(read_stored(stored)))
+        single = PdfReader(io.BytesIO(_one_render(package, edition)))
+        assert [_words(p) for p in assembled.pages] == [_words(p) for p in single.pages]
+        assert _outline(assembled) == _outline(single)
+
+
+def test_a_margin_layer_in_chunks_draws_what_one_layer_draws(world, compiler, monkeypatch):
+    """Laid out side by side in chunks, each numbering its pages from where it starts
+    and writing "of Y" in: the same text at the same places as one layer."""
+    accepted_typed(world, "ar")
+    package, _ = packages.request_compile(
+        world.reviews.amr, language="ar", by=compiler, enqueue=False
+    )
+    monkeypatch.setattr(package_parts, "MARGINS_CHUNKS_FROM", 3)
+    with translation.override(package.language):
+        context = package_context(package)
+        ((whole, _name),) = package_parts._margin_chunks(context, 7, 1)
+        chunks = package_parts._margin_chunks(context, 7, 2)
+    assert len(chunks) == 2 and len({name for _html, name in chunks}) == 2
+    one = pikepdf.open(io.BytesIO(package_parts.render_untagged(whole)))
+    opened = [pikepdf.open(io.BytesIO(package_parts.render_untagged(html))) for html, _ in chunks]
+    pages = [page for chunk in opened for page in chunk.pages]
+    assert len(pages) == len(one.pages) == 7
+    for ours, theirs in zip(pages, one.pages, strict=True):
+        assert _drawn_text(ours) == _drawn_text(theirs)
+    # The cover has the review mark only, the later pages header and footer too.
+    assert len(_drawn_text(one.pages[0])) < len(_drawn_text(one.pages[3]))
