@@ -24,7 +24,9 @@ The design (docs/architecture.md, "Regional packages in pieces"):
 - **Both editions at once.** A compile of PARALLEL_FROM inputs or more starts its worker
   processes first thing (`render_pool`: their start-up overlaps the contexts and the
   parts cache) and keeps them for the whole compile: one per core while many parts are
-  missing, else one fewer and this process renders beside them. After the parts, the
+  missing, else one fewer and this process renders beside them (a long package, of
+  MARGINS_APART_FROM part pages or more, lets them go after its parts and is made here
+  as before, for memory: see there). After the parts, the
   two editions' pieces are made phase by phase (overviews, covers and contents, margin
   layers, assemblies), each phase's pieces of both editions side by side. The HTML is
   rendered here (templates read the database); the workers only turn HTML into PDF, or
@@ -218,6 +220,10 @@ def edition_pdfs(
     margin layers and the contents' length (a guess for the next compile) are cached."""
     renderer = renderer or _Renderer(None)
     counts = {pk: page_count(pdf) for pk, pdf in parts.items()}
+    if sum(counts.values()) >= MARGINS_APART_FROM:
+        # A long package is made here as before the workers stayed (see
+        # MARGINS_APART_FROM): the workers' memory goes back first.
+        renderer.close()
     editions = []
     for index, context in enumerate(contexts.values()):
         here = index == len(contexts) - 1  # the workers' pieces go first
@@ -339,6 +345,12 @@ class _Renderer:
             else:  # embeds stored files: only this process's settings locate them
                 self.futures[key] = _done(render_html_to_pdf(html, fetcher=fetcher))
         return self.futures[key]
+
+    def close(self) -> None:
+        """From now on, everything in this process; the workers end."""
+        if self.pool is not None:
+            self.pool.shutdown()
+        self.pool, self.workers, self.helping = None, 0, False
 
     @property
     def processes(self) -> int:

@@ -402,3 +402,22 @@ def test_a_margin_layer_in_chunks_draws_what_one_layer_draws(world, compiler, mo
         assert _drawn_text(ours) == _drawn_text(theirs)
     # The cover has the review mark only, the later pages header and footer too.
     assert len(_drawn_text(one.pages[0])) < len(_drawn_text(one.pages[3]))
+
+
+def test_a_long_package_lets_its_workers_go_after_its_parts(world, compiler, monkeypatch):
+    """From MARGINS_APART_FROM part pages, the editions are made as before the workers
+    stayed (issue 21's memory): each margin layer whole in a process of its own."""
+    monkeypatch.setenv("PACKAGE_RENDER_WORKERS", "2")
+    monkeypatch.setattr(package_parts, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(package_parts, "MARGINS_APART_FROM", 2)
+    for typed in ("en", "ru"):
+        accepted_typed(world, typed)
+    pools, real = [], package_parts._pool
+    monkeypatch.setattr(
+        package_parts, "_pool", lambda workers: pools.append(workers) or real(workers)
+    )
+    package = compiled_package(world, compiler)
+    assert pools == [2, 1, 1]  # the parts' two workers, then one per edition's layer
+    assembled = PdfReader(io.BytesIO(read_stored(package.file)))
+    single = PdfReader(io.BytesIO(_one_render(package)))
+    assert [_words(p) for p in assembled.pages] == [_words(p) for p in single.pages]
