@@ -31,8 +31,11 @@ The design (docs/architecture.md, "Regional packages in pieces"):
   layers, assemblies), each phase's pieces of both editions side by side. The HTML is
   rendered here (templates read the database); the workers only turn HTML into PDF, or
   join PDFs. A piece whose HTML is the same in both editions (the overview and annexes
-  when every input is public) is rendered once. The annexes are rendered here: they
-  embed stored files, which only this process's settings locate.
+  when every input is public) is rendered once; the overview is cached by a hash of
+  its HTML (unchanged in an edition a late input is not in); the margin layers are
+  laid out for the contents' last length while the contents are laid out. The annexes
+  are rendered here: they embed stored files, which only this process's settings
+  locate.
 - **Page numbers.** Each part's page count is read from its PDF. The contents are laid
   out with the first page of every piece written in, again until the contents' own
   length is the one assumed, starting from the length the last compile of the review
@@ -224,15 +227,18 @@ def edition_pdfs(
         # A long package is made here as before the workers stayed (see
         # MARGINS_APART_FROM): the workers' memory goes back first.
         renderer.close()
+    # Each edition's overview, cached (unchanged in an edition a late input is not in);
+    # the last one to render is rendered here, after the workers were given theirs.
+    uncached = [c for c in contexts.values() if not renderer.in_cache(c, "overview")]
     editions = []
-    for index, context in enumerate(contexts.values()):
-        here = index == len(contexts) - 1  # the workers' pieces go first
+    for context in contexts.values():
+        here = bool(uncached) and context is uncached[-1]
         editions.append(
             {
                 "context": context,
                 "parts": [parts[item["version"].pk] for item in context["documents"]],
                 "counts": [counts[item["version"].pk] for item in context["documents"]],
-                "overview": renderer.piece(context, "overview", here=here),
+                "overview": renderer.piece(context, "overview", here=here, cached=True),
             }
         )
     for state in editions:
@@ -241,16 +247,19 @@ def edition_pdfs(
         state["annexes"] = renderer.piece(context, "annexes", fetcher=fetcher).result()
         state["overview"] = state["overview"].result()
         state["overview_pages"] = page_count(state["overview"])
-    _settle_contents(renderer, editions)
-
     for state in editions:
-        state["total"] = (
-            state["contents_pages"]
-            + state["overview_pages"]
-            + sum(state["counts"])
-            + page_count(state["annexes"])
-        )
-    _margin_layers(editions, renderer)
+        state["contents_pages"] = _contents_guess(state["context"])
+        state["total"] = _total_pages(state) if state["contents_pages"] else None
+    # The margin layers for the length the last compile's contents took, side by side
+    # with the covers and contents (this process's chunks while the workers lay their
+    # covers out); laid out again for an edition whose contents' length was another.
+    here = _margin_layers([state for state in editions if state["total"]], renderer)
+    _settle_contents(renderer, editions, meanwhile=here)
+    again = [state for state in editions if _total_pages(state) != state["total"]]
+    for state in again:
+        state["total"] = _total_pages(state)
+    for rendered, html in _margin_layers(again, renderer):
+        rendered.set_result(render_untagged(html))
     for index, state in enumerate(editions):
         pieces = [state["cover"], state["overview"], *state["parts"], state["annexes"]]
         margins = [chunk.result() for chunk in state["margins"]]
@@ -264,13 +273,19 @@ def edition_pdfs(
     }
 
 
-def _settle_contents(renderer, editions: list[dict]) -> None:
+def _total_pages(state: dict) -> int:
+    counts = (state["overview_pages"], sum(state["counts"]), page_count(state["annexes"]))
+    return state["contents_pages"] + sum(counts)
+
+
+def _settle_contents(renderer, editions: list[dict], meanwhile=()) -> None:
     """Lay out each edition's cover and contents (its "cover") until the contents' own
-    length is the one their page numbers assumed, starting from the length the last
-    compile of that review, language and edition settled on; both editions' attempts
-    side by side."""
+    length is the one their page numbers assumed, starting from "contents_pages" (the
+    length the last compile of that review, language and edition settled on); both
+    editions' attempts side by side. `meanwhile`: margin layer chunks this process
+    renders once the first attempts are under way."""
     for state in editions:
-        state["contents_pages"] = _contents_guess(state["context"])
+        state["contents_pages"] = state["contents_pages"] or 2  # the cover, one page
     pending = editions
     for _attempt in range(_CONTENTS_ATTEMPTS):
         for index, state in enumerate(pending):
@@ -283,6 +298,9 @@ def _settle_contents(renderer, editions: list[dict]) -> None:
             state["cover"] = renderer.piece(
                 {**state["context"], **first_pages}, "cover", here=index == len(pending) - 1
             )
+        for rendered, html in meanwhile:
+            rendered.set_result(render_untagged(html))
+        meanwhile = ()
         unsettled = []
         for state in pending:
             state["cover"] = state["cover"].result()
@@ -310,18 +328,18 @@ def _contents_guess_name(context: dict) -> str:
     )
 
 
-def _contents_guess(context: dict) -> int:
+def _contents_guess(context: dict) -> int | None:
     """How many pages the cover and contents probably take: what they took at the last
     compile of the same review, language and edition (one more input rarely changes
-    it), else 2 (the cover and one page of contents). Only a first guess: a wrong one
-    costs one more layout of the contents."""
+    it), else None. Only a guess: a wrong one costs one more layout of the contents
+    (and of the margin layer)."""
     name = _contents_guess_name(context)
     if default_storage.exists(name):
         with default_storage.open(name, "rb") as stored:
             text = stored.read().decode().strip()
         if text.isdigit() and int(text) > 0:
             return int(text)
-    return 2
+    return None
 
 
 class _Renderer:
@@ -336,15 +354,30 @@ class _Renderer:
         self.pool, self.workers, self.helping = pool, workers, helping
         self.futures: dict[tuple, Future] = {}
 
-    def piece(self, context: dict, piece: str, *, fetcher=None, here: bool = False) -> Future:
-        html = render_to_string("pdf/package_piece.html", {**context, "piece": piece})
-        key = (hashlib.sha256(html.encode()).digest(), fetcher is not None)
+    def piece(self, context: dict, piece: str, *, fetcher=None, here: bool = False, cached=False):
+        """A future of the piece's PDF; with `cached`, taken from the cache or stored
+        there, by a hash of its HTML (as margin layers are)."""
+        html, name = self._html_and_name(context, piece)
+        key = (name, fetcher is not None)
         if key not in self.futures:
-            if fetcher is None:
-                self.futures[key] = self.run(render_html_to_pdf, html, here=here)
-            else:  # embeds stored files: only this process's settings locate them
+            if cached and default_storage.exists(name):
+                with default_storage.open(name, "rb") as stored:
+                    self.futures[key] = _done(stored.read())
+            elif fetcher is not None:  # embeds stored files: only this process locates them
                 self.futures[key] = _done(render_html_to_pdf(html, fetcher=fetcher))
+            else:
+                rendered = self.run(render_html_to_pdf, html, here=here)
+                self.futures[key] = _Stored(rendered, name) if cached else rendered
         return self.futures[key]
+
+    def in_cache(self, context: dict, piece: str) -> bool:
+        return default_storage.exists(self._html_and_name(context, piece)[1])
+
+    @staticmethod
+    def _html_and_name(context: dict, piece: str) -> tuple[str, str]:
+        html = render_to_string("pdf/package_piece.html", {**context, "piece": piece})
+        digest = hashlib.sha256(f"{layout_version()}:{html}".encode()).hexdigest()
+        return html, f"{CACHE_FOLDER}/{layout_version()}/pieces/{digest[:32]}.pdf"
 
     def close(self) -> None:
         """From now on, everything in this process; the workers end."""
@@ -388,11 +421,12 @@ def _first_pages(documents, contents_pages: int, overview_pages: int, counts) ->
     }
 
 
-def _margin_layers(editions: list[dict], renderer: "_Renderer") -> None:
-    """Set each edition's "margins": its margin layer as chunks (futures of PDFs), from
-    the cache or rendered untagged, side by side by `renderer` (from
-    MARGINS_APART_FROM pages in one piece, in a worker process of its own whose memory
-    goes with it); each stored in the cache once waited for."""
+def _margin_layers(editions: list[dict], renderer: "_Renderer") -> list[tuple]:
+    """Set each edition's "margins": its margin layer of "total" pages as chunks
+    (futures of PDFs), from the cache or rendered untagged, side by side by `renderer`
+    (from MARGINS_APART_FROM pages in one piece, in a worker process of its own whose
+    memory goes with it); each stored in the cache once waited for. Returns the chunks
+    this process is to render, as (future to set, HTML)."""
     here = []  # this process's chunks, rendered once the workers have theirs
     for state in editions:
         chunks = _margin_chunks(state["context"], state["total"], renderer.processes)
@@ -411,8 +445,7 @@ def _margin_layers(editions: list[dict], renderer: "_Renderer") -> None:
             else:
                 rendered = renderer.run(render_untagged, html)
             state["margins"].append(_Stored(rendered, name))
-    for rendered, html in here:
-        rendered.set_result(render_untagged(html))
+    return here
 
 
 def _margin_chunks(context: dict, pages: int, processes: int) -> list[tuple[str, str]]:

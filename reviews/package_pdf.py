@@ -17,7 +17,6 @@ from a long layout; a compile that finishes after being given up on keeps nothin
 """
 
 import hashlib
-import io
 import logging
 import uuid
 from collections import Counter
@@ -29,7 +28,6 @@ from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language_bidi, to_locale
 from django.utils.translation import gettext as _
-from pypdf import PdfReader
 
 from submissions.models import ISCM, ContentLanguage, GCMObjective, RoundTable
 from submissions.snapshots import objectives_by_round_table
@@ -37,6 +35,7 @@ from submissions.snapshots import objectives_by_round_table
 from . import package_parts
 from .heartbeat import Heartbeat
 from .models import RegionalPackage
+from .package_assembly import page_count
 
 logger = logging.getLogger(__name__)
 
@@ -129,7 +128,8 @@ def compile_package(package_pk: int) -> RegionalPackage:
                 {
                     f"{prefix}file": name,
                     f"{prefix}sha256": hashlib.sha256(pdf).hexdigest(),
-                    f"{prefix}page_count": len(PdfReader(io.BytesIO(pdf)).pages),
+                    # qpdf, not pypdf: 15 ms for 360 pages rather than 200.
+                    f"{prefix}page_count": page_count(pdf),
                     f"{prefix}size": len(pdf),
                 }
             )

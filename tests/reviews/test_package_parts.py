@@ -421,3 +421,26 @@ def test_a_long_package_lets_its_workers_go_after_its_parts(world, compiler, mon
     assembled = PdfReader(io.BytesIO(read_stored(package.file)))
     single = PdfReader(io.BytesIO(_one_render(package)))
     assert [_words(p) for p in assembled.pages] == [_words(p) for p in single.pages]
+
+
+def test_an_overview_unchanged_since_the_last_compile_is_not_rendered_again(
+    world, compiler, monkeypatch
+):
+    """Cached by a hash of its HTML (which holds nothing of the package's version): a
+    late input not consented to leaves the public edition's overview as it was."""
+    accepted_typed(world, "en")
+    compiled_package(world, compiler)
+    accepted_typed(world, "ru")
+    real, overviews = package_parts.render_html_to_pdf, []
+
+    def counting(html, **kwargs):
+        if 'class="overview"' in html:
+            overviews.append(html)
+        return real(html, **kwargs)
+
+    monkeypatch.setattr(package_parts, "render_html_to_pdf", counting)
+    package = compiled_package(world, compiler)
+    assert len(overviews) == 1 and TYPED["ru"][0] in overviews[0]  # the review edition's
+    assert package.public_page_count == len(
+        PdfReader(io.BytesIO(read_stored(package.public_file))).pages
+    )
