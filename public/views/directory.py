@@ -140,6 +140,9 @@ def region_detail(request, code):
         )
         .order_by("-published_at", "-pk")
     )
+    # How many from the kept numbers (the list's region facet: the published inputs to
+    # the region's reviews), not a COUNT(*) over the region's share of the archive.
+    contributions = browse.KnownCount(contributions, browse.published_count("region", region.pk))
     return render(
         request,
         "public/region_detail.html",

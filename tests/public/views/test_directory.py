@@ -26,6 +26,9 @@ OBJECTIVE_WITH_REPORTS_QUERIES = 9
 # The ISCM and its regions (2), the kept count (1), its subjects: counted?, the rows,
 # objectives, sections (4), the page, its partners, targets and their regions (4).
 ISCM_WITH_CONTRIBUTIONS_QUERIES = 11
+# The region, its reviews and ISCMs (3), the kept count (1), the page, its partners,
+# targets and their regions (4).
+REGION_WITH_CONTRIBUTIONS_QUERIES = 8
 
 
 def test_iscm_list_shows_all_thirty_iscms(client, reference_data):
@@ -167,11 +170,11 @@ def test_region_page_shows_reviews_iscms_and_contributions(client, world, varied
     assert client.get(reverse("public:region-detail", args=["NOPE"])).status_code == 404
 
 
-@pytest.mark.parametrize("page_name", ["objective", "iscm"])
+@pytest.mark.parametrize("page_name", ["objective", "iscm", "region"])
 def test_the_kept_count_and_the_pages_follow_publication(
     client, world, make_input, page_name, django_assert_max_num_queries
 ):
-    """The ISCM and objective pages take their number of contributions from the kept
+    """The ISCM, objective and region pages take their number of contributions from the kept
     numbers and read one page: the heading's count, the pages and their rows equal
     what is published, in every state and after an unpublication, Arabic and Chinese
     titles among them."""
@@ -183,6 +186,7 @@ def test_the_kept_count_and_the_pages_follow_publication(
     url = {
         "objective": reverse("public:objective-detail", args=[o1.number]),
         "iscm": reverse("public:iscm-detail", args=[world.lead.slug]),
+        "region": reverse("public:region-detail", args=[world.regions.amr.code]),
     }[page_name]
     size = 10 if page_name == "objective" else 20
 
@@ -206,6 +210,7 @@ def test_the_kept_count_and_the_pages_follow_publication(
     budget = {
         "objective": OBJECTIVE_WITH_REPORTS_QUERIES,
         "iscm": ISCM_WITH_CONTRIBUTIONS_QUERIES,
+        "region": REGION_WITH_CONTRIBUTIONS_QUERIES,
     }[page_name]
     with django_assert_max_num_queries(budget):
         client.get(f"{url}?page=2")
