@@ -33,13 +33,16 @@ The design (docs/architecture.md, "Regional packages in pieces"):
   join PDFs. A piece whose HTML is the same in both editions (the overview and annexes
   when every input is public) is rendered once; the overview is cached by a hash of
   its HTML (unchanged in an edition a late input is not in); the margin layers are
-  laid out for the contents' last length while the contents are laid out. The annexes
+  laid out first, for the length the last compile's contents and overview took, the
+  workers' chunks while this process renders an overview and covers. The annexes
   are rendered here: they embed stored files, which only this process's settings
   locate.
 - **Page numbers.** Each part's page count is read from its PDF. The contents are laid
   out with the first page of every piece written in, again until the contents' own
   length is the one assumed, starting from the length the last compile of the review
-  (language, edition) settled on, kept in the cache: one more input rarely changes it.
+  (language, edition) settled on, kept in the cache with the overview's: one more input
+  rarely changes them (a wrong guess costs one more layout of the contents and of the
+  margin layer).
   "Page X of Y", the running header and the review mark are a margin layer
   (pdf/package_margin_layer.html): one empty sheet per page of the package with the
   very margin rules of the whole document, drawn over the pages. It is cached too, by a
@@ -227,33 +230,37 @@ def edition_pdfs(
         # A long package is made here as before the workers stayed (see
         # MARGINS_APART_FROM): the workers' memory goes back first.
         renderer.close()
-    # Each edition's overview, cached (unchanged in an edition a late input is not in);
-    # the last one to render is rendered here, after the workers were given theirs.
-    uncached = [c for c in contexts.values() if not renderer.in_cache(c, "overview")]
-    editions = []
-    for context in contexts.values():
-        here = bool(uncached) and context is uncached[-1]
-        editions.append(
-            {
-                "context": context,
-                "parts": [parts[item["version"].pk] for item in context["documents"]],
-                "counts": [counts[item["version"].pk] for item in context["documents"]],
-                "overview": renderer.piece(context, "overview", here=here, cached=True),
-            }
-        )
+    editions = [
+        {
+            "context": context,
+            "parts": [parts[item["version"].pk] for item in context["documents"]],
+            "counts": [counts[item["version"].pk] for item in context["documents"]],
+        }
+        for context in contexts.values()
+    ]
     for state in editions:
         context = state["context"]
         fetcher = PortalURLFetcher(attachments=context["attachment_files"])
         state["annexes"] = renderer.piece(context, "annexes", fetcher=fetcher).result()
+        # The lengths the last compile's contents and overview settled on (one more
+        # input rarely changes them): the edition's length, guessed.
+        state["contents_pages"], state["overview_pages"] = _lengths_guess(context) or (0, 0)
+        state["total"] = _total_pages(state) if state["contents_pages"] else None
+    # The margin layers for that length, first: the workers lay their chunks out while
+    # this process renders an overview, then the covers (this process's chunks once
+    # the workers have their covers); laid out again for an edition whose length was
+    # another.
+    here = _margin_layers([state for state in editions if state["total"]], renderer)
+    # Each edition's overview, cached (unchanged in an edition a late input is not in);
+    # the last one to render is rendered here, after the workers were given theirs.
+    uncached = [c for c in contexts.values() if not renderer.in_cache(c, "overview")]
+    for state in editions:
+        context = state["context"]
+        here_too = bool(uncached) and context is uncached[-1]
+        state["overview"] = renderer.piece(context, "overview", here=here_too, cached=True)
+    for state in editions:
         state["overview"] = state["overview"].result()
         state["overview_pages"] = page_count(state["overview"])
-    for state in editions:
-        state["contents_pages"] = _contents_guess(state["context"])
-        state["total"] = _total_pages(state) if state["contents_pages"] else None
-    # The margin layers for the length the last compile's contents took, side by side
-    # with the covers and contents (this process's chunks while the workers lay their
-    # covers out); laid out again for an edition whose contents' length was another.
-    here = _margin_layers([state for state in editions if state["total"]], renderer)
     _settle_contents(renderer, editions, meanwhile=here)
     again = [state for state in editions if _total_pages(state) != state["total"]]
     for state in again:
@@ -314,31 +321,32 @@ def _settle_contents(renderer, editions: list[dict], meanwhile=()) -> None:
     else:
         raise RuntimeError("The contents' length did not settle.")
     for state in editions:
-        name = _contents_guess_name(state["context"])
+        name = _lengths_guess_name(state["context"])
         if default_storage.exists(name):
             default_storage.delete(name)
-        default_storage.save(name, ContentFile(str(state["contents_pages"]).encode()))
+        lengths = f"{state['contents_pages']} {state['overview_pages']}"
+        default_storage.save(name, ContentFile(lengths.encode()))
 
 
-def _contents_guess_name(context: dict) -> str:
+def _lengths_guess_name(context: dict) -> str:
     package = context["package"]
     return (
-        f"{CACHE_FOLDER}/{layout_version()}/contents/"
+        f"{CACHE_FOLDER}/{layout_version()}/lengths/"
         f"{package.review_id}-{package.language}-{context['edition']}.txt"
     )
 
 
-def _contents_guess(context: dict) -> int | None:
-    """How many pages the cover and contents probably take: what they took at the last
-    compile of the same review, language and edition (one more input rarely changes
-    it), else None. Only a guess: a wrong one costs one more layout of the contents
-    (and of the margin layer)."""
-    name = _contents_guess_name(context)
+def _lengths_guess(context: dict) -> tuple[int, int] | None:
+    """How many pages the cover and contents, and the overview, probably take: what
+    they took at the last compile of the same review, language and edition (one more
+    input rarely changes them), else None. Only a guess: a wrong one costs one more
+    layout of the contents and of the margin layer."""
+    name = _lengths_guess_name(context)
     if default_storage.exists(name):
         with default_storage.open(name, "rb") as stored:
-            text = stored.read().decode().strip()
-        if text.isdigit() and int(text) > 0:
-            return int(text)
+            numbers = stored.read().decode().split()
+        if len(numbers) == 2 and all(n.isdigit() and int(n) > 0 for n in numbers):
+            return int(numbers[0]), int(numbers[1])
     return None
 
 

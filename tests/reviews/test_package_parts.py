@@ -331,24 +331,27 @@ def test_a_piece_the_two_editions_share_is_rendered_once(world, compiler, monkey
 
 def test_the_contents_length_is_guessed_from_the_last_compile(world, compiler, monkeypatch):
     """The cover and contents are laid out again while their length changes their page
-    numbers; the next compile starts from the length the last one settled on."""
+    numbers; the next compile starts from the lengths the last one settled on (contents
+    and overview: its margin layers are laid out for them before the overview is)."""
     monkeypatch.setattr(package_parts, "_CONTENTS_ATTEMPTS", 4)
     for n in range(3):
         accepted_typed(world, "en", title=f"Input {n}")
     first = compiled_package(world, compiler)
     with translation.override(first.language):
         context = package_context(first)
-    stored = package_parts._contents_guess(context)
-    assert stored >= 2
-    # A wrong guess is corrected, not trusted: the contents' numbers stay right.
-    name = package_parts._contents_guess_name(context)
+    stored = package_parts._lengths_guess(context)
+    assert stored[0] >= 2 and stored[1] >= 1
+    # A wrong guess is corrected, not trusted: the contents' numbers and the page
+    # count ("page X of Y") stay right.
+    name = package_parts._lengths_guess_name(context)
     default_storage.delete(name)
-    default_storage.save(name, ContentFile(b"7"))
+    default_storage.save(name, ContentFile(b"7 9"))
     added = accepted_typed(world, "en", title="Input added late")
     newer = compiled_package(world, compiler)
-    assert package_parts._contents_guess(context) == stored
+    assert package_parts._lengths_guess(context) == stored
     reader = PdfReader(io.BytesIO(read_stored(newer.file)))
     pages = [" ".join(page.extract_text().split()) for page in reader.pages]
+    assert f"of {len(pages)}" in pages[-1]
     contents = next(page for page in pages if page.startswith("Contents"))
     destination = reader.named_destinations[f"input-{added.pk}"]
     first_page = reader.get_destination_page_number(destination) + 1
