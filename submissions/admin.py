@@ -1,8 +1,10 @@
 from django.contrib import admin
+from django.db import transaction
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin, TranslationStackedInline
 
+from . import tallies
 from .models import (
     ISCM,
     Challenge,
@@ -36,6 +38,33 @@ class ReadOnlyAccess:
         return False
 
 
+def _count_again_after_commit() -> None:
+    transaction.on_commit(tallies.count_everything_again)
+
+
+class CountedValues:
+    """Reference data that published inputs are counted under (the dashboards', the
+    public lists' numbers and the inputs' facet keys): when one of `counted_fields`
+    changes, or a row is deleted, every kept number is counted again once the change
+    is committed (`tallies.count_everything_again`; no workflow step sees such a
+    change). Rare and done by staff: a recount of the whole archive is affordable."""
+
+    counted_fields = ()
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and set(form.changed_data) & set(self.counted_fields):
+            _count_again_after_commit()
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        _count_again_after_commit()
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        _count_again_after_commit()
+
+
 class ReviewerAssignmentInline(ReadOnlyAccess, admin.TabularInline):
     model = ReviewerAssignment
     extra = 0
@@ -53,7 +82,7 @@ class MembershipInline(ReadOnlyAccess, admin.TabularInline):
 # The translated fields (submissions/translation.py) show one box per language; an
 # empty box falls back to English on the pages, marked as English.
 @admin.register(Region)
-class RegionAdmin(TranslationAdmin):
+class RegionAdmin(CountedValues, TranslationAdmin):
     list_display = ["code", "name", "commission", "iscm_count"]
     search_fields = ["code", "name", "commission"]
     inlines = [ReviewerAssignmentInline]
@@ -67,7 +96,8 @@ class RegionAdmin(TranslationAdmin):
 
 
 @admin.register(ISCM)
-class ISCMAdmin(TranslationAdmin):
+class ISCMAdmin(CountedValues, TranslationAdmin):
+    counted_fields = ("kind",)
     list_display = ["acronym", "name", "kind", "region_codes", "year_established"]
     list_filter = ["kind", "regions"]
     search_fields = ["acronym", "name", "secretariat_host"]
@@ -84,20 +114,21 @@ class ISCMAdmin(TranslationAdmin):
 
 
 @admin.register(GCMObjective)
-class GCMObjectiveAdmin(TranslationAdmin):
+class GCMObjectiveAdmin(CountedValues, TranslationAdmin):
+    counted_fields = ("round_table",)
     list_display = ["number", "short_title", "title", "round_table"]
     list_filter = ["round_table"]
     search_fields = ["title", "short_title"]
 
 
 @admin.register(GuidingPrinciple)
-class GuidingPrincipleAdmin(TranslationAdmin):
+class GuidingPrincipleAdmin(CountedValues, TranslationAdmin):
     list_display = ["letter", "title"]
     search_fields = ["title"]
 
 
 @admin.register(ContributionFormat, Priority, Challenge)
-class ChoiceListAdmin(TranslationAdmin):
+class ChoiceListAdmin(CountedValues, TranslationAdmin):
     list_display = ["name", "position"]
     list_editable = ["position"]
     search_fields = ["name"]
@@ -130,9 +161,19 @@ class ReviewCycleAdmin(TranslationAdmin):
     prepopulated_fields = {"slug": ["name_en"]}
     inlines = [RegionalReviewInline]
 
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        # A review moved to another region, or deleted, here: see CountedValues.
+        moved = any(
+            "region" in inline.changed_data for inline in formset.forms if inline.instance.pk
+        )
+        if formset.deleted_objects or moved:
+            _count_again_after_commit()
+
 
 @admin.register(RegionalReview)
-class RegionalReviewAdmin(admin.ModelAdmin):
+class RegionalReviewAdmin(CountedValues, admin.ModelAdmin):
+    counted_fields = ("region", "cycle")
     list_display = [
         "cycle",
         "region",

@@ -29,6 +29,10 @@ that no value of every input has to be read for it, each published input keeps t
 with its numbers (`keep_facet_keys`, from `contribution`); `count_facets` adds them up
 for several sets of inputs in one query, and fills in the keys of any input that has
 none yet (after a bulk load or the migration that made them: `refresh_facet_keys`).
+A change of reference data that moves published inputs between facet values (an ISCM's
+kind, an objective's round table, a review's region, a principle or format deleted)
+has every number and key counted again (`tallies.count_everything_again`, called by
+the admin on such a change and by `manage.py rebuild_counts`).
 """
 
 from collections import Counter
@@ -220,8 +224,6 @@ def rebuild(listings=(CONTRIBUTIONS, PRACTICES), *, unless_counted: bool = False
                 ],
                 batch_size=1000,
             )
-            if listing == CONTRIBUTIONS:
-                refresh_facet_keys()
             built.count = 1
             built.save(update_fields=["count"])
 
@@ -380,29 +382,31 @@ def _facet_values(ids) -> dict[int, dict[str, set]]:
 
 def refresh_facet_keys(ids=None) -> None:
     """Compute again and store the facet keys of the inputs `ids` (all inputs when
-    None): those of the published ones, none for the others."""
+    None): those of the published ones, none for the others (`rebuild_counts`, after a
+    bulk load or a change of reference data; `count_facets` for keys missing).
+
+    A chunk of inputs at a time, each in a transaction of its own that first locks its
+    inputs' rows (in id order), as the workflow locks an input before changing it: a
+    change under way is waited for and its keys read after it, never written back
+    over. It takes no other lock (never a list's "built" row, which a publication
+    takes while holding its input's row)."""
     inputs = WrittenInput.objects.all() if ids is None else WrittenInput.objects.filter(pk__in=ids)
-    stale = inputs.exclude(status=Status.PUBLISHED).exclude(facet_keys=[])
-    stale.update(facet_keys=[])
-    published = list(
-        inputs.filter(status=Status.PUBLISHED).order_by("pk").values_list("pk", flat=True)
-    )
-    for start in range(0, len(published), _KEYS_CHUNK):
-        chunk = published[start : start + _KEYS_CHUNK]
-        values = _facet_values(chunk)
-        WrittenInput.objects.bulk_update(
-            [
-                WrittenInput(
-                    pk=pk,
-                    facet_keys=sorted(
-                        f"{facet}:{key}" for facet, keys in found.items() for key in keys
-                    ),
-                )
-                for pk, found in values.items()
-            ],
-            ["facet_keys"],
-            batch_size=500,
-        )
+    concerned = inputs.filter(Q(status=Status.PUBLISHED) | ~Q(facet_keys=[]))
+    pks = list(concerned.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(pks), _KEYS_CHUNK):
+        with transaction.atomic():
+            chunk = WrittenInput.objects.select_for_update().filter(
+                pk__in=pks[start : start + _KEYS_CHUNK]
+            )
+            stored = dict(chunk.order_by("pk").values_list("pk", "facet_keys"))
+            values = _facet_values(list(stored))  # the published ones
+            changed = []
+            for pk, kept in stored.items():
+                found = values.get(pk, {})
+                now = sorted(f"{facet}:{key}" for facet, keys in found.items() for key in keys)
+                if now != kept:
+                    changed.append(WrittenInput(pk=pk, facet_keys=now))
+            WrittenInput.objects.bulk_update(changed, ["facet_keys"], batch_size=500)
 
 
 def _count_keys(sets: dict[str, list]) -> dict[str, Counter]:

@@ -119,6 +119,22 @@ def rebuild(review_ids) -> None:
         CoverageTally.objects.bulk_create(rows, batch_size=1000)
 
 
+def count_everything_again(review_ids=None) -> None:
+    """Count every kept number again from the inputs: the reviews' (all, or
+    `review_ids`), the public lists', the ISCMs' subjects, and every input's facet
+    keys. After a bulk load or a restore (`manage.py rebuild_counts`), and after a
+    change of reference data that moves published inputs between the values they are
+    counted under (the admin: an ISCM's kind, an objective's round table, a review's
+    region, a principle or format deleted), which no workflow step sees."""
+    if review_ids is None:
+        review_ids = RegionalReview.objects.values_list("pk", flat=True)
+    rebuild(review_ids)
+    public_tallies.rebuild()
+    subject_tallies.rebuild()
+    # Outside the lists' locks (see refresh_facet_keys).
+    public_tallies.refresh_facet_keys()
+
+
 def load(review_ids, *, public: bool, kinds=None, examples_of=None) -> dict[int, Tally]:
     """review id → its kept Tally for the audience (only the numbers of `kinds`, when
     given); reviews never counted are counted first (`rebuild`). The first inputs of

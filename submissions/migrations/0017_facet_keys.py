@@ -4,12 +4,13 @@ from django.db import migrations, models
 
 
 def count_again(apps, schema_editor):
-    """No input has its facet keys yet: mark the contributions list not counted (its
-    "built" row back to 0, never deleted: it is the lock), so the first read counts it
-    from scratch and fills every published input's keys (`public_tallies.rebuild`);
-    a filtered list meanwhile fills the keys of the inputs it counts
-    (`public_tallies.count_facets`). Filling them here would run today's code on
-    historical models and hold the deployment for every published input."""
+    """No input has its facet keys yet: a filtered list fills the keys of the inputs
+    it counts when it first counts them (`public_tallies.count_facets`), and
+    `manage.py rebuild_counts` fills them all. The contributions list is marked not
+    counted too (its "built" row back to 0, never deleted: it is the lock), so that
+    its first read counts it from scratch with the keys' definition. Filling them here
+    would run today's code on historical models and hold the deployment for every
+    published input."""
     apps.get_model("submissions", "PublicTally").objects.filter(
         listing="contributions", facet="built"
     ).update(count=0)

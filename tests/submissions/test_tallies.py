@@ -2,9 +2,13 @@
 numbers counted from scratch through every step of the workflow that moves them."""
 
 import importlib
+import io
+import time
+from types import SimpleNamespace
 
 import pytest
 from django.apps import apps as django_apps
+from django.contrib.admin import site as admin_site
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -12,13 +16,17 @@ from django.utils import timezone
 
 from submissions import editing, public_tallies, subject_tallies, tallies, workflow
 from submissions.models import (
+    ISCM,
     CoverageTally,
+    GCMObjective,
     ObjectiveResponse,
     PublicTally,
+    Region,
     RegionalReview,
     SubjectTally,
     WrittenInput,
 )
+from tests.concurrency import at_once
 from tests.factories import ISCMFactory, MembershipFactory, ReviewerAssignmentFactory
 
 
@@ -313,8 +321,8 @@ def test_after_migration_0014_the_subjects_are_counted_again_with_their_regions(
 
 def test_after_migration_0017_facet_keys_are_filled_by_their_first_reader(world, make_input):
     """Keys missing (the migration that made them, a bulk load) are filled by the first
-    count of a filtered list that needs them, and by a count of the list from scratch;
-    the counts are right either way."""
+    count of a filtered list that needs them, and by `manage.py rebuild_counts`; the
+    counts are right either way."""
     o1, o2 = world.objectives[:2]
     joint = make_input(
         "Joint", "published", partners=[world.partner], objectives={o1: "a", o2: "b"}
@@ -334,5 +342,81 @@ def test_after_migration_0017_facet_keys_are_filled_by_their_first_reader(world,
     assert counted["one"]["language"] == {"fr": 1}
     assert dict(WrittenInput.objects.values_list("pk", "facet_keys")) == kept
     WrittenInput.objects.update(facet_keys=[])
-    public_tallies.load(public_tallies.CONTRIBUTIONS)  # counted from scratch
+    call_command("rebuild_counts", stdout=io.StringIO())  # every input's keys
     assert dict(WrittenInput.objects.values_list("pk", "facet_keys")) == kept
+
+
+def test_a_change_of_reference_data_in_the_admin_has_everything_counted_again(
+    world, make_input, rf, django_capture_on_commit_callbacks
+):
+    """An ISCM's kind, an objective's round table or a review's region changed in the
+    admin moves published inputs between facet values without any workflow step: the
+    admin has every number and key counted again once the change is committed, so a
+    filtered list's counts and the region page's number follow."""
+    o1 = world.objectives[0]
+    joint = make_input("Joint", partners=[world.partner], objectives={o1: "a"})
+    make_input("Direct", objectives={o1: "b"})
+    ids = list(WrittenInput.objects.published().values_list("pk", flat=True))
+    request = rf.post("/admin/")
+
+    def saved(model, obj, *fields):
+        with django_capture_on_commit_callbacks(execute=True):
+            admin_site._registry[model].save_model(
+                request, obj, SimpleNamespace(changed_data=list(fields)), change=True
+            )
+        return public_tallies.count_facets({"": ids})[""]
+
+    kind = next(k for k in ISCM.Kind.values if k not in (world.partner.kind, world.lead.kind))
+    world.partner.kind = kind
+    assert saved(ISCM, world.partner, "kind")["kind"][kind] == 1
+    round_table = o1.round_table % 6 + 1
+    o1.round_table = round_table
+    assert saved(GCMObjective, o1, "round_table")["round_table"] == {round_table: 2}
+    review, moved_to = world.reviews.amr, Region.objects.create(code="ZZZ", name="Zed")
+    review.region = moved_to
+    counted = saved(RegionalReview, review, "region")
+    assert counted["region"][moved_to.pk] == 2
+    assert world.regions.amr.pk not in counted["region"]
+    assert public_tallies.load(public_tallies.CONTRIBUTIONS)["region"][moved_to.pk] == 2
+    assert_lists_as_counted()
+    assert_kept_as_counted(_all(world))
+    # An unrelated change counts nothing again.
+    with django_capture_on_commit_callbacks() as callbacks:
+        admin_site._registry[ISCM].save_model(
+            request, world.partner, SimpleNamespace(changed_data=["name"]), change=True
+        )
+    assert callbacks == []
+    assert joint.pk in ids
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
+def test_a_count_from_scratch_and_a_publication_never_deadlock(world, make_input, monkeypatch):
+    """A publication holds its input's row, then the list's "built" row; a count from
+    scratch holds the "built" row and writes no input (the facet keys are filled
+    apart, a chunk of rows at a time): the two take turns, neither is aborted."""
+    published = make_input("Published")
+    make_input("Other")
+    real_apply = public_tallies.apply
+
+    def slow_apply(delta):
+        time.sleep(1.0)  # the publication's transaction, still going, holds the input
+        return real_apply(delta)
+
+    monkeypatch.setattr(public_tallies, "apply", slow_apply)
+
+    def count_everything():
+        time.sleep(0.3)  # once the unpublication holds the input's row
+        tallies.count_everything_again()
+
+    outcomes = at_once(
+        {
+            "unpublish": lambda: workflow.unpublish_input(
+                published, by=world.reviewer, reason="Error."
+            ),
+            "count": count_everything,
+        },
+        refused=workflow.TransitionRefused,
+    )
+    assert outcomes == {"unpublish": "done", "count": "done"}
+    assert WrittenInput.objects.get(pk=published.pk).facet_keys == []

@@ -25,7 +25,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
 
-from submissions import public_tallies, search, subject_tallies, tallies
+from submissions import search, tallies
 from submissions.models import (
     ISCM,
     ContributionFormat,
@@ -251,9 +251,7 @@ class Command(BaseCommand):
             f"{len(others)} other reviews) in {seeded:.1f} s."
         )
         started = time.perf_counter()
-        tallies.rebuild(RegionalReview.objects.values_list("pk", flat=True))
-        public_tallies.rebuild()
-        subject_tallies.rebuild()
+        tallies.count_everything_again()
         self.stdout.write(
             f"Dashboard numbers counted again in {time.perf_counter() - started:.1f} s."
         )

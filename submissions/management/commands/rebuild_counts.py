@@ -1,12 +1,13 @@
 """Count the kept numbers again from the inputs: the regional synthesis dashboards'
-(`submissions.tallies`) and the public lists' (`submissions.public_tallies`).
+(`submissions.tallies`), the public lists' (`submissions.public_tallies`, with every
+input's facet keys) and the ISCMs' subjects.
 After a bulk load or a restore, or to check them. The workflow keeps them as inputs
 move, and numbers never counted are counted when first read; this is for everything
 at once."""
 
 from django.core.management.base import BaseCommand
 
-from submissions import public_tallies, subject_tallies, tallies
+from submissions import tallies
 from submissions.models import RegionalReview
 
 
@@ -21,7 +22,5 @@ class Command(BaseCommand):
         if cycle:
             reviews = reviews.filter(cycle__slug=cycle)
         review_ids = list(reviews.values_list("pk", flat=True))
-        tallies.rebuild(review_ids)
-        public_tallies.rebuild()
-        subject_tallies.rebuild()
+        tallies.count_everything_again(review_ids)
         self.stdout.write(f"Counted {len(review_ids)} regional review(s) and the public lists.")
