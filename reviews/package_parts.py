@@ -149,7 +149,12 @@ def render_pool(contexts: list[dict], language: str, *, workers: int | None = No
     with _pool(workers) as pool:
         for _worker in range(workers):  # all start at once
             pool.submit(_warm_up)
-        yield _Renderer(pool, workers=workers, helping=helping)
+        try:
+            yield _Renderer(pool, workers=workers, helping=helping)
+        except BaseException:
+            # A failed compile does not wait for the pieces still queued.
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
 
 
 def _pool(workers: int) -> ProcessPoolExecutor:
@@ -341,12 +346,13 @@ def _lengths_guess(context: dict) -> tuple[int, int] | None:
     they took at the last compile of the same review, language and edition (one more
     input rarely changes them), else None. Only a guess: a wrong one costs one more
     layout of the contents and of the margin layer."""
-    name = _lengths_guess_name(context)
-    if default_storage.exists(name):
-        with default_storage.open(name, "rb") as stored:
-            numbers = stored.read().decode().split()
-        if len(numbers) == 2 and all(n.isdigit() and int(n) > 0 for n in numbers):
-            return int(numbers[0]), int(numbers[1])
+    try:  # another compile of the review may be replacing it: then no guess
+        with default_storage.open(_lengths_guess_name(context), "rb") as stored:
+            numbers = stored.read().decode(errors="replace").split()
+    except OSError:
+        return None
+    if len(numbers) == 2 and all(n.isdigit() and int(n) > 0 for n in numbers):
+        return int(numbers[0]), int(numbers[1])
     return None
 
 
