@@ -118,9 +118,10 @@ FACET_NAMES = ContributionFilter.FACETS  # the list's facets, in the panel's ord
 
 
 class _AnyOf(Lookup):
-    """`column = ANY(ids)` on PostgreSQL: the ids in one array parameter. Django
-    prepares each value of an IN list one by one, which took most of the time of the
-    facet values' queries over a few hundred ids; an IN list elsewhere (SQLite)."""
+    """`column = ANY(ids)` on PostgreSQL: the ids in one array parameter (ranking a
+    search within its bounded candidates). Django prepares each value of an IN list one
+    by one, which over a few hundred ids took more than the query; an IN list elsewhere
+    (SQLite)."""
 
     lookup_name = "any_of"
     prepare_rhs = False
